@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const MAIN = resolve(import.meta.dirname, '../dist/server/main.js');
+
+export interface ServerProcessOptions {
+  /** Extra env vars (settings) for the server. */
+  env?: Record<string, string>;
+  /** Reuse a database folder (restarts); a new temp folder otherwise. */
+  dir?: string;
+  httpPort?: number;
+  wsPort?: number;
+}
+
+/**
+ * The built server (dist/server/main.js) as a child process on loopback, with
+ * its own temp database: what `npm start` runs, started the way tests need.
+ */
+export class ServerProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly dir: string,
+    readonly httpPort: number,
+    readonly wsPort: number,
+    private readonly options: ServerProcessOptions,
+    readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
+  ) {}
+
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  get dbPath(): string {
+    return join(this.dir, 'app.db');
+  }
+
+  static async start(options: ServerProcessOptions = {}): Promise<ServerProcess> {
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'wss-e2e-'));
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        HTTP_PORT: String(options.httpPort ?? 0),
+        WS_PORT: String(options.wsPort ?? 0),
+        DB_PATH: join(dir, 'app.db'),
+        STATIC_DIR: resolve(import.meta.dirname, '../dist/web'),
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.once('exit', (code, signal) => done({ code, signal })),
+    );
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const lines = createInterface({ input: child.stdout! });
+    const ports = await new Promise<{ httpPort: number; wsPort: number }>((resolveReady, reject) => {
+      lines.on('line', (line) => {
+        try {
+          const entry = JSON.parse(line) as { httpPort?: number; wsPort?: number };
+          if (entry.httpPort !== undefined && entry.wsPort !== undefined) {
+            resolveReady({ httpPort: entry.httpPort, wsPort: entry.wsPort });
+          }
+        } catch {
+          // not a log line
+        }
+      });
+      void exited.then(({ code, signal }) => reject(new Error(`server exited (${code ?? signal}) before listening: ${stderr}`)));
+    });
+    // Keep draining stdout so the child never blocks on a full pipe.
+    lines.removeAllListeners('line');
+    lines.on('line', () => undefined);
+    return new ServerProcess(child, dir, ports.httpPort, ports.wsPort, options, exited);
+  }
+
+  /** Sends a signal and waits for the exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** A new process on the same ports and database. */
+  restart(): Promise<ServerProcess> {
+    return ServerProcess.start({ ...this.options, dir: this.dir, httpPort: this.httpPort, wsPort: this.wsPort });
+  }
+
+  removeData(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Wire types shared by the server and the SPA. No Node and no DOM here: both
+ * sides compile this file.
+ */
+
+/** Subprotocol of the JSON mode; without it a connection is in text mode. */
+export const SUBPROTOCOL = 'session.v1';
+
+/** Path of the WebSocket endpoint: `/ws/{ID}`. */
+export const WS_PATH_PREFIX = '/ws/';
+
+/** The echo text of a message: what the original demo sent back. */
+export function echoText(sessionId: string, body: string): string {
+  return `${sessionId}: ${body}`;
+}
+
+/** Longest client message id the JSON mode accepts. */
+export const CLIENT_ID_MAX_LENGTH = 128;
+
+// Client -> server (JSON mode).
+export interface SendFrame {
+  type: 'send';
+  /** Client message id: a resend with the same id is not stored twice. */
+  id?: string | null;
+  text: string;
+}
+export type ClientFrame = SendFrame;
+
+// Server -> client (JSON mode).
+export interface EchoFrame {
+  type: 'echo';
+  seq: number;
+  id: string | null;
+  text: string;
+  /** Commit time, ISO 8601. */
+  at: string;
+}
+export interface ReadyFrame {
+  type: 'ready';
+  /** Highest seq of the session when the replay ended (0 when empty). */
+  lastSeq: number;
+}
+export interface ErrorFrame {
+  type: 'error';
+  code: string;
+  message: string;
+  /** The client message id the error is about, when there is one. */
+  id?: string | null;
+}
+export type ServerFrame = EchoFrame | ReadyFrame | ErrorFrame;
+
+// HTTP API bodies.
+export interface RegisteredSession {
+  id: string;
+  token: string;
+  createdAt: string;
+}
+export interface HistoryMessage {
+  seq: number;
+  id: string | null;
+  body: string;
+  text: string;
+  at: string;
+}
+export interface HistoryPage {
+  /** Ascending by seq; the first page is the newest one. */
+  messages: HistoryMessage[];
+  hasMore: boolean;
+}
+export interface ApiError {
+  error: { code: string; message: string };
+}
+
+/** Close codes the server uses beyond RFC 6455's own. */
+export const CloseCode = {
+  goingAway: 1001,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  internalError: 1011,
+  /** The session was deleted while the socket was open. */
+  sessionDeleted: 4001,
+} as const;

@@ -1,0 +1,42 @@
+import type { IncomingMessage } from 'node:http';
+import { parse as parseCookies } from 'cookie';
+import { notFound, unauthorized } from './domain/errors.js';
+import { tokenMatches } from './domain/token.js';
+import type { SessionRecord, SessionRepo } from './store/session-repo.js';
+
+/**
+ * The browser keeps one HttpOnly cookie per session, so several sessions can
+ * live side by side; the ID alphabet is valid in a cookie name as it is.
+ */
+export const tokenCookieName = (sessionId: string) => `st_${sessionId}`;
+
+/**
+ * The token a request presents for a session, from (in this order) the
+ * `Authorization: Bearer` header, the `?token=` query parameter, or the
+ * session's cookie. Shared by HTTP routes and the WebSocket upgrade.
+ */
+export function presentedToken(req: IncomingMessage, url: URL, sessionId: string): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (match) return match[1];
+  }
+  const query = url.searchParams.get('token');
+  if (query) return query;
+  const cookieHeader = req.headers.cookie;
+  if (cookieHeader) return parseCookies(cookieHeader)[tokenCookieName(sessionId)] || undefined;
+  return undefined;
+}
+
+/** The session, if it exists and the token is its own: else 404 or 401. */
+export function authorizeSession(
+  sessions: SessionRepo,
+  sessionId: string,
+  token: string | undefined,
+): SessionRecord {
+  const session = sessions.findById(sessionId);
+  if (!session) throw notFound('session_not_found', `no session with ID "${sessionId}"`);
+  if (!token) throw unauthorized(`session "${sessionId}" needs its token (cookie, Bearer header or ?token=)`);
+  if (!tokenMatches(token, session.tokenHash)) throw unauthorized(`wrong token for session "${sessionId}"`);
+  return session;
+}

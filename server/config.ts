@@ -1,0 +1,104 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/**
+ * Every setting, once: its env var is the key in SNAKE_CASE and its CLI flag
+ * the key in kebab-case (httpPort -> HTTP_PORT, --http-port). A flag wins over
+ * the env var, which wins over the default. Values are validated here, once.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+
+const settings = {
+  httpPort: port.default(8080).describe('port of the HTTP API and the built SPA (0 picks a free port)'),
+  wsPort: port.default(8765).describe('port of the WebSocket server, path /ws/{ID} (0 picks a free port)'),
+  host: z.string().min(1).default('0.0.0.0').describe('address both servers listen on'),
+  dbPath: z.string().min(1).default('data/app.db').describe('SQLite file (created with its folder)'),
+  dbSync: z.enum(['full', 'normal']).default('full').describe('fsync policy of commits: full survives power loss'),
+  logLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('minimum level logged'),
+  logFormat: z.enum(['json', 'pretty']).default('json').describe('json for machines, pretty for people'),
+  staticDir: z.string().min(1).default('dist/web').describe('folder of the built SPA served on the HTTP port'),
+  maxMessageBytes: positiveInt.max(16 * 1024 * 1024).default(65536).describe('largest WebSocket message, in bytes'),
+} satisfies Record<string, z.ZodType>;
+
+const configSchema = z.object(settings);
+export type Config = z.infer<typeof configSchema>;
+type SettingName = keyof typeof settings;
+
+const names = Object.keys(settings) as SettingName[];
+const envName = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+const flagName = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** A bad setting: its message is the one line printed before the start stops. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export type ConfigResult = { help: true; text: string } | { help: false; config: Config };
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+): ConfigResult {
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(names.map((n) => [flagName(n), { type: 'string' as const }])),
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message} (see --help)`);
+  }
+  if (flags.help) return { help: true, text: helpText() };
+
+  const raw: Record<string, unknown> = {};
+  const sourceOf: Record<string, string> = {};
+  for (const name of names) {
+    const flag = flags[flagName(name)];
+    const fromEnv = env[envName(name)];
+    if (typeof flag === 'string') {
+      raw[name] = flag;
+      sourceOf[name] = `--${flagName(name)}`;
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      raw[name] = fromEnv;
+      sourceOf[name] = envName(name);
+    } else {
+      sourceOf[name] = envName(name);
+    }
+  }
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    const value = raw[name] === undefined ? '' : ` ${JSON.stringify(raw[name])}`;
+    throw new ConfigError(`invalid ${sourceOf[name]}${value}: ${issue.message}`);
+  }
+  return { help: false, config: parsed.data };
+}
+
+export function helpText(): string {
+  const rows = names.map((name) => {
+    const schema = settings[name];
+    const fallback = JSON.stringify(schema.parse(undefined));
+    return `  --${flagName(name)}, ${envName(name)}\n      ${schema.description} (default ${fallback})`;
+  });
+  return [
+    'Usage: npm start -- [options]',
+    '',
+    'Every option is also an environment variable; a flag wins over the variable.',
+    '',
+    ...rows,
+    '  --help, -h',
+    '      print this help and exit',
+    '',
+  ].join('\n');
+}

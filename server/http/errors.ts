@@ -1,0 +1,54 @@
+import type Koa from 'koa';
+import { AppError } from '../domain/errors.js';
+
+/** Codes for the errors Koa and its body parser throw by status. */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+};
+
+interface HttpLikeError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  message?: string;
+  headers?: Record<string, string>;
+}
+
+/** Any thrown value as the AppError the client sees; 5xx never shows internals. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = (err ?? {}) as HttpLikeError;
+  const status = e.status ?? e.statusCode ?? 500;
+  if (status < 500 && e.expose !== false && status >= 400) {
+    return new AppError(status, CODE_BY_STATUS[status] ?? 'bad_request', e.message ?? 'bad request', e.headers ?? {});
+  }
+  return new AppError(500, 'internal', 'internal server error');
+}
+
+/**
+ * First middleware: every error (and every unmatched route) becomes
+ * `{"error":{"code","message"}}`; 5xx are reported on app 'error' for logging.
+ */
+export function errorMiddleware(): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null) {
+        throw new AppError(404, 'not_found', `no resource at ${ctx.method} ${ctx.path}`);
+      }
+    } catch (err) {
+      const appError = toAppError(err);
+      ctx.status = appError.status;
+      ctx.set(appError.headers);
+      ctx.body = { error: { code: appError.code, message: appError.message } };
+      if (appError.status >= 500) ctx.app.emit('error', err, ctx);
+    }
+  };
+}

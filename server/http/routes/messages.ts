@@ -1,0 +1,40 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import { badRequest } from '../../domain/errors.js';
+import type { MessageLog } from '../../store/message-log.js';
+import type { SessionRepo } from '../../store/session-repo.js';
+import { historyMessage, requireAuthorizedSession } from '../session-view.js';
+
+export const HISTORY_PAGE_DEFAULT = 50;
+export const HISTORY_PAGE_MAX = 500;
+const SEQ_LIMIT = 2 ** 32;
+
+const pageQuerySchema = z.object({
+  before: z.coerce.number().int().min(1).max(SEQ_LIMIT).optional(),
+  limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).default(HISTORY_PAGE_DEFAULT),
+});
+
+export interface MessageRoutesDeps {
+  sessions: SessionRepo;
+  messages: MessageLog;
+}
+
+export function messageRoutes({ sessions, messages }: MessageRoutesDeps): Router {
+  const router = new Router();
+
+  // History, newest page first; the next older page is ?before=<first seq of this one>.
+  router.get('/api/sessions/:id/messages', (ctx) => {
+    const session = requireAuthorizedSession(ctx, sessions);
+    const query = pageQuerySchema.safeParse(ctx.query);
+    if (!query.success) {
+      const issue = query.error.issues[0]!;
+      throw badRequest('invalid_query', `${String(issue.path[0])}: ${issue.message} (before: a seq >= 1; limit: 1 to ${HISTORY_PAGE_MAX})`);
+    }
+    const { before = SEQ_LIMIT, limit } = query.data;
+    const page = messages.page(session.pk, before, limit);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { messages: page.messages.map((m) => historyMessage(session.id, m)), hasMore: page.hasMore };
+  });
+
+  return router;
+}

@@ -1,0 +1,59 @@
+/**
+ * Composition root, and the only module with side effects: config -> logger
+ * -> server -> signals.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { StartError, startServer } from './server.js';
+
+/** SIGTERM/SIGINT must end the process within this long. */
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+async function main(): Promise<void> {
+  const loaded = loadConfig();
+  if (loaded.help) {
+    process.stdout.write(loaded.text);
+    return;
+  }
+  const { config } = loaded;
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  const server = await startServer(config, logger);
+  logger.info(
+    { httpPort: server.httpPort, wsPort: server.wsPort, dbPath: config.dbPath, host: config.host },
+    `listening: http://localhost:${server.httpPort} and ws://localhost:${server.wsPort}/ws/{ID}`,
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const forced = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    forced.unref();
+    server
+      .close(SHUTDOWN_DEADLINE_MS - 1000)
+      .then(() => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof StartError) {
+    process.stderr.write(`websocket-session: ${err.message}\n`);
+  } else {
+    process.stderr.write(`websocket-session: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
+  }
+  process.exit(2);
+});

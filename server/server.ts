@@ -1,0 +1,126 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloseCode } from '../protocol/wire.js';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import type { Logger } from './logger.js';
+import { createCommitQueue } from './store/commit-queue.js';
+import { openDatabase, type Db } from './store/database.js';
+import { createStore, type Store } from './store/index.js';
+import type { SessionRecord } from './store/session-repo.js';
+import { createWsHub } from './ws/hub.js';
+
+/** Largest JSON request body. */
+const MAX_BODY_BYTES = 16 * 1024;
+
+export interface RunningServer {
+  httpPort: number;
+  wsPort: number;
+  store: Store;
+  /** Stops accepting, closes sockets with 1001, flushes writes, closes the DB. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/** A start-up failure worth one line (a port in use, a bad database path). */
+export class StartError extends Error {
+  override readonly name = 'StartError';
+}
+
+/**
+ * Composes store, HTTP app and WebSocket hub and listens on both ports.
+ * Tests call this with port 0 and a temp database; main.ts with the config.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  let db: Db;
+  try {
+    db = openDatabase(config.dbPath, { synchronous: config.dbSync });
+  } catch (err) {
+    throw new StartError(`cannot open DB_PATH "${config.dbPath}": ${(err as Error).message}`);
+  }
+  const store = createStore(db);
+  const queue = createCommitQueue(store.messages);
+  const hub = createWsHub({ store, queue, logger, maxMessageBytes: config.maxMessageBytes });
+
+  function deleteSession(session: SessionRecord): void {
+    hub.closeSession(session.pk, CloseCode.sessionDeleted, 'session deleted');
+    queue.discardSession(session.pk, new Error('session deleted'));
+    store.deleteSession(session.pk);
+  }
+
+  const app = createApp({
+    store,
+    logger,
+    staticDir: config.staticDir,
+    wsPort: config.wsPort,
+    maxBodyBytes: MAX_BODY_BYTES,
+    deleteSession,
+  });
+
+  const httpServer = createServer(app.callback());
+  // The WebSocket port answers plain HTTP with 426, like any WebSocket-only endpoint.
+  const wsServer = createServer((_req, res) => {
+    const body = JSON.stringify({ error: { code: 'upgrade_required', message: 'this port speaks WebSocket: ws://host:port/ws/{ID}' } });
+    res.writeHead(426, { 'Content-Type': 'application/json; charset=utf-8', Upgrade: 'websocket', Connection: 'Upgrade' });
+    res.end(body);
+  });
+  for (const server of [httpServer, wsServer]) {
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    server.on('upgrade', hub.handleUpgrade);
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+    });
+  }
+
+  try {
+    await listen(httpServer, config.httpPort, config.host, 'HTTP_PORT');
+    // With WS_PORT 0 the HTTP port alone is not enough for a client to know the ws one.
+    await listen(wsServer, config.wsPort, config.host, 'WS_PORT');
+  } catch (err) {
+    httpServer.close();
+    db.close();
+    throw err;
+  }
+  const httpPort = (httpServer.address() as AddressInfo).port;
+  const wsPort = (wsServer.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  async function close(deadlineMs = 4000): Promise<void> {
+    hub.startDraining();
+    const serversClosed = Promise.all([httpServer, wsServer].map((s) => new Promise((r) => s.close(r))));
+    httpServer.closeIdleConnections();
+    queue.flush();
+    await hub.close(deadlineMs);
+    queue.flush();
+    httpServer.closeAllConnections();
+    wsServer.closeAllConnections();
+    await serversClosed;
+    db.close();
+  }
+
+  return {
+    httpPort,
+    wsPort,
+    store,
+    close: (deadlineMs) => (closing ??= close(deadlineMs)),
+  };
+}
+
+function listen(server: Server, port: number, host: string, setting: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const reason =
+        err.code === 'EADDRINUSE' ? 'is already in use'
+        : err.code === 'EACCES' ? 'needs privileges this process lacks'
+        : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' ? `cannot be bound on HOST "${host}"`
+        : `cannot be listened on (${err.code ?? err.message})`;
+      reject(new StartError(`${setting} ${port} ${reason}`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.removeListener('error', onError);
+      resolve();
+    });
+  });
+}

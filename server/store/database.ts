@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+export interface DatabaseOptions {
+  /** fsync policy of commits: FULL survives power loss, NORMAL only process crashes. */
+  synchronous: 'full' | 'normal';
+  /** How long a statement waits on a lock held by another process, in ms. */
+  busyTimeoutMs: number;
+}
+
+const defaults: DatabaseOptions = { synchronous: 'full', busyTimeoutMs: 250 };
+
+/** Opens (creating file and folder if needed) the database, sets pragmas and migrates it. */
+export function openDatabase(path: string, options: Partial<DatabaseOptions> = {}): Db {
+  const { synchronous, busyTimeoutMs } = { ...defaults, ...options };
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('temp_store = MEMORY');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this build knows (${MIGRATIONS.length})`,
+    );
+  }
+  db.transaction(() => {
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }
+  }).immediate();
+}

@@ -1,0 +1,29 @@
+/**
+ * Schema migrations, applied in order; PRAGMA user_version holds how many ran.
+ * Never edit a shipped entry: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: sessions and the message log.
+  `
+  CREATE TABLE sessions (
+    pk         INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, so a deleted session's key can't resurface
+    id         TEXT    NOT NULL UNIQUE,
+    token_hash BLOB    NOT NULL,                  -- sha256 of the token; the token itself is never stored
+    created_at INTEGER NOT NULL                   -- ms since epoch
+  ) STRICT;
+
+  -- One clustered integer key per message, (session_pk << 32) | seq: a session's
+  -- history is one contiguous range of the table's own b-tree, so paging, replay
+  -- and "last seq" are range scans with no secondary index to maintain.
+  CREATE TABLE messages (
+    session_seq INTEGER PRIMARY KEY,
+    session_pk  INTEGER GENERATED ALWAYS AS (session_seq >> 32) VIRTUAL,
+    seq         INTEGER GENERATED ALWAYS AS (session_seq & 0xFFFFFFFF) VIRTUAL,
+    client_id   TEXT,                             -- client message id (JSON mode), for idempotent resends
+    body        TEXT    NOT NULL,
+    at          INTEGER NOT NULL                  -- commit time, ms since epoch
+  ) STRICT;
+
+  CREATE UNIQUE INDEX messages_client_id ON messages (session_pk, client_id) WHERE client_id IS NOT NULL;
+  `,
+];

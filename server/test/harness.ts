@@ -1,0 +1,268 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { WebSocket } from 'ws';
+import { loadConfig, type Config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { startServer, type RunningServer } from '../server.js';
+import { SUBPROTOCOL, type ApiError, type HistoryPage, type RegisteredSession } from '../../protocol/wire.js';
+
+export interface TestServer extends RunningServer {
+  config: Config;
+  httpUrl: string;
+  wsUrl: string;
+  /** Closes and starts again on the same ports and database file. */
+  restart(): Promise<TestServer>;
+}
+
+/** A temp folder removed by the returned function. */
+export function tempDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'wss-test-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The real server on loopback, port 0, with a database file in `dir`. */
+export async function startTestServer(dir: string, overrides: Partial<Config> = {}): Promise<TestServer> {
+  const loaded = loadConfig({}, []);
+  if (loaded.help) throw new Error('unreachable');
+  const config: Config = {
+    ...loaded.config,
+    httpPort: 0,
+    wsPort: 0,
+    host: '127.0.0.1',
+    dbPath: join(dir, 'app.db'),
+    logLevel: 'silent',
+    staticDir: join(dir, 'no-static'),
+    ...overrides,
+  };
+  const server = await startServer(config, createLogger({ level: config.logLevel, format: 'json' }));
+  const self: TestServer = {
+    ...server,
+    config,
+    httpUrl: `http://127.0.0.1:${server.httpPort}`,
+    wsUrl: `ws://127.0.0.1:${server.wsPort}`,
+    async restart() {
+      await server.close();
+      return startTestServer(dir, { ...overrides, httpPort: server.httpPort, wsPort: server.wsPort });
+    },
+  };
+  return self;
+}
+
+/** Registers a session over HTTP; throws unless the answer is 201. */
+export async function register(server: TestServer, id?: string): Promise<RegisteredSession> {
+  const res = await fetch(`${server.httpUrl}/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(id === undefined ? {} : { id }),
+  });
+  if (res.status !== 201) throw new Error(`register ${id}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as RegisteredSession;
+}
+
+/**
+ * A ws client that queues every message it receives, so a test can await the
+ * next one without racing the event. Awaiting a message on a closed socket
+ * rejects at once instead of hanging until the test timeout.
+ */
+export class TestClient {
+  readonly ws: WebSocket;
+  private readonly inbox: string[] = [];
+  private waiters: Array<{ resolve(message: string): void; reject(err: Error): void }> = [];
+  private closeCode: number | undefined;
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  constructor(url: string, options: { protocol?: string; token?: string; headers?: Record<string, string> } = {}) {
+    const headers = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
+    this.ws = new WebSocket(url, options.protocol ? [options.protocol] : [], { headers });
+    this.ws.on('message', (data) => {
+      const text = data.toString();
+      const waiter = this.waiters.shift();
+      if (waiter) waiter.resolve(text);
+      else this.inbox.push(text);
+    });
+    this.ws.on('error', () => undefined);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      this.ws.once('error', reject);
+    });
+    this.closed = new Promise((resolve) =>
+      this.ws.once('close', (code, reason) => {
+        this.closeCode = code;
+        for (const waiter of this.waiters.splice(0)) waiter.reject(this.closedError());
+        resolve({ code, reason: reason.toString() });
+      }),
+    );
+  }
+
+  next(): Promise<string> {
+    const queued = this.inbox.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.closeCode !== undefined) return Promise.reject(this.closedError());
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  async nextJson<T = Record<string, unknown>>(): Promise<T> {
+    return JSON.parse(await this.next()) as T;
+  }
+
+  send(data: string | object): void {
+    this.ws.send(typeof data === 'string' ? data : JSON.stringify(data));
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  private closedError(): Error {
+    return new Error(`socket closed (${this.closeCode}) while a message was awaited`);
+  }
+}
+
+/** The HTTP status a refused upgrade answers with (never resolves on a 101). */
+export function upgradeStatus(url: string, options: { protocol?: string; headers?: Record<string, string> } = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options.protocol ? [options.protocol] : [], { headers: options.headers });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('open', () => {
+      ws.terminate();
+      reject(new Error('upgrade was accepted'));
+    });
+    ws.once('error', () => undefined);
+  });
+}
+
+/** Base URL for upgrades on the WebSocket port or on the HTTP port (same handler). */
+export function wsBase(server: TestServer, port: 'ws' | 'http' = 'ws'): string {
+  return port === 'ws' ? server.wsUrl : server.httpUrl.replace(/^http/, 'ws');
+}
+
+/** fetch against the HTTP port. */
+export function api(server: TestServer, path: string, init?: RequestInit): Promise<Response> {
+  return fetch(`${server.httpUrl}${path}`, init);
+}
+
+/** POST /api/sessions with a JSON body (or none) and extra headers. */
+export function postSession(server: TestServer, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return api(server, '/api/sessions', {
+    method: 'POST',
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** GET a page of history; `auth` is sent as a Bearer token when given. */
+export async function history(
+  server: TestServer,
+  sessionId: string,
+  auth?: string,
+  query = '',
+): Promise<HistoryPage> {
+  const res = await api(server, `/api/sessions/${sessionId}/messages${query}`, {
+    headers: auth ? { authorization: `Bearer ${auth}` } : {},
+  });
+  if (res.status !== 200) throw new Error(`history ${sessionId}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as HistoryPage;
+}
+
+/** Asserts the `{error:{code,message}}` shape, status and code; returns the error. */
+export async function expectApiError(res: Response, status: number, code?: string): Promise<ApiError['error']> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = (await res.json()) as ApiError;
+  expect(body).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+  expect(body.error.message.length).toBeGreaterThan(0);
+  if (code !== undefined) expect(body.error.code).toBe(code);
+  return body.error;
+}
+
+/** Rows stored for a session, read straight from the server's database. */
+export function storedCount(server: TestServer, sessionId: string): number {
+  return server.store.db
+    .prepare('SELECT count(*) FROM messages m JOIN sessions s ON s.pk = m.session_pk WHERE s.id = ?')
+    .pluck()
+    .get(sessionId) as number;
+}
+
+export interface ConnectOptions {
+  /** Sent as `Authorization: Bearer`. */
+  token?: string;
+  /** Offer the session.v1 subprotocol (JSON mode). */
+  json?: boolean;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  port?: 'ws' | 'http';
+}
+
+export interface ServerFixture {
+  readonly server: TestServer;
+  readonly dir: string;
+  /** Restarts the server on the same ports and database file. */
+  restart(): Promise<TestServer>;
+  /** Opens a tracked client on /ws/{ID} and awaits the 101. */
+  connect(sessionId: string, options?: ConnectOptions): Promise<TestClient>;
+}
+
+/**
+ * A real server in a fresh temp folder, started before each test (or once for
+ * the suite with scope 'all'), and closed and removed after it, together with
+ * every client the test opened through it.
+ */
+export function useTestServer(overrides: Partial<Config> = {}, scope: 'each' | 'all' = 'each'): ServerFixture {
+  let server: TestServer | undefined;
+  let folder: ReturnType<typeof tempDir> | undefined;
+  const clients: TestClient[] = [];
+
+  const before = scope === 'each' ? beforeEach : beforeAll;
+  const after = scope === 'each' ? afterEach : afterAll;
+  before(async () => {
+    folder = tempDir();
+    server = await startTestServer(folder.dir, overrides);
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.ws.terminate();
+  });
+  after(async () => {
+    await server?.close();
+    folder?.remove();
+    server = undefined;
+    folder = undefined;
+  });
+
+  const current = (): TestServer => {
+    if (!server) throw new Error('the test server is not running');
+    return server;
+  };
+  return {
+    get server() {
+      return current();
+    },
+    get dir() {
+      if (!folder) throw new Error('no temp folder');
+      return folder.dir;
+    },
+    async restart() {
+      server = await current().restart();
+      return server;
+    },
+    async connect(sessionId, options = {}) {
+      const query = new URLSearchParams(options.query).toString();
+      const url = `${wsBase(current(), options.port)}/ws/${sessionId}${query ? `?${query}` : ''}`;
+      const client = new TestClient(url, {
+        ...(options.json ? { protocol: SUBPROTOCOL } : {}),
+        ...(options.token ? { token: options.token } : {}),
+        ...(options.headers ? { headers: options.headers } : {}),
+      });
+      clients.push(client);
+      await client.opened;
+      return client;
+    },
+  };
+}

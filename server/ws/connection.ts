@@ -1,0 +1,144 @@
+import { WebSocket, type RawData } from 'ws';
+import { CloseCode, echoText, type ServerFrame } from '../../protocol/wire.js';
+import type { Logger } from '../logger.js';
+import type { CommitQueue } from '../store/commit-queue.js';
+import type { AppendResult, MessageLog } from '../store/message-log.js';
+import type { SessionRecord } from '../store/session-repo.js';
+import { echoFrame, errorFrame, parseClientFrame, readyFrame } from './frames.js';
+import type { WireMode } from './upgrade.js';
+
+/** Replay reads the log in chunks of this many rows... */
+const REPLAY_CHUNK = 256;
+/** ...and waits for the socket to drain above this much buffered output. */
+const REPLAY_HIGH_WATER = 256 * 1024;
+
+export interface ConnectionContext {
+  log: MessageLog;
+  queue: CommitQueue;
+  /** Hands a committed message to every connection of its session. */
+  publish(sessionPk: number, result: AppendResult, sender: SessionConnection): void;
+  isDraining(): boolean;
+}
+
+/**
+ * One open WebSocket of a session. Text mode echoes to the sender only, as the
+ * original demo did; JSON mode receives every echo of its session in seq order.
+ */
+export class SessionConnection {
+  /** Highest seq delivered to this connection (JSON mode). */
+  private cursor = 0;
+  /** While true, live echoes are skipped: the replay reads them from the log. */
+  private replaying = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly session: SessionRecord,
+    readonly mode: WireMode,
+    private readonly context: ConnectionContext,
+    readonly logger: Logger,
+  ) {
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+  }
+
+  /** JSON mode: replays what the client missed (if asked), then says ready. */
+  async start(afterSeq: number | null): Promise<void> {
+    if (this.mode !== 'json') return;
+    const lastSeq = this.context.log.lastSeq(this.session.pk);
+    // A cursor beyond the log (the session was deleted and registered again)
+    // restarts at its end; `ready` tells the client the real lastSeq.
+    if (afterSeq === null || afterSeq >= lastSeq) {
+      this.cursor = lastSeq;
+    } else {
+      this.cursor = afterSeq;
+      this.replaying = true;
+      try {
+        await this.replay();
+      } finally {
+        this.replaying = false;
+      }
+    }
+    this.sendFrame(readyFrame(this.cursor));
+  }
+
+  /** Sends a committed message of this session, once, in seq order. */
+  deliver(message: AppendResult, serialized: string): void {
+    if (this.replaying || message.seq <= this.cursor) return;
+    this.cursor = message.seq;
+    this.send(serialized);
+  }
+
+  /** The echo of the sender's own message (text mode, or a duplicate resend). */
+  acknowledge(message: AppendResult): void {
+    if (this.mode === 'text') this.send(echoText(this.session.id, message.body));
+    else this.sendFrame(echoFrame(this.session.id, message));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(code, reason);
+    }
+  }
+
+  private async replay(): Promise<void> {
+    const { log } = this.context;
+    while (this.ws.readyState === WebSocket.OPEN) {
+      const rows = log.after(this.session.pk, this.cursor, REPLAY_CHUNK);
+      if (rows.length === 0) return;
+      let written: Promise<void> | undefined;
+      for (const row of rows) {
+        const frame = JSON.stringify(echoFrame(this.session.id, row));
+        written = new Promise((resolve) => this.ws.send(frame, () => resolve()));
+      }
+      this.cursor = rows[rows.length - 1]!.seq;
+      // Backpressure: never hold more than about one chunk in memory.
+      if (this.ws.bufferedAmount > REPLAY_HIGH_WATER) await written;
+    }
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      this.close(CloseCode.unsupportedData, 'binary frames are not supported; send text');
+      return;
+    }
+    // Shutting down: the socket is closing with 1001; an unacknowledged
+    // message is the client's to resend after reconnecting.
+    if (this.context.isDraining()) return;
+    const raw = (data as Buffer).toString('utf8');
+
+    let clientId: string | null = null;
+    let body = raw;
+    if (this.mode === 'json') {
+      const frame = parseClientFrame(raw);
+      if (!frame.ok) {
+        this.sendFrame(frame.error);
+        return;
+      }
+      clientId = frame.clientId;
+      body = frame.text;
+    }
+
+    this.context.queue.enqueue({ sessionPk: this.session.pk, clientId, body }, (err, result) => {
+      if (err) return this.onStoreFailed(err, clientId);
+      if (result!.duplicate) this.acknowledge(result!);
+      else this.context.publish(this.session.pk, result!, this);
+    });
+  }
+
+  private onStoreFailed(err: Error, clientId: string | null): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.logger.error({ err }, 'message not stored');
+    if (this.mode === 'json') {
+      this.sendFrame(errorFrame('storage_unavailable', 'the message was not stored; send it again', clientId));
+    } else {
+      this.close(CloseCode.internalError, 'storage unavailable; message not stored');
+    }
+  }
+
+  private sendFrame(frame: ServerFrame): void {
+    this.send(JSON.stringify(frame));
+  }
+
+  private send(data: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+  }
+}

@@ -1,0 +1,141 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
+import { AppError } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+import type { CommitQueue } from '../store/commit-queue.js';
+import type { AppendResult } from '../store/message-log.js';
+import type { Store } from '../store/index.js';
+import { SessionConnection } from './connection.js';
+import { echoFrame } from './frames.js';
+import { asAppError, authorizeUpgrade, refuseUpgrade, type UpgradeTarget } from './upgrade.js';
+
+export interface WsHubDeps {
+  store: Store;
+  queue: CommitQueue;
+  logger: Logger;
+  maxMessageBytes: number;
+}
+
+export type WsHub = ReturnType<typeof createWsHub>;
+
+/**
+ * The WebSocket side: authorises upgrades (from any HTTP server that hands
+ * them over), keeps the open connections by session, and fans echoes out.
+ */
+export function createWsHub({ store, queue, logger, maxMessageBytes }: WsHubDeps) {
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: maxMessageBytes,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  const bySession = new Map<number, Set<SessionConnection>>();
+  let draining = false;
+  let connectionCount = 0;
+  let nextConnectionId = 1;
+
+  function publish(sessionPk: number, result: AppendResult, sender: SessionConnection): void {
+    const connections = bySession.get(sessionPk);
+    if (connections) {
+      let serialized: string | undefined;
+      for (const connection of connections) {
+        if (connection.mode !== 'json') continue;
+        serialized ??= JSON.stringify(echoFrame(sender.session.id, result));
+        connection.deliver(result, serialized);
+      }
+    }
+    if (sender.mode === 'text') sender.acknowledge(result);
+  }
+
+  const context = {
+    log: store.messages,
+    queue,
+    publish,
+    isDraining: () => draining,
+  };
+
+  function attach(ws: WebSocket, target: UpgradeTarget, req: IncomingMessage): void {
+    const { session, mode, afterSeq } = target;
+    const connLogger = logger.child({ conn: nextConnectionId++, session: session.id, mode });
+    const connection = new SessionConnection(ws, session, mode, context, connLogger);
+    let connections = bySession.get(session.pk);
+    if (!connections) bySession.set(session.pk, (connections = new Set()));
+    connections.add(connection);
+    connectionCount++;
+
+    ws.on('error', (err) => connLogger.warn({ err: err.message }, 'socket error'));
+    ws.once('close', (code, reason) => {
+      connections.delete(connection);
+      if (connections.size === 0 && bySession.get(session.pk) === connections) bySession.delete(session.pk);
+      connectionCount--;
+      connLogger.info({ code, reason: reason.toString() }, 'closed');
+    });
+    connLogger.info({ req }, 'connected');
+    connection.start(afterSeq).catch((err: unknown) => {
+      connLogger.error({ err }, 'replay failed');
+      connection.close(CloseCode.internalError, 'replay failed');
+    });
+  }
+
+  function onSocketError(this: Duplex): void {
+    this.destroy();
+  }
+
+  return {
+    /** The 'upgrade' listener of every HTTP server that serves /ws/{ID}. */
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+      socket.on('error', onSocketError);
+      let target: UpgradeTarget;
+      try {
+        if (draining) throw new AppError(503, 'shutting_down', 'the server is shutting down; retry shortly');
+        target = authorizeUpgrade(req, store.sessions);
+      } catch (err) {
+        const refusal = asAppError(err);
+        const level = refusal.status >= 500 ? 'error' : 'info';
+        logger[level]({ req, status: refusal.status, code: refusal.code, err: refusal.status >= 500 ? err : undefined }, 'upgrade refused');
+        refuseUpgrade(socket, refusal);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        socket.removeListener('error', onSocketError);
+        attach(ws, target, req);
+      });
+    },
+
+    /** Closes every socket of a session (it was deleted). */
+    closeSession(sessionPk: number, code: number, reason: string): void {
+      for (const connection of bySession.get(sessionPk) ?? []) connection.close(code, reason);
+    },
+
+    get connectionCount(): number {
+      return connectionCount;
+    },
+
+    /** Refuses new upgrades from now on (shutdown has begun). */
+    startDraining(): void {
+      draining = true;
+    },
+
+    /**
+     * Closes every socket with 1001 and resolves when all are closed; sockets
+     * still open at the deadline are terminated.
+     */
+    async close(deadlineMs: number): Promise<void> {
+      draining = true;
+      const open = [...bySession.values()].flatMap((set) => [...set]);
+      const closed = open.map(
+        (c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve()))),
+      );
+      for (const c of open) c.close(CloseCode.goingAway, 'server shutting down');
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+      await Promise.race([Promise.all(closed), deadline]);
+      clearTimeout(timer);
+      for (const c of open) c.ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
