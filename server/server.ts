@@ -4,11 +4,11 @@ import { CloseCode } from '../protocol/wire.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
-import { createCommitQueue } from './store/commit-queue.js';
+import { createCommitQueue, type CommitQueue } from './store/commit-queue.js';
 import { openDatabase, type Db } from './store/database.js';
 import { createStore, type Store } from './store/index.js';
 import type { SessionRecord } from './store/session-repo.js';
-import { createWsHub } from './ws/hub.js';
+import { createWsHub, type WsHub } from './ws/hub.js';
 
 /** Largest JSON request body. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -17,6 +17,8 @@ export interface RunningServer {
   httpPort: number;
   wsPort: number;
   store: Store;
+  hub: WsHub;
+  queue: CommitQueue;
   /** Stops accepting, closes sockets with 1001, flushes writes, closes the DB. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -103,6 +105,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     httpPort,
     wsPort,
     store,
+    hub,
+    queue,
     close: (deadlineMs) => (closing ??= close(deadlineMs)),
   };
 }

@@ -23,6 +23,8 @@ export type CommitQueue = ReturnType<typeof createCommitQueue>;
 export function createCommitQueue(log: MessageLog, options: CommitQueueOptions = {}) {
   let pending: Pending[] = [];
   let scheduled: NodeJS.Immediate | undefined;
+  /** Committed batches and the appends in them, since start. */
+  const stats = { batches: 0, appends: 0 };
 
   function flush(): void {
     if (scheduled) clearImmediate(scheduled);
@@ -39,6 +41,8 @@ export function createCommitQueue(log: MessageLog, options: CommitQueueOptions =
       for (const p of batch) p.done(err as Error);
       return;
     }
+    stats.batches++;
+    stats.appends += batch.length;
     options.onCommit?.(batch.length, performance.now() - started);
     for (let i = 0; i < batch.length; i++) batch[i]!.done(null, results[i]);
   }
@@ -65,5 +69,7 @@ export function createCommitQueue(log: MessageLog, options: CommitQueueOptions =
     get size(): number {
       return pending.length;
     },
+
+    stats: stats as Readonly<typeof stats>,
   };
 }

@@ -60,6 +60,11 @@ export class SessionConnection {
     this.sendFrame(readyFrame(this.cursor));
   }
 
+  /** What this connection is doing, for diagnostics and metrics. */
+  snapshot(): { mode: WireMode; cursor: number; replaying: boolean; bufferedAmount: number } {
+    return { mode: this.mode, cursor: this.cursor, replaying: this.replaying, bufferedAmount: this.ws.bufferedAmount };
+  }
+
   /** Sends a committed message of this session, once, in seq order. */
   deliver(message: AppendResult, serialized: string): void {
     if (this.replaying || message.seq <= this.cursor) return;

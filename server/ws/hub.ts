@@ -110,6 +110,11 @@ export function createWsHub({ store, queue, logger, maxMessageBytes }: WsHubDeps
       for (const connection of bySession.get(sessionPk) ?? []) connection.close(code, reason);
     },
 
+    /** The open connections of a session (diagnostics, metrics, tests). */
+    connectionsOf(sessionPk: number): ReturnType<SessionConnection['snapshot']>[] {
+      return [...(bySession.get(sessionPk) ?? [])].map((c) => c.snapshot());
+    },
+
     get connectionCount(): number {
       return connectionCount;
     },

@@ -1,0 +1,81 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { EchoFrame, ErrorFrame } from '../../protocol/wire.js';
+import { api, register, storedCount, useTestServer, type TestClient } from './harness.js';
+
+/**
+ * A storage fault never produces an echo: JSON clients get an error frame,
+ * text clients close 1011; nothing is half-stored, the seq numbering has no
+ * hole, and once the fault clears the same server stores and echoes again.
+ */
+describe('storage faults', () => {
+  const t = useTestServer();
+
+  async function readyJson(sessionId: string, token: string): Promise<TestClient> {
+    const client = await t.connect(sessionId, { token, json: true });
+    expect(await client.nextJson()).toMatchObject({ type: 'ready' });
+    return client;
+  }
+
+  /** Asserts the fault refuses a JSON send and a text send, then clears it and checks recovery. */
+  async function expectFaultHandled(inject: () => void, clear: () => void, body: string): Promise<void> {
+    const { token } = await register(t.server, 'faulty');
+    const json = await readyJson('faulty', token);
+    json.send({ type: 'send', id: 'before', text: 'before the fault' });
+    expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 1, id: 'before' });
+
+    inject();
+    json.send({ type: 'send', id: 'during', text: body });
+    expect(await json.nextJson<ErrorFrame>()).toMatchObject({ type: 'error', code: 'storage_unavailable', id: 'during' });
+    const text = await t.connect('faulty', { token });
+    text.send(body);
+    expect(await text.closed).toMatchObject({ code: 1011 });
+    expect(storedCount(t.server, 'faulty')).toBe(1);
+    expect((await api(t.server, '/healthz')).status).toBe(200);
+
+    clear();
+    json.send({ type: 'send', id: 'during', text: body });
+    expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 2, id: 'during' });
+    const text2 = await t.connect('faulty', { token });
+    text2.send('after');
+    expect(await text2.next()).toBe('faulty: after');
+    expect(storedCount(t.server, 'faulty')).toBe(3);
+  }
+
+  it('disk full (PRAGMA max_page_count): error, then recovery', async () => {
+    const db = t.server.store.db;
+    let limit = 0;
+    await expectFaultHandled(
+      () => {
+        limit = db.pragma('max_page_count', { simple: true }) as number;
+        db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+      },
+      () => db.pragma(`max_page_count = ${limit}`),
+      // Larger than a page: it needs new pages, which the full "disk" refuses.
+      'x'.repeat(20_000),
+    );
+  });
+
+  it('read-only database: error, then recovery', async () => {
+    const db = t.server.store.db;
+    await expectFaultHandled(
+      () => db.pragma('query_only = ON'),
+      () => db.pragma('query_only = OFF'),
+      'refused while read-only',
+    );
+  });
+
+  it('SQLITE_BUSY (another process holds the write lock): error, then recovery', async () => {
+    const other = new Database(join(t.dir, 'app.db'));
+    try {
+      await expectFaultHandled(
+        () => other.exec('BEGIN IMMEDIATE'),
+        () => other.exec('ROLLBACK'),
+        'refused while locked',
+      );
+    } finally {
+      other.close();
+    }
+  });
+});

@@ -1,0 +1,149 @@
+import { CloseCode, SUBPROTOCOL, WS_PATH_PREFIX, type EchoFrame, type ReadyFrame, type ServerFrame } from '../../protocol/wire.js';
+import { backoffDelay } from './backoff.js';
+import type { PendingMessage } from './outbox.js';
+
+export type LinkState =
+  | { kind: 'disconnected' }
+  | { kind: 'connecting' }
+  | { kind: 'connected' }
+  /** Waiting to try again; `retryAt` is when (ms since epoch). */
+  | { kind: 'reconnecting'; retryAt: number; reason: string }
+  /** Given up: retrying cannot help (the session is gone or not ours). */
+  | { kind: 'error'; reason: string };
+
+/** What a failed connection attempt means, found out over HTTP (a browser cannot see the refused upgrade's status). */
+export type ProbeResult = { retry: true } | { retry: false; reason: string };
+
+export interface SessionLinkOptions {
+  sessionId: string;
+  /** Highest seq this page has, a reconnect resumes after it; null: no replay, only what comes next. */
+  cursor(): number | null;
+  /** Messages to (re)send once the server is ready, in order. */
+  pending(): PendingMessage[];
+  probe(): Promise<ProbeResult>;
+  onState(state: LinkState): void;
+  onEcho(frame: EchoFrame): void;
+  onReady(frame: ReadyFrame): void;
+  /** A problem the server reported (a message not stored stays pending and is resent). */
+  onProblem(message: string): void;
+}
+
+/** Close codes after which reconnecting cannot help. */
+const FINAL_CLOSES = new Map<number, string>([[CloseCode.sessionDeleted, 'the session was deleted']]);
+
+/**
+ * The JSON-mode link of one session: connects (same origin, `/ws/{ID}`),
+ * reconnects with backoff and resumes with `?after=<cursor>`, and resends
+ * every unacknowledged message (the server drops repeats by client id).
+ */
+export class SessionLink {
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private resendTimer: ReturnType<typeof setTimeout> | undefined;
+  private notStoredCount = 0;
+  private stopped = false;
+  private ready = false;
+  private readonly onOnline = () => {
+    if (this.retryTimer !== undefined) this.connectNow();
+  };
+
+  constructor(private readonly options: SessionLinkOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    window.addEventListener('online', this.onOnline);
+    this.connectNow();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    window.removeEventListener('online', this.onOnline);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.resendTimer);
+    this.retryTimer = undefined;
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close(1000, 'closed by the user');
+    this.options.onState({ kind: 'disconnected' });
+  }
+
+  /** Sends now if the link is ready; otherwise the message goes out with the others on `ready`. */
+  send(message: PendingMessage): void {
+    if (this.ready && this.ws?.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify({ type: 'send', id: message.id, text: message.text }));
+    }
+  }
+
+  private connectNow(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.stopped) return;
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const cursor = this.options.cursor();
+    const path = `${WS_PATH_PREFIX}${encodeURIComponent(this.options.sessionId)}${cursor === null ? '' : `?after=${cursor}`}`;
+    this.options.onState({ kind: 'connecting' });
+    this.ready = false;
+    const ws = new WebSocket(`${scheme}://${location.host}${path}`, SUBPROTOCOL);
+    this.ws = ws;
+    let opened = false;
+    ws.addEventListener('open', () => (opened = true));
+    ws.addEventListener('message', (event) => {
+      if (this.ws === ws && typeof event.data === 'string') this.dispatch(JSON.parse(event.data) as ServerFrame);
+    });
+    ws.addEventListener('close', (event) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.ready = false;
+      void this.afterClose(event, opened);
+    });
+  }
+
+  private async afterClose(event: CloseEvent, opened: boolean): Promise<void> {
+    const final = FINAL_CLOSES.get(event.code);
+    if (final) return this.options.onState({ kind: 'error', reason: final });
+    if (!opened) {
+      const probe = await this.options.probe();
+      if (this.stopped) return;
+      if (!probe.retry) return this.options.onState({ kind: 'error', reason: probe.reason });
+    }
+    this.scheduleReconnect(event.reason || (event.code === 1001 ? 'the server is restarting' : 'the connection was lost'));
+  }
+
+  private scheduleReconnect(reason: string): void {
+    if (this.stopped) return;
+    const delay = backoffDelay(this.attempt++);
+    this.options.onState({ kind: 'reconnecting', retryAt: Date.now() + delay, reason });
+    this.retryTimer = setTimeout(() => this.connectNow(), delay);
+  }
+
+  private dispatch(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'echo':
+        this.notStoredCount = 0;
+        return this.options.onEcho(frame);
+      case 'ready':
+        this.attempt = 0;
+        this.ready = true;
+        this.options.onReady(frame);
+        this.options.onState({ kind: 'connected' });
+        return this.resendPending();
+      case 'error':
+        this.options.onProblem(frame.message);
+        if (frame.code === 'storage_unavailable') {
+          // Resend after a pause; one timer for however many failed together.
+          if (this.resendTimer === undefined) {
+            this.resendTimer = setTimeout(() => {
+              this.resendTimer = undefined;
+              this.resendPending();
+            }, backoffDelay(this.notStoredCount++) + 250);
+          }
+        }
+        return;
+    }
+  }
+
+  private resendPending(): void {
+    for (const message of this.options.pending()) this.send(message);
+  }
+}
