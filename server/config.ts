@@ -8,6 +8,28 @@ import { z } from 'zod';
  */
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
+const nonNegativeInt = z.coerce.number().int().min(0);
+
+/** A comma-separated list of exact origins (scheme://host[:port]); empty means the app's own. */
+const originList = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+    for (const origin of origins) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        // reported below
+      }
+      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://example.com:8443` });
+        return z.NEVER;
+      }
+    }
+    return origins;
+  });
 
 const settings = {
   httpPort: port.default(8080).describe('port of the HTTP API and the built SPA (0 picks a free port)'),
@@ -21,7 +43,21 @@ const settings = {
     .describe('minimum level logged'),
   logFormat: z.enum(['json', 'pretty']).default('json').describe('json for machines, pretty for people'),
   staticDir: z.string().min(1).default('dist/web').describe('folder of the built SPA served on the HTTP port'),
-  maxMessageBytes: positiveInt.max(16 * 1024 * 1024).default(65536).describe('largest WebSocket message, in bytes'),
+  maxMessageBytes: positiveInt.max(16 * 1024 * 1024).default(65536).describe('largest WebSocket message, in bytes (close 1009)'),
+  allowedOrigins: originList.describe(
+    'comma-separated exact origins allowed to connect and to POST/DELETE (default: the app\'s own, on HTTP_PORT and the Vite dev port 5173)',
+  ),
+  wsRateLimit: nonNegativeInt.default(20).describe('messages per second per connection, burst twice that; 0 disables'),
+  maxConnectionsPerSession: positiveInt.default(8).describe('open WebSockets per session (429 at the upgrade beyond)'),
+  maxConnections: positiveInt.default(10_000).describe('open WebSockets in total (503 at the upgrade beyond)'),
+  heartbeatMs: positiveInt.default(30_000).describe('ping interval; a peer silent for a whole interval is terminated'),
+  maxBufferedBytes: positiveInt.default(4 * 1024 * 1024).describe('output a slow reader may leave unread before it is terminated'),
+  wsMaxFragments: positiveInt.default(128).describe('fragments per WebSocket message (close 1008 beyond)'),
+  wsMaxBufferedChunks: positiveInt.default(1024).describe('buffered chunks per WebSocket message (close 1008 beyond)'),
+  maxBodyBytes: positiveInt.default(16 * 1024).describe('largest HTTP JSON body, in bytes (413)'),
+  registerRateLimit: nonNegativeInt.default(30).describe('registrations per minute per client IP (429); 0 disables'),
+  headersTimeoutMs: positiveInt.default(10_000).describe('time to receive the request headers (slowloris guard)'),
+  requestTimeoutMs: positiveInt.default(30_000).describe('time to receive a whole request'),
 } satisfies Record<string, z.ZodType>;
 
 const configSchema = z.object(settings);

@@ -1,11 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 export interface LoggerOptions {
   level: string;
   format: 'json' | 'pretty';
+  /** Where JSON lines go (stdout by default); tests read them from here. */
+  destination?: DestinationStream;
 }
 
 /** Query parameters whose values never reach a log line. */
@@ -27,8 +29,8 @@ export function requestSummary(req: IncomingMessage) {
   };
 }
 
-export function createLogger({ level, format }: LoggerOptions): Logger {
-  return pino({
+export function createLogger({ level, format, destination }: LoggerOptions): Logger {
+  const options: pino.LoggerOptions = {
     level,
     // Belt and braces: if a token, cookie or message body is ever logged by
     // mistake, it is censored here.
@@ -50,8 +52,9 @@ export function createLogger({ level, format }: LoggerOptions): Logger {
       censor: '[Redacted]',
     },
     serializers: { req: requestSummary },
-    ...(format === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
-      : {}),
-  });
+  };
+  if (format === 'pretty') {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
+  }
+  return destination ? pino(options, destination) : pino(options);
 }

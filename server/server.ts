@@ -1,17 +1,16 @@
-import { createServer, type Server } from 'node:http';
+import { STATUS_CODES, createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../protocol/wire.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
+import { createOriginPolicy } from './origin-policy.js';
 import { createCommitQueue, type CommitQueue } from './store/commit-queue.js';
 import { openDatabase, type Db } from './store/database.js';
 import { createStore, type Store } from './store/index.js';
 import type { SessionRecord } from './store/session-repo.js';
 import { createWsHub, type WsHub } from './ws/hub.js';
-
-/** Largest JSON request body. */
-const MAX_BODY_BYTES = 16 * 1024;
 
 export interface RunningServer {
   httpPort: number;
@@ -41,7 +40,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   const store = createStore(db);
   const queue = createCommitQueue(store.messages);
-  const hub = createWsHub({ store, queue, logger, maxMessageBytes: config.maxMessageBytes });
+  let boundHttpPort = config.httpPort;
+  const originAllowed = createOriginPolicy({ allowedOrigins: config.allowedOrigins, httpPort: () => boundHttpPort });
+  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed });
 
   function deleteSession(session: SessionRecord): void {
     hub.closeSession(session.pk, CloseCode.sessionDeleted, 'session deleted');
@@ -54,25 +55,27 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger,
     staticDir: config.staticDir,
     wsPort: config.wsPort,
-    maxBodyBytes: MAX_BODY_BYTES,
+    maxBodyBytes: config.maxBodyBytes,
+    registerRateLimit: config.registerRateLimit,
+    originAllowed,
     deleteSession,
   });
 
-  const httpServer = createServer(app.callback());
+  // Node checks request timeouts on this interval; make it fine enough for the configured ones.
+  const serverOptions = { connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)) };
+  const httpServer = createServer(serverOptions, app.callback());
   // The WebSocket port answers plain HTTP with 426, like any WebSocket-only endpoint.
-  const wsServer = createServer((_req, res) => {
+  const wsServer = createServer(serverOptions, (_req, res) => {
     const body = JSON.stringify({ error: { code: 'upgrade_required', message: 'this port speaks WebSocket: ws://host:port/ws/{ID}' } });
     res.writeHead(426, { 'Content-Type': 'application/json; charset=utf-8', Upgrade: 'websocket', Connection: 'Upgrade' });
     res.end(body);
   });
   for (const server of [httpServer, wsServer]) {
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
+    // Slowloris guard: a client must send its headers, and its whole request, in time.
+    server.headersTimeout = config.headersTimeoutMs;
+    server.requestTimeout = config.requestTimeoutMs;
     server.on('upgrade', hub.handleUpgrade);
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      socket.destroy();
-    });
+    server.on('clientError', answerClientError);
   }
 
   try {
@@ -85,6 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw err;
   }
   const httpPort = (httpServer.address() as AddressInfo).port;
+  boundHttpPort = httpPort;
   const wsPort = (wsServer.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
@@ -109,6 +113,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     queue,
     close: (deadlineMs) => (closing ??= close(deadlineMs)),
   };
+}
+
+/** A request Node could not parse or that took too long: a short JSON answer, then close. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const [status, code, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'the request took too long to arrive']
+    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'the request headers are too large']
+    : [400, 'bad_request', 'the request is not valid HTTP'];
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  } else {
+    socket.destroy();
+  }
 }
 
 function listen(server: Server, port: number, host: string, setting: string): Promise<void> {

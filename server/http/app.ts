@@ -1,7 +1,9 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import serve from 'koa-static';
+import { AppError } from '../domain/errors.js';
 import { redactUrl, type Logger } from '../logger.js';
+import type { OriginPolicy } from '../origin-policy.js';
 import type { Store } from '../store/index.js';
 import type { SessionRecord } from '../store/session-repo.js';
 import { errorMiddleware } from './errors.js';
@@ -17,10 +19,14 @@ export interface AppDeps {
   staticDir: string;
   wsPort: number;
   maxBodyBytes: number;
+  /** Registrations per minute per client IP; 0: unlimited. */
+  registerRateLimit: number;
+  originAllowed: OriginPolicy;
   deleteSession(session: SessionRecord): void;
 }
 
-export function createApp({ store, logger, staticDir, wsPort, maxBodyBytes, deleteSession }: AppDeps): Koa {
+export function createApp(deps: AppDeps): Koa {
+  const { store, logger, staticDir, wsPort, maxBodyBytes, registerRateLimit, originAllowed, deleteSession } = deps;
   const app = new Koa();
   app.proxy = false;
 
@@ -41,10 +47,15 @@ export function createApp({ store, logger, staticDir, wsPort, maxBodyBytes, dele
   });
   app.use(errorMiddleware());
   app.use(securityHeaders(wsPort));
+  // Cross-site request forgery: a browser request from a foreign page is refused outright.
+  app.use(async (ctx, next) => {
+    if (!originAllowed(ctx.req)) throw new AppError(403, 'origin_not_allowed', `origin ${ctx.get('origin')} is not allowed`);
+    await next();
+  });
 
   const router = new Router();
   router.use(healthRoutes(store).routes());
-  router.use(sessionRoutes({ sessions: store.sessions, maxBodyBytes, deleteSession }).routes());
+  router.use(sessionRoutes({ sessions: store.sessions, maxBodyBytes, registerRateLimit, deleteSession }).routes());
   router.use(messageRoutes({ sessions: store.sessions, messages: store.messages }).routes());
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

@@ -1,5 +1,9 @@
+import Database from 'better-sqlite3';
 import type Koa from 'koa';
 import { AppError } from '../domain/errors.js';
+
+/** SQLite failures that are the storage's state, not a bug: worth a retry. */
+const TRANSIENT_STORAGE = /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN)/;
 
 /** Codes for the errors Koa and its body parser throw by status. */
 const CODE_BY_STATUS: Record<number, string> = {
@@ -24,6 +28,9 @@ interface HttpLikeError {
 /** Any thrown value as the AppError the client sees; 5xx never shows internals. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof Database.SqliteError && TRANSIENT_STORAGE.test(err.code)) {
+    return new AppError(503, 'storage_unavailable', 'storage is unavailable right now; retry shortly', { 'Retry-After': '1' });
+  }
   const e = (err ?? {}) as HttpLikeError;
   const status = e.status ?? e.statusCode ?? 500;
   if (status < 500 && e.expose !== false && status >= 400) {

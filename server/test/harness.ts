@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import type { DestinationStream } from 'pino';
 import { WebSocket } from 'ws';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
@@ -23,7 +24,11 @@ export function tempDir(): { dir: string; remove(): void } {
 }
 
 /** The real server on loopback, port 0, with a database file in `dir`. */
-export async function startTestServer(dir: string, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(
+  dir: string,
+  overrides: Partial<Config> = {},
+  logDestination?: DestinationStream,
+): Promise<TestServer> {
   const loaded = loadConfig({}, []);
   if (loaded.help) throw new Error('unreachable');
   const config: Config = {
@@ -34,9 +39,13 @@ export async function startTestServer(dir: string, overrides: Partial<Config> = 
     dbPath: join(dir, 'app.db'),
     logLevel: 'silent',
     staticDir: join(dir, 'no-static'),
+    // Most tests send and register faster than a person would; the limit tests set these back.
+    wsRateLimit: 0,
+    registerRateLimit: 0,
     ...overrides,
   };
-  const server = await startServer(config, createLogger({ level: config.logLevel, format: 'json' }));
+  const logger = createLogger({ level: config.logLevel, format: 'json', ...(logDestination ? { destination: logDestination } : {}) });
+  const server = await startServer(config, logger);
   const self: TestServer = {
     ...server,
     config,
@@ -44,7 +53,7 @@ export async function startTestServer(dir: string, overrides: Partial<Config> = 
     wsUrl: `ws://127.0.0.1:${server.wsPort}`,
     async restart() {
       await server.close();
-      return startTestServer(dir, { ...overrides, httpPort: server.httpPort, wsPort: server.wsPort });
+      return startTestServer(dir, { ...overrides, httpPort: server.httpPort, wsPort: server.wsPort }, logDestination);
     },
   };
   return self;

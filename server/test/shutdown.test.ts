@@ -26,7 +26,7 @@ async function registerOn(target: ServerProcess, id: string): Promise<Registered
 it.each(['SIGTERM', 'SIGINT'] as const)(
   '%s: closes sockets with 1001 after echoing every stored message, closes the DB, exits 0 within 5 s',
   async (signal) => {
-    server = await ServerProcess.start();
+    server = await ServerProcess.start({ env: { WS_RATE_LIMIT: '0' } }); // the burst is the point
     const { token } = await registerOn(server, 'bye');
     const ws = `ws://127.0.0.1:${server.wsPort}/ws/bye`;
     const json = new TestClient(ws, { protocol: 'session.v1', token });

@@ -1,15 +1,17 @@
 import { WebSocket, type RawData } from 'ws';
 import { CloseCode, echoText, type ServerFrame } from '../../protocol/wire.js';
+import { TokenBucket } from '../domain/rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { CommitQueue } from '../store/commit-queue.js';
 import type { AppendResult, MessageLog } from '../store/message-log.js';
 import type { SessionRecord } from '../store/session-repo.js';
 import { echoFrame, errorFrame, parseClientFrame, readyFrame } from './frames.js';
+import type { WsLimits } from './hub.js';
 import type { WireMode } from './upgrade.js';
 
-/** Replay reads the log in chunks of this many rows... */
+/** Replay reads the log in chunks of this many rows, */
 const REPLAY_CHUNK = 256;
-/** ...and waits for the socket to drain above this much buffered output. */
+/** and waits for the socket to drain above this much buffered output. */
 const REPLAY_HIGH_WATER = 256 * 1024;
 
 export interface ConnectionContext {
@@ -18,6 +20,7 @@ export interface ConnectionContext {
   /** Hands a committed message to every connection of its session. */
   publish(sessionPk: number, result: AppendResult, sender: SessionConnection): void;
   isDraining(): boolean;
+  limits: Pick<WsLimits, 'wsRateLimit' | 'maxBufferedBytes'>;
 }
 
 /**
@@ -29,6 +32,12 @@ export class SessionConnection {
   private cursor = 0;
   /** While true, live echoes are skipped: the replay reads them from the log. */
   private replaying = false;
+  /** False from a ping until its pong. */
+  private alive = true;
+  /** Messages allowed per second, burst twice that; null when unlimited. */
+  private readonly rate: TokenBucket | null;
+  /** Messages refused in a row by the rate limit. */
+  private refusedInARow = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -37,7 +46,21 @@ export class SessionConnection {
     private readonly context: ConnectionContext,
     readonly logger: Logger,
   ) {
+    const perSecond = context.limits.wsRateLimit;
+    this.rate = perSecond > 0 ? new TokenBucket(perSecond, 2 * perSecond) : null;
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('pong', () => (this.alive = true));
+  }
+
+  /** Called every heartbeat interval: a peer that missed the last ping is terminated. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.logger.info('no pong within a heartbeat interval: terminating');
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
   }
 
   /** JSON mode: replays what the client missed (if asked), then says ready. */
@@ -89,14 +112,18 @@ export class SessionConnection {
     while (this.ws.readyState === WebSocket.OPEN) {
       const rows = log.after(this.session.pk, this.cursor, REPLAY_CHUNK);
       if (rows.length === 0) return;
-      let written: Promise<void> | undefined;
       for (const row of rows) {
+        if (this.ws.readyState !== WebSocket.OPEN) return;
         const frame = JSON.stringify(echoFrame(this.session.id, row));
-        written = new Promise((resolve) => this.ws.send(frame, () => resolve()));
+        // Backpressure: above the high-water mark, wait until this frame is
+        // handed to the kernel, so a replay never holds more than that.
+        if (this.ws.bufferedAmount > REPLAY_HIGH_WATER) {
+          await new Promise<void>((resolve) => this.ws.send(frame, () => resolve()));
+        } else {
+          this.ws.send(frame);
+        }
+        this.cursor = row.seq;
       }
-      this.cursor = rows[rows.length - 1]!.seq;
-      // Backpressure: never hold more than about one chunk in memory.
-      if (this.ws.bufferedAmount > REPLAY_HIGH_WATER) await written;
     }
   }
 
@@ -108,6 +135,8 @@ export class SessionConnection {
     // Shutting down: the socket is closing with 1001; an unacknowledged
     // message is the client's to resend after reconnecting.
     if (this.context.isDraining()) return;
+    if (this.rate && !this.rate.take()) return this.onRateLimited(data);
+    this.refusedInARow = 0;
     const raw = (data as Buffer).toString('utf8');
 
     let clientId: string | null = null;
@@ -129,6 +158,24 @@ export class SessionConnection {
     });
   }
 
+  /**
+   * Over the rate: the message is dropped (not stored, no echo). JSON clients
+   * hear why and resend later; a client that keeps going is closed with 1008.
+   */
+  private onRateLimited(data: RawData): void {
+    const limit = this.context.limits.wsRateLimit;
+    if (++this.refusedInARow > 2 * limit) {
+      this.logger.warn('rate limit exceeded: closing');
+      this.close(CloseCode.policyViolation, 'rate limit exceeded');
+      return;
+    }
+    if (this.mode === 'json') {
+      const frame = parseClientFrame((data as Buffer).toString('utf8'));
+      const id = frame.ok ? frame.clientId : null;
+      this.sendFrame(errorFrame('rate_limited', `more than ${limit} messages per second: this one was not stored; slow down and resend it`, id));
+    }
+  }
+
   private onStoreFailed(err: Error, clientId: string | null): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.logger.error({ err }, 'message not stored');
@@ -144,6 +191,12 @@ export class SessionConnection {
   }
 
   private send(data: string): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(data);
+    // A reader this far behind holds memory for nothing: cut it off (it resumes with ?after=).
+    if (this.ws.bufferedAmount > this.context.limits.maxBufferedBytes) {
+      this.logger.warn({ bufferedAmount: this.ws.bufferedAmount }, 'slow reader: terminating');
+      this.ws.terminate();
+    }
   }
 }

@@ -1,37 +1,56 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
+import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
+import type { OriginPolicy } from '../origin-policy.js';
 import type { CommitQueue } from '../store/commit-queue.js';
-import type { AppendResult } from '../store/message-log.js';
 import type { Store } from '../store/index.js';
-import { SessionConnection } from './connection.js';
+import type { AppendResult } from '../store/message-log.js';
+import { SessionConnection, type ConnectionContext } from './connection.js';
 import { echoFrame } from './frames.js';
 import { asAppError, authorizeUpgrade, refuseUpgrade, type UpgradeTarget } from './upgrade.js';
+
+export type WsLimits = Pick<
+  Config,
+  | 'maxMessageBytes'
+  | 'wsRateLimit'
+  | 'maxConnectionsPerSession'
+  | 'maxConnections'
+  | 'heartbeatMs'
+  | 'maxBufferedBytes'
+  | 'wsMaxFragments'
+  | 'wsMaxBufferedChunks'
+>;
 
 export interface WsHubDeps {
   store: Store;
   queue: CommitQueue;
   logger: Logger;
-  maxMessageBytes: number;
+  limits: WsLimits;
+  originAllowed: OriginPolicy;
 }
 
 export type WsHub = ReturnType<typeof createWsHub>;
 
 /**
  * The WebSocket side: authorises upgrades (from any HTTP server that hands
- * them over), keeps the open connections by session, and fans echoes out.
+ * them over), keeps the open connections by session, fans echoes out, and
+ * pings every socket so dead peers are cut off.
  */
-export function createWsHub({ store, queue, logger, maxMessageBytes }: WsHubDeps) {
+export function createWsHub({ store, queue, logger, limits, originAllowed }: WsHubDeps) {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
-    maxPayload: maxMessageBytes,
+    maxPayload: limits.maxMessageBytes,
     perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-  });
+    // ws >= 8.23: bound the work one message can cause (fragment floods).
+    maxFragments: limits.wsMaxFragments,
+    maxBufferedChunks: limits.wsMaxBufferedChunks,
+  } as ServerOptions);
   const bySession = new Map<number, Set<SessionConnection>>();
   let draining = false;
   let connectionCount = 0;
@@ -50,11 +69,12 @@ export function createWsHub({ store, queue, logger, maxMessageBytes }: WsHubDeps
     if (sender.mode === 'text') sender.acknowledge(result);
   }
 
-  const context = {
+  const context: ConnectionContext = {
     log: store.messages,
     queue,
     publish,
     isDraining: () => draining,
+    limits,
   };
 
   function attach(ws: WebSocket, target: UpgradeTarget, req: IncomingMessage): void {
@@ -80,9 +100,29 @@ export function createWsHub({ store, queue, logger, maxMessageBytes }: WsHubDeps
     });
   }
 
+  /** Refuses what the caps and the Origin policy forbid, then authorises against the DB. */
+  function admit(req: IncomingMessage): UpgradeTarget {
+    if (draining) throw new AppError(503, 'shutting_down', 'the server is shutting down; retry shortly');
+    if (connectionCount >= limits.maxConnections) {
+      throw new AppError(503, 'server_full', 'the server has reached its connection limit; retry later', { 'Retry-After': '5' });
+    }
+    if (!originAllowed(req)) throw new AppError(403, 'origin_not_allowed', `origin ${req.headers.origin} is not allowed`);
+    const target = authorizeUpgrade(req, store.sessions);
+    if ((bySession.get(target.session.pk)?.size ?? 0) >= limits.maxConnectionsPerSession) {
+      throw new AppError(429, 'too_many_connections', `session has ${limits.maxConnectionsPerSession} open connections already`);
+    }
+    return target;
+  }
+
   function onSocketError(this: Duplex): void {
     this.destroy();
   }
+
+  // One timer for all sockets: whoever did not answer the last ping is gone.
+  const heartbeat = setInterval(() => {
+    for (const connections of bySession.values()) for (const connection of connections) connection.heartbeat();
+  }, limits.heartbeatMs);
+  heartbeat.unref();
 
   return {
     /** The 'upgrade' listener of every HTTP server that serves /ws/{ID}. */
@@ -90,12 +130,11 @@ export function createWsHub({ store, queue, logger, maxMessageBytes }: WsHubDeps
       socket.on('error', onSocketError);
       let target: UpgradeTarget;
       try {
-        if (draining) throw new AppError(503, 'shutting_down', 'the server is shutting down; retry shortly');
-        target = authorizeUpgrade(req, store.sessions);
+        target = admit(req);
       } catch (err) {
         const refusal = asAppError(err);
-        const level = refusal.status >= 500 ? 'error' : 'info';
-        logger[level]({ req, status: refusal.status, code: refusal.code, err: refusal.status >= 500 ? err : undefined }, 'upgrade refused');
+        const level = refusal.status >= 500 && refusal.code === 'internal' ? 'error' : 'info';
+        logger[level]({ req, status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
         refuseUpgrade(socket, refusal);
         return;
       }
@@ -130,6 +169,7 @@ export function createWsHub({ store, queue, logger, maxMessageBytes }: WsHubDeps
      */
     async close(deadlineMs: number): Promise<void> {
       draining = true;
+      clearInterval(heartbeat);
       const open = [...bySession.values()].flatMap((set) => [...set]);
       const closed = open.map(
         (c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve()))),

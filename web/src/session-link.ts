@@ -28,6 +28,9 @@ export interface SessionLinkOptions {
   onProblem(message: string): void;
 }
 
+/** Error codes of a message that was not stored but may be sent again later. */
+const RETRYABLE = new Set(['storage_unavailable', 'rate_limited']);
+
 /** Close codes after which reconnecting cannot help. */
 const FINAL_CLOSES = new Map<number, string>([[CloseCode.sessionDeleted, 'the session was deleted']]);
 
@@ -130,7 +133,7 @@ export class SessionLink {
         return this.resendPending();
       case 'error':
         this.options.onProblem(frame.message);
-        if (frame.code === 'storage_unavailable') {
+        if (RETRYABLE.has(frame.code)) {
           // Resend after a pause; one timer for however many failed together.
           if (this.resendTimer === undefined) {
             this.resendTimer = setTimeout(() => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SESSION_ID_RULE, isValidSessionId } from '../../../protocol/session-id.js';
 import { presentedToken } from '../../auth.js';
 import { AppError, badRequest, conflict } from '../../domain/errors.js';
+import { KeyedRateLimiter } from '../../domain/rate-limit.js';
 import { generateSessionId } from '../../domain/session-id.js';
 import { generateToken, hashToken, tokenMatches } from '../../domain/token.js';
 import type { SessionRecord, SessionRepo } from '../../store/session-repo.js';
@@ -13,6 +14,8 @@ import { clearTokenCookie, registeredSessionBody, requireAuthorizedSession, setT
 export interface SessionRoutesDeps {
   sessions: SessionRepo;
   maxBodyBytes: number;
+  /** Registrations per minute per client IP; 0: unlimited. */
+  registerRateLimit: number;
   /** Deletes the session and its history and closes its sockets. */
   deleteSession(session: SessionRecord): void;
 }
@@ -33,8 +36,21 @@ function parseRegistration(input: unknown): string | undefined {
 /** Tries generated IDs until one is free: 96 random bits make a retry very unlikely. */
 const GENERATE_ATTEMPTS = 5;
 
-export function sessionRoutes({ sessions, maxBodyBytes, deleteSession }: SessionRoutesDeps): Router {
+export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, deleteSession }: SessionRoutesDeps): Router {
   const router = new Router();
+  const limiter = registerRateLimit > 0 ? new KeyedRateLimiter(registerRateLimit / 60, registerRateLimit) : null;
+
+  /** Every registration attempt counts, so 409s cannot be used to probe IDs quickly either. */
+  const rateLimited: Koa.Middleware = async (ctx, next) => {
+    const waitMs = limiter?.take(ctx.ip) ?? 0;
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new AppError(429, 'too_many_registrations', `at most ${registerRateLimit} registrations per minute; retry in ${seconds} s`, {
+        'Retry-After': String(seconds),
+      });
+    }
+    await next();
+  };
 
   function register(ctx: Koa.Context, requestedId: string | undefined): void {
     if (requestedId !== undefined) {
@@ -68,12 +84,12 @@ export function sessionRoutes({ sessions, maxBodyBytes, deleteSession }: Session
       : conflict('session_exists', `session ID "${requestedId}" is taken; choose another, or present its token`);
   }
 
-  router.post('/api/sessions', async (ctx) => {
+  router.post('/api/sessions', rateLimited, async (ctx) => {
     register(ctx, parseRegistration(await readJsonBody(ctx, maxBodyBytes)));
   });
 
   // The original demo's registration: GET /stream?id=ID.
-  router.get('/stream', (ctx) => {
+  router.get('/stream', rateLimited, (ctx) => {
     const id = ctx.URL.searchParams.get('id');
     register(ctx, parseRegistration(id === null ? {} : { id }));
   });

@@ -1,0 +1,92 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { api, expectApiError, postSession, register, useTestServer } from './harness.js';
+
+/** Opens a raw TCP connection and resolves with everything the server sent once it closes. */
+function rawExchange(port: number, write: (socket: Socket) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let received = '';
+    const socket = connect(port, '127.0.0.1', () => write(socket));
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+  });
+}
+
+describe('registration rate limit per IP', () => {
+  const t = useTestServer({ registerRateLimit: 3 });
+
+  it('answers 429 with Retry-After beyond the limit, on both registration paths', async () => {
+    for (const id of ['r1', 'r2']) expect((await postSession(t.server, { id })).status).toBe(201);
+    expect((await api(t.server, '/stream?id=r3')).status).toBe(201);
+    const refused = await postSession(t.server, { id: 'r4' });
+    await expectApiError(refused, 429, 'too_many_registrations');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    await expectApiError(await api(t.server, '/stream?id=r5'), 429, 'too_many_registrations');
+    expect(t.server.store.sessions.findById('r4')).toBeUndefined();
+  });
+});
+
+describe('slow clients (slowloris)', () => {
+  const t = useTestServer({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
+
+  it.each(['http', 'ws'] as const)('cuts off a client that never finishes its headers, on the %s port', async (which) => {
+    const port = which === 'http' ? t.server.httpPort : t.server.wsPort;
+    const started = performance.now();
+    const answer = await rawExchange(port, (s) => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n'));
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  it('cuts off a client that never finishes its body', async () => {
+    const answer = await rawExchange(t.server.httpPort, (s) =>
+      s.write('POST /api/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":'),
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  });
+});
+
+describe('security headers and error bodies', () => {
+  const t = useTestServer();
+
+  it('sets the security headers on every response: API, errors and static files', async () => {
+    const staticDir = join(t.dir, 'static');
+    mkdirSync(staticDir);
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>x</title>');
+    const withStatic = await t.restart();
+    const { wsPort } = withStatic;
+    const responses = await Promise.all([
+      api(withStatic, '/'),
+      api(withStatic, '/healthz'),
+      api(withStatic, '/no/such/thing'),
+      postSession(withStatic, { id: 'bad id' }),
+    ]);
+    for (const res of responses) {
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${wsPort}`);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+  });
+
+  it('answers storage faults with 503 and bugs with 500, never with a stack trace', async () => {
+    const { token } = await register(t.server, 'err');
+    t.server.store.db.pragma('query_only = ON');
+    const busy = await postSession(t.server, { id: 'during-fault' });
+    const fault = await expectApiError(busy, 503, 'storage_unavailable');
+    expect(busy.headers.get('retry-after')).toBe('1');
+    t.server.store.db.pragma('query_only = OFF');
+
+    t.server.store.db.close(); // every query now throws a TypeError: a bug, as far as a client can tell
+    const broken = await api(t.server, '/api/sessions/err/messages', { headers: { authorization: `Bearer ${token}` } });
+    const bug = await expectApiError(broken, 500, 'internal');
+    for (const error of [fault, bug]) {
+      expect(error.message).not.toMatch(/\bat\s.+:\d+|node_modules|SqliteError|TypeError/);
+    }
+  });
+});

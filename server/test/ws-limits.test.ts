@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { Socket } from 'node:net';
+import { SUBPROTOCOL, type ErrorFrame } from '../../protocol/wire.js';
+import { register, storedCount, upgradeStatus, useTestServer } from './harness.js';
+
+describe('per-connection rate limit', () => {
+  const t = useTestServer({ wsRateLimit: 5 });
+
+  it('JSON mode: over the burst, error frames name the dropped messages; going on closes with 1008', async () => {
+    const { token } = await register(t.server, 'flood');
+    const client = await t.connect('flood', { token, json: true });
+    expect(await client.nextJson()).toMatchObject({ type: 'ready' });
+    for (let i = 0; i < 40; i++) client.send({ type: 'send', id: `f${i}`, text: `flood ${i}` });
+
+    const echoed: string[] = [];
+    const refused: ErrorFrame[] = [];
+    const closed = client.closed;
+    for (;;) {
+      const frame = await client.nextJson<{ type: string; id: string }>().catch(() => null);
+      if (!frame) break;
+      if (frame.type === 'echo') echoed.push(frame.id);
+      else refused.push(frame as unknown as ErrorFrame);
+    }
+    expect((await closed).code).toBe(1008);
+    expect(echoed.length).toBeGreaterThanOrEqual(10); // the burst, 2 x 5
+    expect(echoed.length).toBeLessThan(15);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]).toMatchObject({ type: 'error', code: 'rate_limited', id: `f${echoed.length}` });
+    expect(storedCount(t.server, 'flood')).toBe(echoed.length);
+  });
+
+  it('text mode: over the limit the connection is closed with 1008 and the rest is not stored', async () => {
+    const { token } = await register(t.server, 'flood-text');
+    const client = await t.connect('flood-text', { token });
+    for (let i = 0; i < 40; i++) client.send(`flood ${i}`);
+    expect((await client.closed).code).toBe(1008);
+    expect(storedCount(t.server, 'flood-text')).toBeLessThan(15);
+  });
+});
+
+describe('connection caps', () => {
+  const t = useTestServer({ maxConnectionsPerSession: 2, maxConnections: 3 });
+
+  it('refuses a session\'s connection beyond its cap with 429, and frees the slot on close', async () => {
+    const { token } = await register(t.server, 'cap');
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    const first = await t.connect('cap', { token });
+    await t.connect('cap', { token });
+    expect(await upgradeStatus(`${t.server.wsUrl}/ws/cap`, auth)).toBe(429);
+    first.close();
+    await first.closed;
+    await t.connect('cap', { token });
+  });
+
+  it('refuses any connection beyond the total cap with 503', async () => {
+    const sessions = await Promise.all(['c1', 'c2', 'c3', 'c4'].map((id) => register(t.server, id)));
+    for (const s of sessions.slice(0, 3)) await t.connect(s.id, { token: s.token });
+    const last = sessions[3]!;
+    expect(await upgradeStatus(`${t.server.wsUrl}/ws/${last.id}`, { headers: { authorization: `Bearer ${last.token}` } })).toBe(503);
+  });
+});
+
+describe('heartbeat', () => {
+  const t = useTestServer({ heartbeatMs: 100 });
+
+  it('terminates a peer that does not answer pings, and keeps one that does', async () => {
+    const { token } = await register(t.server, 'hb');
+    const url = `${t.server.wsUrl}/ws/hb`;
+    const dead = new WebSocket(url, [SUBPROTOCOL], { headers: { authorization: `Bearer ${token}` }, autoPong: false });
+    const live = await t.connect('hb', { token });
+    const deadClosed = new Promise<number>((resolve) => dead.once('close', (code) => resolve(code)));
+    dead.on('error', () => undefined);
+
+    let pings = 0;
+    const livePinged = new Promise<void>((resolve) => live.ws.on('ping', () => ++pings === 3 && resolve()));
+    expect(await deadClosed).toBe(1006); // terminated: no closing handshake
+    await livePinged;
+    expect(live.ws.readyState).toBe(WebSocket.OPEN);
+    live.send('still here');
+    expect(await live.next()).toBe('hb: still here');
+  });
+});
+
+describe('slow readers', () => {
+  const t = useTestServer({ maxBufferedBytes: 256 * 1024, maxMessageBytes: 64 * 1024 });
+
+  it('terminates a reader whose unread output passes the cap; the writer and the log are unaffected', async () => {
+    const { token } = await register(t.server, 'slow');
+    const reader = await t.connect('slow', { token, json: true });
+    expect(await reader.nextJson()).toMatchObject({ type: 'ready' });
+    (reader.ws as unknown as { _socket: Socket })._socket.pause();
+    const writer = await t.connect('slow', { token, json: true });
+    expect(await writer.nextJson()).toMatchObject({ type: 'ready' });
+
+    const pk = t.server.store.sessions.findById('slow')!.pk;
+    const body = 'w'.repeat(60_000);
+    let sent = 0;
+    // ~30 MB: more than the kernel's socket buffers can hide.
+    while (t.server.hub.connectionsOf(pk).length === 2 && sent < 500) {
+      writer.send({ type: 'send', id: `w${sent}`, text: body });
+      expect(await writer.nextJson()).toMatchObject({ type: 'echo', seq: ++sent });
+    }
+    expect(t.server.hub.connectionsOf(pk)).toHaveLength(1);
+    expect(storedCount(t.server, 'slow')).toBe(sent);
+  });
+});
