@@ -67,6 +67,19 @@ export interface HistoryPage {
   messages: HistoryMessage[];
   hasMore: boolean;
 }
+/** A piece of a search snippet; `match` marks the words that matched. */
+export interface SnippetPart {
+  text: string;
+  match: boolean;
+}
+export interface SearchResult extends HistoryMessage {
+  snippet: SnippetPart[];
+}
+export interface SearchPage {
+  /** Best matches first. */
+  results: SearchResult[];
+  hasMore: boolean;
+}
 export interface ApiError {
   error: { code: string; message: string };
 }

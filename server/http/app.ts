@@ -7,8 +7,10 @@ import type { OriginPolicy } from '../origin-policy.js';
 import type { Store } from '../store/index.js';
 import type { SessionRecord } from '../store/session-repo.js';
 import { errorMiddleware } from './errors.js';
+import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
+import { searchRoutes } from './routes/search.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -57,6 +59,8 @@ export function createApp(deps: AppDeps): Koa {
   router.use(healthRoutes(store).routes());
   router.use(sessionRoutes({ sessions: store.sessions, maxBodyBytes, registerRateLimit, deleteSession }).routes());
   router.use(messageRoutes({ sessions: store.sessions, messages: store.messages }).routes());
+  router.use(searchRoutes({ sessions: store.sessions, search: store.search }).routes());
+  router.use(exportRoutes({ sessions: store.sessions, messages: store.messages }).routes());
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
 

@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import { createMessageLog } from './message-log.js';
+import { createMessageSearch } from './message-search.js';
 import { createSessionRepo } from './session-repo.js';
 
 export type Store = ReturnType<typeof createStore>;
@@ -8,6 +9,7 @@ export type Store = ReturnType<typeof createStore>;
 export function createStore(db: Db) {
   const sessions = createSessionRepo(db);
   const messages = createMessageLog(db);
+  const search = createMessageSearch(db);
   const deleteSession = db.transaction((sessionPk: number) => {
     messages.deleteSession(sessionPk);
     return sessions.delete(sessionPk);
@@ -18,6 +20,7 @@ export function createStore(db: Db) {
     db,
     sessions,
     messages,
+    search,
     /** Removes a session and all its history in one transaction. */
     deleteSession: (sessionPk: number): boolean => deleteSession.immediate(sessionPk),
     /** True when the database answers a query. */

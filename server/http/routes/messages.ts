@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import { badRequest } from '../../domain/errors.js';
 import type { MessageLog } from '../../store/message-log.js';
 import type { SessionRepo } from '../../store/session-repo.js';
+import { parseQuery } from '../query.js';
 import { historyMessage, requireAuthorizedSession } from '../session-view.js';
 
 export const HISTORY_PAGE_DEFAULT = 50;
@@ -25,12 +25,7 @@ export function messageRoutes({ sessions, messages }: MessageRoutesDeps): Router
   // History, newest page first; the next older page is ?before=<first seq of this one>.
   router.get('/api/sessions/:id/messages', (ctx) => {
     const session = requireAuthorizedSession(ctx, sessions);
-    const query = pageQuerySchema.safeParse(ctx.query);
-    if (!query.success) {
-      const issue = query.error.issues[0]!;
-      throw badRequest('invalid_query', `${String(issue.path[0])}: ${issue.message} (before: a seq >= 1; limit: 1 to ${HISTORY_PAGE_MAX})`);
-    }
-    const { before = SEQ_LIMIT, limit } = query.data;
+    const { before = SEQ_LIMIT, limit } = parseQuery(pageQuerySchema, ctx.query, `before: a seq >= 1; limit: 1 to ${HISTORY_PAGE_MAX}`);
     const page = messages.page(session.pk, before, limit);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { messages: page.messages.map((m) => historyMessage(session.id, m)), hasMore: page.hasMore };

@@ -1,0 +1,73 @@
+import { Readable } from 'node:stream';
+import Router from '@koa/router';
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
+import type { MessageLog, StoredMessage } from '../../store/message-log.js';
+import type { SessionRepo } from '../../store/session-repo.js';
+import { parseQuery } from '../query.js';
+import { historyMessage, requireAuthorizedSession } from '../session-view.js';
+
+/** Rows read from the log per pull of the response stream. */
+const EXPORT_CHUNK = 1000;
+
+const exportQuerySchema = z.object({ format: z.enum(['ndjson', 'csv']).default('ndjson') });
+type ExportFormat = z.infer<typeof exportQuerySchema>['format'];
+
+/**
+ * Spreadsheets run cells that start like a formula; OWASP's advice is a
+ * leading apostrophe. NDJSON is the exact export; CSV is for spreadsheets.
+ */
+const neutralizeFormula = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+
+function formatRows(format: ExportFormat, sessionId: string, rows: StoredMessage[]): string {
+  if (format === 'ndjson') return rows.map((row) => `${JSON.stringify(historyMessage(sessionId, row))}\n`).join('');
+  return stringify(
+    rows.map((row) => {
+      const m = historyMessage(sessionId, row);
+      return [m.seq, m.id ?? '', m.at, neutralizeFormula(m.body)];
+    }),
+  );
+}
+
+/**
+ * The whole history up to the last seq at the time of the request, read in
+ * chunks only as fast as the client downloads: constant memory however long.
+ */
+function historyStream(log: MessageLog, sessionPk: number, sessionId: string, format: ExportFormat): Readable {
+  const lastSeq = log.lastSeq(sessionPk);
+  let cursor = 0;
+  return new Readable({
+    construct(done) {
+      if (format === 'csv') this.push(stringify([['seq', 'id', 'at', 'body']]));
+      done();
+    },
+    read() {
+      try {
+        const rows = cursor < lastSeq ? log.after(sessionPk, cursor, EXPORT_CHUNK).filter((r) => r.seq <= lastSeq) : [];
+        if (rows.length === 0) {
+          this.push(null);
+          return;
+        }
+        cursor = rows[rows.length - 1]!.seq;
+        this.push(formatRows(format, sessionId, rows));
+      } catch (err) {
+        this.destroy(err as Error);
+      }
+    },
+  });
+}
+
+export function exportRoutes({ sessions, messages }: { sessions: SessionRepo; messages: MessageLog }): Router {
+  const router = new Router();
+
+  router.get('/api/sessions/:id/export', (ctx) => {
+    const session = requireAuthorizedSession(ctx, sessions);
+    const { format } = parseQuery(exportQuerySchema, ctx.query, 'format: ndjson or csv');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Disposition', `attachment; filename="${session.id}-history.${format}"`);
+    ctx.type = format === 'ndjson' ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8';
+    ctx.body = historyStream(messages, session.pk, session.id, format);
+  });
+
+  return router;
+}

@@ -1,0 +1,46 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { SearchResult, SnippetPart } from '../../../protocol/wire.js';
+import { MATCH_END, MATCH_START, type MessageSearch } from '../../store/message-search.js';
+import type { SessionRepo } from '../../store/session-repo.js';
+import { parseQuery } from '../query.js';
+import { historyMessage, requireAuthorizedSession } from '../session-view.js';
+
+const SEARCH_PAGE_MAX = 100;
+
+const searchQuerySchema = z.object({
+  q: z.string().trim().min(1).max(200),
+  limit: z.coerce.number().int().min(1).max(SEARCH_PAGE_MAX).default(20),
+  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+});
+
+/** Splits a marked snippet into plain and matching parts, so clients never parse markup. */
+export function snippetParts(snippet: string): SnippetPart[] {
+  const parts: SnippetPart[] = [];
+  for (const piece of snippet.split(MATCH_START)) {
+    const end = piece.indexOf(MATCH_END);
+    if (end >= 0) {
+      parts.push({ text: piece.slice(0, end), match: true });
+      if (end + 1 < piece.length) parts.push({ text: piece.slice(end + 1), match: false });
+    } else if (piece) {
+      parts.push({ text: piece, match: false });
+    }
+  }
+  return parts;
+}
+
+export function searchRoutes({ sessions, search }: { sessions: SessionRepo; search: MessageSearch }): Router {
+  const router = new Router();
+
+  // Full-text search in one session's history: best matches first, paged by offset.
+  router.get('/api/sessions/:id/search', (ctx) => {
+    const session = requireAuthorizedSession(ctx, sessions);
+    const { q, limit, offset } = parseQuery(searchQuerySchema, ctx.query, `q: 1 to 200 characters; limit: 1 to ${SEARCH_PAGE_MAX}; offset >= 0`);
+    const { hits, hasMore } = search.search(session.pk, q, limit, offset);
+    const results: SearchResult[] = hits.map((hit) => ({ ...historyMessage(session.id, hit), snippet: snippetParts(hit.snippet) }));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { results, hasMore };
+  });
+
+  return router;
+}

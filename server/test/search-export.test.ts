@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { HistoryMessage, SearchPage } from '../../protocol/wire.js';
+import { api, expectApiError, register, useTestServer } from './harness.js';
+
+describe('search and export', () => {
+  const t = useTestServer();
+
+  async function seed(sessionId: string, bodies: string[]): Promise<string> {
+    const { token } = await register(t.server, sessionId);
+    const client = await t.connect(sessionId, { token });
+    for (const body of bodies) {
+      client.send(body);
+      await client.next();
+    }
+    return token;
+  }
+  const auth = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+  it('finds words in one session only, best match first, with highlighted snippets, paged', async () => {
+    const token = await seed('s1', ['the quick brown fox', 'a lazy dog', 'fox fox fox, said the fox', 'Café au lait', 'nothing here']);
+    await seed('s2', ['a fox in another session']);
+
+    const page = (await (await api(t.server, '/api/sessions/s1/search?q=fox', auth(token))).json()) as SearchPage;
+    expect(page.results.map((r) => r.seq)).toEqual([3, 1]); // more matches rank first (bm25)
+    expect(page.results[0]).toMatchObject({ seq: 3, body: 'fox fox fox, said the fox', text: 's1: fox fox fox, said the fox' });
+    expect(page.results[1]!.snippet).toEqual([
+      { text: 'the quick brown ', match: false },
+      { text: 'fox', match: true },
+    ]);
+
+    // Accents folded, prefix on the last word, several words all required.
+    const cafe = (await (await api(t.server, '/api/sessions/s1/search?q=cafe', auth(token))).json()) as SearchPage;
+    expect(cafe.results.map((r) => r.seq)).toEqual([4]);
+    const prefix = (await (await api(t.server, '/api/sessions/s1/search?q=quick%20bro', auth(token))).json()) as SearchPage;
+    expect(prefix.results.map((r) => r.seq)).toEqual([1]);
+
+    const first = (await (await api(t.server, '/api/sessions/s1/search?q=fox&limit=1', auth(token))).json()) as SearchPage;
+    const second = (await (await api(t.server, '/api/sessions/s1/search?q=fox&limit=1&offset=1', auth(token))).json()) as SearchPage;
+    expect([first.hasMore, second.hasMore]).toEqual([true, false]);
+    expect([first.results[0]!.seq, second.results[0]!.seq]).toEqual([3, 1]);
+  });
+
+  it('takes any text as a query (FTS syntax cannot break it) and validates the rest', async () => {
+    const token = await seed('s3', ['say "hello" (or not)']);
+    for (const q of ['"', 'hello"', 'AND OR NOT', '*', '(', 'NEAR(', 'body:hello', "'; DROP TABLE messages; --"]) {
+      const res = await api(t.server, `/api/sessions/s3/search?q=${encodeURIComponent(q)}`, auth(token));
+      expect(res.status, q).toBe(200);
+    }
+    await expectApiError(await api(t.server, '/api/sessions/s3/search', auth(token)), 400, 'invalid_query');
+    await expectApiError(await api(t.server, '/api/sessions/s3/search?q=x&limit=101', auth(token)), 400, 'invalid_query');
+    await expectApiError(await api(t.server, '/api/sessions/s3/search?q=x'), 401);
+  });
+
+  it('keeps the index in step with deletes', async () => {
+    const token = await seed('s4', ['findable words']);
+    await api(t.server, '/api/sessions/s4', { method: 'DELETE', ...auth(token) });
+    const again = await seed('s4', ['other words']);
+    const page = (await (await api(t.server, '/api/sessions/s4/search?q=findable', auth(again))).json()) as SearchPage;
+    expect(page.results).toEqual([]);
+    expect(t.server.store.db.pragma("integrity_check", { simple: true })).toBe('ok');
+    t.server.store.db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
+  });
+
+  it('exports the whole history as NDJSON and as CSV, streamed', async () => {
+    const bodies = Array.from({ length: 2500 }, (_, i) => (i === 7 ? '=cmd|"/c calc"!A1' : `line ${i}, with "quotes"\nand a newline`));
+    const token = await seed('s5', bodies);
+
+    const ndjson = await api(t.server, '/api/sessions/s5/export?format=ndjson', auth(token));
+    expect(ndjson.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    expect(ndjson.headers.get('content-disposition')).toBe('attachment; filename="s5-history.ndjson"');
+    const lines = (await ndjson.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as HistoryMessage);
+    expect(lines.map((m) => m.seq)).toEqual(bodies.map((_, i) => i + 1));
+    expect(lines.map((m) => m.body)).toEqual(bodies);
+
+    const csv = await api(t.server, '/api/sessions/s5/export?format=csv', auth(token));
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const text = await csv.text();
+    expect(text.startsWith('seq,id,at,body\n1,,')).toBe(true);
+    expect(text).toContain('"line 0, with ""quotes""\nand a newline"');
+    expect(text).toContain(`8,,${lines[7]!.at},"'=cmd|""/c calc""!A1"`); // formula neutralised
+
+    await expectApiError(await api(t.server, '/api/sessions/s5/export?format=xml', auth(token)), 400, 'invalid_query');
+    await expectApiError(await api(t.server, '/api/sessions/s5/export'), 401);
+  });
+});
