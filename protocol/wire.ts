@@ -39,6 +39,8 @@ export interface ReadyFrame {
   type: 'ready';
   /** Highest seq of the session when the replay ended (0 when empty). */
   lastSeq: number;
+  /** Largest frame the server accepts, in UTF-8 bytes (bigger: close 1009). */
+  maxMessageBytes: number;
 }
 export interface ErrorFrame {
   type: 'error';

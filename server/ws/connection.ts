@@ -20,7 +20,7 @@ export interface ConnectionContext {
   /** Hands a committed message to every connection of its session. */
   publish(sessionPk: number, result: AppendResult, sender: SessionConnection): void;
   isDraining(): boolean;
-  limits: Pick<WsLimits, 'wsRateLimit' | 'maxBufferedBytes'>;
+  limits: Pick<WsLimits, 'wsRateLimit' | 'maxBufferedBytes' | 'maxMessageBytes'>;
 }
 
 /**
@@ -80,7 +80,7 @@ export class SessionConnection {
         this.replaying = false;
       }
     }
-    this.sendFrame(readyFrame(this.cursor));
+    this.sendFrame(readyFrame(this.cursor, this.context.limits.maxMessageBytes));
   }
 
   /** What this connection is doing, for diagnostics and metrics. */

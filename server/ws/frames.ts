@@ -48,6 +48,6 @@ export function echoFrame(sessionId: string, message: StoredMessage): EchoFrame 
   };
 }
 
-export function readyFrame(lastSeq: number): ReadyFrame {
-  return { type: 'ready', lastSeq };
+export function readyFrame(lastSeq: number, maxMessageBytes: number): ReadyFrame {
+  return { type: 'ready', lastSeq, maxMessageBytes };
 }
