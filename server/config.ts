@@ -6,9 +6,10 @@ import { z } from 'zod';
  * the key in kebab-case (httpPort -> HTTP_PORT, --http-port). A flag wins over
  * the env var, which wins over the default. Values are validated here, once.
  */
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().min(1);
-const nonNegativeInt = z.coerce.number().int().min(0);
+const number = () => z.coerce.number({ error: 'must be a number' });
+const port = number().int('must be a whole number').min(0, 'must be 0 to 65535').max(65535, 'must be 0 to 65535');
+const positiveInt = number().int('must be a whole number').min(1, 'must be at least 1');
+const nonNegativeInt = number().int('must be a whole number').min(0, 'must be 0 or more');
 
 /** A comma-separated list of exact origins (scheme://host[:port]); empty means the app's own. */
 const originList = z
@@ -58,6 +59,10 @@ const settings = {
   registerRateLimit: nonNegativeInt.default(30).describe('registrations per minute per client IP (429); 0 disables'),
   headersTimeoutMs: positiveInt.default(10_000).describe('time to receive the request headers (slowloris guard)'),
   requestTimeoutMs: positiveInt.default(30_000).describe('time to receive a whole request'),
+  retentionMaxAgeDays: number().min(0, 'must be 0 or more').default(0).describe('delete messages older than this many days (0: keep forever)'),
+  retentionMaxMessages: nonNegativeInt.default(0).describe('keep at most this many messages per session (0: no limit)'),
+  retentionIntervalMs: positiveInt.default(60_000).describe('how often retention runs'),
+  shutdownDrainMs: nonNegativeInt.max(3000).default(0).describe('on SIGTERM, time /readyz answers 503 before the listeners close'),
 } satisfies Record<string, z.ZodType>;
 
 const configSchema = z.object(settings);

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS);
     forced.unref();
     server
-      .close(SHUTDOWN_DEADLINE_MS - 1000)
+      .close(SHUTDOWN_DEADLINE_MS - 1000 - config.shutdownDrainMs)
       .then(() => {
         logger.info('stopped');
         logger.flush();

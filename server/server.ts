@@ -5,10 +5,12 @@ import { CloseCode } from '../protocol/wire.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createCommitQueue, type CommitQueue } from './store/commit-queue.js';
 import { openDatabase, type Db } from './store/database.js';
 import { createStore, type Store } from './store/index.js';
+import { createRetention, type Retention } from './store/retention.js';
 import type { SessionRecord } from './store/session-repo.js';
 import { createWsHub, type WsHub } from './ws/hub.js';
 
@@ -18,9 +20,14 @@ export interface RunningServer {
   store: Store;
   hub: WsHub;
   queue: CommitQueue;
+  retention: Retention;
   /** Stops accepting, closes sockets with 1001, flushes writes, closes the DB. */
   close(deadlineMs?: number): Promise<void>;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Messages deleted per retention transaction. */
+const RETENTION_BATCH = 500;
 
 /** A start-up failure worth one line (a port in use, a bad database path). */
 export class StartError extends Error {
@@ -39,10 +46,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw new StartError(`cannot open DB_PATH "${config.dbPath}": ${(err as Error).message}`);
   }
   const store = createStore(db);
-  const queue = createCommitQueue(store.messages);
+  let draining = false;
+  const metrics = createMetrics({ openConnections: () => hub.connectionCount, dbSizeBytes: () => store.sizeBytes() });
+  const queue = createCommitQueue(store.messages, { onCommit: metrics.committed });
+  const retention = createRetention(
+    { db, sessions: store.sessions, messages: store.messages, logger },
+    {
+      maxAgeMs: config.retentionMaxAgeDays * DAY_MS,
+      maxMessages: config.retentionMaxMessages,
+      batchSize: RETENTION_BATCH,
+      now: Date.now,
+    },
+  );
   let boundHttpPort = config.httpPort;
   const originAllowed = createOriginPolicy({ allowedOrigins: config.allowedOrigins, httpPort: () => boundHttpPort });
-  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed });
+  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, metrics });
 
   function deleteSession(session: SessionRecord): void {
     hub.closeSession(session.pk, CloseCode.sessionDeleted, 'session deleted');
@@ -58,6 +76,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     maxBodyBytes: config.maxBodyBytes,
     registerRateLimit: config.registerRateLimit,
     originAllowed,
+    metrics,
+    isDraining: () => draining,
+    retentionDefaults: { maxAgeMs: config.retentionMaxAgeDays * DAY_MS, maxMessages: config.retentionMaxMessages },
     deleteSession,
   });
 
@@ -89,11 +110,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   const httpPort = (httpServer.address() as AddressInfo).port;
   boundHttpPort = httpPort;
+  retention.start(config.retentionIntervalMs);
   const wsPort = (wsServer.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
   async function close(deadlineMs = 4000): Promise<void> {
+    draining = true;
     hub.startDraining();
+    // Load balancers see /readyz turn 503 and move traffic away before the listeners close.
+    if (config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
     const serversClosed = Promise.all([httpServer, wsServer].map((s) => new Promise((r) => s.close(r))));
     httpServer.closeIdleConnections();
     queue.flush();
@@ -102,6 +127,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     httpServer.closeAllConnections();
     wsServer.closeAllConnections();
     await serversClosed;
+    await retention.stop();
+    queue.flush();
     db.close();
   }
 
@@ -111,6 +138,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     store,
     hub,
     queue,
+    retention,
     close: (deadlineMs) => (closing ??= close(deadlineMs)),
   };
 }

@@ -3,6 +3,7 @@ import Koa from 'koa';
 import serve from 'koa-static';
 import { AppError } from '../domain/errors.js';
 import { redactUrl, type Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
 import type { Store } from '../store/index.js';
 import type { SessionRecord } from '../store/session-repo.js';
@@ -11,6 +12,7 @@ import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
 import { searchRoutes } from './routes/search.js';
+import { sessionSettingsRoutes } from './routes/session-settings.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -24,11 +26,14 @@ export interface AppDeps {
   /** Registrations per minute per client IP; 0: unlimited. */
   registerRateLimit: number;
   originAllowed: OriginPolicy;
+  metrics: Metrics;
+  isDraining(): boolean;
+  retentionDefaults: { maxAgeMs: number; maxMessages: number };
   deleteSession(session: SessionRecord): void;
 }
 
 export function createApp(deps: AppDeps): Koa {
-  const { store, logger, staticDir, wsPort, maxBodyBytes, registerRateLimit, originAllowed, deleteSession } = deps;
+  const { store, logger, staticDir, wsPort, maxBodyBytes, registerRateLimit, originAllowed, metrics, deleteSession } = deps;
   const app = new Koa();
   app.proxy = false;
 
@@ -41,10 +46,11 @@ export function createApp(deps: AppDeps): Koa {
     try {
       await next();
     } finally {
-      logger.info(
-        { method: ctx.method, url: redactUrl(ctx.url), status: ctx.status, ms: +(performance.now() - started).toFixed(2) },
-        'request',
-      );
+      const ms = performance.now() - started;
+      // The route pattern, never the raw path, keeps the label set small.
+      const route = ctx._matchedRoute === undefined ? (ctx.status < 400 ? 'static' : 'unmatched') : String(ctx._matchedRoute);
+      metrics.httpRequest(ctx.method, route, ctx.status);
+      logger.info({ method: ctx.method, url: redactUrl(ctx.url), route, status: ctx.status, ms: +ms.toFixed(2) }, 'request');
     }
   });
   app.use(errorMiddleware());
@@ -56,8 +62,18 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   const router = new Router();
-  router.use(healthRoutes(store).routes());
+  router.use(
+    healthRoutes({
+      isHealthy: store.isHealthy,
+      isWritable: store.isWritable,
+      isDraining: deps.isDraining,
+      metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    }).routes(),
+  );
   router.use(sessionRoutes({ sessions: store.sessions, maxBodyBytes, registerRateLimit, deleteSession }).routes());
+  router.use(
+    sessionSettingsRoutes({ sessions: store.sessions, messages: store.messages, maxBodyBytes, retentionDefaults: deps.retentionDefaults }).routes(),
+  );
   router.use(messageRoutes({ sessions: store.sessions, messages: store.messages }).routes());
   router.use(searchRoutes({ sessions: store.sessions, search: store.search }).routes());
   router.use(exportRoutes({ sessions: store.sessions, messages: store.messages }).routes());

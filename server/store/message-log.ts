@@ -47,9 +47,13 @@ export function createMessageLog(db: Db) {
   const byClientId = db.prepare<[number, string], MessageRow>(
     'SELECT seq, client_id, body, at FROM messages WHERE session_pk = ? AND client_id = ?',
   );
+  // Retention may have deleted the newest rows too: the session's seq floor
+  // keeps the numbering from ever going back.
   const lastSeqStmt = db
-    .prepare<[number, number], number>(
-      `SELECT seq FROM messages WHERE ${SESSION_RANGE} ORDER BY session_seq DESC LIMIT 1`,
+    .prepare<[number, number, number], number>(
+      `SELECT max(
+         coalesce((SELECT seq FROM messages WHERE ${SESSION_RANGE} ORDER BY session_seq DESC LIMIT 1), 0),
+         coalesce((SELECT seq_floor FROM sessions WHERE pk = ?), 0))`,
     )
     .pluck();
   const pageStmt = db.prepare<[number, number, number, number], MessageRow>(
@@ -71,7 +75,7 @@ export function createMessageLog(db: Db) {
   const lastSeq = (sessionPk: number): number => {
     let seq = lastSeqCache.get(sessionPk);
     if (seq === undefined) {
-      seq = lastSeqStmt.get(sessionPk, sessionPk) ?? 0;
+      seq = lastSeqStmt.get(sessionPk, sessionPk, sessionPk) ?? 0;
       lastSeqCache.set(sessionPk, seq);
     }
     return seq;

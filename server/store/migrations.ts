@@ -48,4 +48,16 @@ export const MIGRATIONS: readonly string[] = [
   END;
   INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
   `,
+  // 3: retention (per-session limits, and the seq floor that keeps numbering
+  // monotonic when old messages are deleted) and the readiness probe's row.
+  `
+  ALTER TABLE sessions ADD COLUMN seq_floor INTEGER NOT NULL DEFAULT 0; -- highest seq ever removed by retention
+  ALTER TABLE sessions ADD COLUMN max_age_ms INTEGER;                   -- per-session retention, NULL: the deployment's
+  ALTER TABLE sessions ADD COLUMN max_messages INTEGER;
+  CREATE TABLE health (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO health (id, checked_at) VALUES (1, 0);
+  `,
 ];

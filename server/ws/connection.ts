@@ -2,6 +2,7 @@ import { WebSocket, type RawData } from 'ws';
 import { CloseCode, echoText, type ServerFrame } from '../../protocol/wire.js';
 import { TokenBucket } from '../domain/rate-limit.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { CommitQueue } from '../store/commit-queue.js';
 import type { AppendResult, MessageLog } from '../store/message-log.js';
 import type { SessionRecord } from '../store/session-repo.js';
@@ -20,6 +21,7 @@ export interface ConnectionContext {
   /** Hands a committed message to every connection of its session. */
   publish(sessionPk: number, result: AppendResult, sender: SessionConnection): void;
   isDraining(): boolean;
+  metrics: Metrics;
   limits: Pick<WsLimits, 'wsRateLimit' | 'maxBufferedBytes' | 'maxMessageBytes'>;
 }
 
@@ -93,12 +95,14 @@ export class SessionConnection {
     if (this.replaying || message.seq <= this.cursor) return;
     this.cursor = message.seq;
     this.send(serialized);
+    this.context.metrics.messagesOut();
   }
 
   /** The echo of the sender's own message (text mode, or a duplicate resend). */
   acknowledge(message: AppendResult): void {
     if (this.mode === 'text') this.send(echoText(this.session.id, message.body));
     else this.sendFrame(echoFrame(this.session.id, message));
+    this.context.metrics.messagesOut();
   }
 
   close(code: number, reason: string): void {
@@ -124,6 +128,7 @@ export class SessionConnection {
         }
         this.cursor = row.seq;
       }
+      this.context.metrics.messagesOut(rows.length);
     }
   }
 
@@ -135,6 +140,8 @@ export class SessionConnection {
     // Shutting down: the socket is closing with 1001; an unacknowledged
     // message is the client's to resend after reconnecting.
     if (this.context.isDraining()) return;
+    const receivedAt = performance.now();
+    this.context.metrics.messageIn(this.mode);
     if (this.rate && !this.rate.take()) return this.onRateLimited(data);
     this.refusedInARow = 0;
     const raw = (data as Buffer).toString('utf8');
@@ -155,6 +162,7 @@ export class SessionConnection {
       if (err) return this.onStoreFailed(err, clientId);
       if (result!.duplicate) this.acknowledge(result!);
       else this.context.publish(this.session.pk, result!, this);
+      this.context.metrics.echoed(performance.now() - receivedAt);
     });
   }
 

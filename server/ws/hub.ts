@@ -5,6 +5,7 @@ import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
 import type { CommitQueue } from '../store/commit-queue.js';
 import type { Store } from '../store/index.js';
@@ -31,6 +32,7 @@ export interface WsHubDeps {
   logger: Logger;
   limits: WsLimits;
   originAllowed: OriginPolicy;
+  metrics: Metrics;
 }
 
 export type WsHub = ReturnType<typeof createWsHub>;
@@ -40,7 +42,7 @@ export type WsHub = ReturnType<typeof createWsHub>;
  * them over), keeps the open connections by session, fans echoes out, and
  * pings every socket so dead peers are cut off.
  */
-export function createWsHub({ store, queue, logger, limits, originAllowed }: WsHubDeps) {
+export function createWsHub({ store, queue, logger, limits, originAllowed, metrics }: WsHubDeps) {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -74,6 +76,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed }: WsH
     queue,
     publish,
     isDraining: () => draining,
+    metrics,
     limits,
   };
 
@@ -135,6 +138,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed }: WsH
         const refusal = asAppError(err);
         const level = refusal.status >= 500 && refusal.code === 'internal' ? 'error' : 'info';
         logger[level]({ req, status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
+        metrics.upgradeRefused(refusal.code);
         refuseUpgrade(socket, refusal);
         return;
       }

@@ -1,0 +1,71 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import { badRequest } from '../../domain/errors.js';
+import type { MessageLog } from '../../store/message-log.js';
+import { effectiveLimits } from '../../store/retention.js';
+import type { RetentionLimits, SessionRecord, SessionRepo } from '../../store/session-repo.js';
+import { readJsonBody } from '../json-body.js';
+import { requireAuthorizedSession } from '../session-view.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface SessionSettingsDeps {
+  sessions: SessionRepo;
+  messages: MessageLog;
+  maxBodyBytes: number;
+  /** The deployment's retention (0: none); a session can only tighten it. */
+  retentionDefaults: { maxAgeMs: number; maxMessages: number };
+}
+
+/** The one schema of a settings change; null clears a session's own limit. */
+const settingsSchema = z
+  .object({
+    retention: z
+      .object({
+        maxAgeDays: z.number().positive().max(36_500).nullable().optional(),
+        maxMessages: z.number().int().positive().max(4_294_967_295).nullable().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+const toDays = (ms: number | null) => (ms ? ms / DAY_MS : null);
+
+export function sessionSettingsRoutes({ sessions, messages, maxBodyBytes, retentionDefaults }: SessionSettingsDeps): Router {
+  const router = new Router();
+
+  const view = (session: SessionRecord) => {
+    const effective = effectiveLimits(retentionDefaults, session.retention);
+    return {
+      id: session.id,
+      createdAt: new Date(session.createdAt).toISOString(),
+      lastSeq: messages.lastSeq(session.pk),
+      retention: { maxAgeDays: toDays(session.retention.maxAgeMs), maxMessages: session.retention.maxMessages },
+      effectiveRetention: { maxAgeDays: toDays(effective.maxAgeMs), maxMessages: effective.maxMessages || null },
+    };
+  };
+
+  router.get('/api/sessions/:id', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = view(requireAuthorizedSession(ctx, sessions));
+  });
+
+  // Per-session retention: tighter than the deployment's, never looser.
+  router.patch('/api/sessions/:id', async (ctx) => {
+    const session = requireAuthorizedSession(ctx, sessions);
+    const parsed = settingsSchema.safeParse(await readJsonBody(ctx, maxBodyBytes));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw badRequest('invalid_body', `${issue.path.join('.') || 'body'}: ${issue.message} (expected {"retention":{"maxAgeDays":n|null,"maxMessages":n|null}})`);
+    }
+    const { maxAgeDays, maxMessages } = parsed.data.retention;
+    const next: RetentionLimits = {
+      maxAgeMs: maxAgeDays === undefined ? session.retention.maxAgeMs : maxAgeDays === null ? null : Math.round(maxAgeDays * DAY_MS),
+      maxMessages: maxMessages === undefined ? session.retention.maxMessages : maxMessages,
+    };
+    sessions.setRetention(session.pk, next);
+    ctx.body = view({ ...session, retention: next });
+  });
+
+  return router;
+}

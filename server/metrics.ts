@@ -1,0 +1,93 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface MetricsSources {
+  openConnections(): number;
+  dbSizeBytes(): number;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The service's Prometheus metrics, in a registry of its own (several servers
+ * can live in one process, as in tests). Hot-path children are bound once so
+ * counting a message is an increment, not a label lookup.
+ */
+export function createMetrics(sources: MetricsSources) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  new Gauge({
+    name: 'wss_open_connections',
+    help: 'Open WebSocket connections',
+    registers: [registry],
+    collect() {
+      this.set(sources.openConnections());
+    },
+  });
+  new Gauge({
+    name: 'wss_db_size_bytes',
+    help: 'Size of the SQLite database and its WAL, in bytes',
+    registers: [registry],
+    collect() {
+      this.set(sources.dbSizeBytes());
+    },
+  });
+  const messagesIn = new Counter({ name: 'wss_messages_in_total', help: 'Messages received', labelNames: ['mode'], registers: [registry] });
+  const messagesOut = new Counter({ name: 'wss_messages_out_total', help: 'Echo frames sent (fan-out and replay included)', registers: [registry] });
+  const upgradeRefusals = new Counter({
+    name: 'wss_upgrade_refusals_total',
+    help: 'WebSocket upgrades refused, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const commitBatchSize = new Histogram({
+    name: 'wss_commit_batch_size',
+    help: 'Messages per group commit',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
+  const commitSeconds = new Histogram({
+    name: 'wss_commit_duration_seconds',
+    help: 'Time to write and commit one batch',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const echoSeconds = new Histogram({
+    name: 'wss_echo_latency_seconds',
+    help: 'From a message received to its echo sent (the commit included)',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const httpRequests = new Counter({
+    name: 'wss_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+
+  const textIn = messagesIn.labels('text');
+  const jsonIn = messagesIn.labels('json');
+
+  return {
+    registry,
+    messageIn(mode: 'text' | 'json'): void {
+      (mode === 'json' ? jsonIn : textIn).inc();
+    },
+    messagesOut(count = 1): void {
+      messagesOut.inc(count);
+    },
+    upgradeRefused(reason: string): void {
+      upgradeRefusals.labels(reason).inc();
+    },
+    committed(batchSize: number, durationMs: number): void {
+      commitBatchSize.observe(batchSize);
+      commitSeconds.observe(durationMs / 1000);
+    },
+    echoed(latencyMs: number): void {
+      echoSeconds.observe(latencyMs / 1000);
+    },
+    httpRequest(method: string, route: string, status: number): void {
+      httpRequests.labels(method, route, String(status)).inc();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Logger } from '../logger.js';
+import type { Db } from './database.js';
+import type { MessageLog } from './message-log.js';
+import type { RetentionLimits, SessionRecord, SessionRepo } from './session-repo.js';
+
+export interface RetentionOptions {
+  /** The deployment's limits; 0 means none. */
+  maxAgeMs: number;
+  maxMessages: number;
+  /** Rows deleted per transaction: small, so an echo never waits long behind one. */
+  batchSize: number;
+  /** The clock; tests drive it. */
+  now(): number;
+}
+
+export interface RetentionDeps {
+  db: Db;
+  sessions: SessionRepo;
+  messages: MessageLog;
+  logger: Logger;
+}
+
+const SESSIONS_PER_PAGE = 200;
+
+/** The stricter of two limits, where 0/null means "no limit". */
+function stricter(deployment: number, session: number | null): number {
+  if (!session) return deployment;
+  return deployment > 0 ? Math.min(deployment, session) : session;
+}
+
+export function effectiveLimits(options: Pick<RetentionOptions, 'maxAgeMs' | 'maxMessages'>, own: RetentionLimits) {
+  return { maxAgeMs: stricter(options.maxAgeMs, own.maxAgeMs), maxMessages: stricter(options.maxMessages, own.maxMessages) };
+}
+
+export type Retention = ReturnType<typeof createRetention>;
+
+/**
+ * Deletes messages past their age or count limit, oldest first, one small
+ * transaction at a time with a turn of the event loop in between. The
+ * session's seq floor records what was removed, so seqs never restart.
+ */
+export function createRetention({ db, sessions, messages, logger }: RetentionDeps, options: RetentionOptions) {
+  const RANGE = 'session_seq > (? << 32) AND session_seq <= ((? << 32) | 0xFFFFFFFF)';
+  const deleteOlderThan = db.prepare<[number, number, number, number], number>(
+    `DELETE FROM messages WHERE session_seq IN (SELECT session_seq FROM messages WHERE ${RANGE} ORDER BY session_seq LIMIT ?)
+       AND at < ? RETURNING seq`,
+  ).pluck();
+  const deleteUpTo = db.prepare<[number, number, number, number], number>(
+    `DELETE FROM messages WHERE session_seq IN (
+       SELECT session_seq FROM messages WHERE session_seq > (? << 32) AND session_seq <= (? << 32) + ? ORDER BY session_seq LIMIT ?)
+     RETURNING seq`,
+  ).pluck();
+  const raiseFloor = db.prepare<[number, number]>('UPDATE sessions SET seq_floor = max(seq_floor, ?) WHERE pk = ?');
+
+  const deleteBatch = db.transaction((session: SessionRecord, limits: ReturnType<typeof effectiveLimits>, now: number) => {
+    const { pk } = session;
+    let removed: number[] = [];
+    if (limits.maxAgeMs > 0) removed = deleteOlderThan.all(pk, pk, options.batchSize, now - limits.maxAgeMs);
+    if (removed.length === 0 && limits.maxMessages > 0) {
+      const upTo = messages.lastSeq(pk) - limits.maxMessages;
+      if (upTo > 0) removed = deleteUpTo.all(pk, pk, upTo, options.batchSize);
+    }
+    if (removed.length > 0) raiseFloor.run(Math.max(...removed), pk);
+    return removed.length;
+  });
+
+  async function enforce(session: SessionRecord): Promise<number> {
+    const limits = effectiveLimits(options, session.retention);
+    if (limits.maxAgeMs <= 0 && limits.maxMessages <= 0) return 0;
+    let total = 0;
+    for (;;) {
+      const removed = deleteBatch.immediate(session, limits, options.now());
+      total += removed;
+      if (removed === 0) return total;
+      await nextTurn(); // let echoes through between batches
+    }
+  }
+
+  let running: Promise<number> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  /** One pass over every session; resolves with the number of messages deleted. */
+  function runOnce(): Promise<number> {
+    running ??= (async () => {
+      let deleted = 0;
+      let after = 0;
+      for (;;) {
+        const page = sessions.pageAfter(after, SESSIONS_PER_PAGE);
+        if (page.length === 0) break;
+        for (const session of page) deleted += await enforce(session);
+        after = page[page.length - 1]!.pk;
+        await nextTurn();
+      }
+      if (deleted > 0) logger.info({ deleted }, 'retention: old messages deleted');
+      return deleted;
+    })().finally(() => (running = undefined));
+    return running;
+  }
+
+  return {
+    runOnce,
+    /** Runs a pass every `intervalMs` (and never two at once). */
+    start(intervalMs: number): void {
+      timer = setInterval(() => {
+        runOnce().catch((err: unknown) => logger.error({ err }, 'retention pass failed'));
+      }, intervalMs);
+      timer.unref();
+    },
+    /** Stops the timer and waits for a pass in progress. */
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}

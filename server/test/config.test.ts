@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, helpText, loadConfig } from '../config.js';
+
+const MAIN = resolve(import.meta.dirname, '../../dist/server/main.js');
+const run = promisify(execFile);
+
+function load(env: Record<string, string>, argv: string[] = []) {
+  const result = loadConfig(env, argv);
+  if (result.help) throw new Error('unexpected help');
+  return result.config;
+}
+
+describe('configuration', () => {
+  it('takes every setting from its env var and its flag, the flag winning', () => {
+    const fromEnv = load({ HTTP_PORT: '1234', WS_RATE_LIMIT: '0', ALLOWED_ORIGINS: 'https://a.example, http://b.example:81', DB_SYNC: 'normal' });
+    expect(fromEnv).toMatchObject({ httpPort: 1234, wsRateLimit: 0, allowedOrigins: ['https://a.example', 'http://b.example:81'], dbSync: 'normal' });
+    expect(load({ HTTP_PORT: '1234' }, ['--http-port', '4321']).httpPort).toBe(4321);
+    // Every setting has both names in --help.
+    const help = helpText();
+    for (const [name, value] of Object.entries(load({}))) {
+      const env = name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+      const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      expect(help, name).toContain(`${flag}, ${env}\n`);
+      expect(load({ [env]: String(Array.isArray(value) ? '' : value) })[name as keyof ReturnType<typeof load>]).toEqual(value);
+    }
+  });
+
+  it.each([
+    [{ HTTP_PORT: 'abc' }, 'invalid HTTP_PORT "abc": must be a number'],
+    [{ WS_PORT: '70000' }, 'invalid WS_PORT "70000": must be 0 to 65535'],
+    [{ MAX_MESSAGE_BYTES: '0' }, 'invalid MAX_MESSAGE_BYTES "0": must be at least 1'],
+    [{ ALLOWED_ORIGINS: 'https://a.example/path' }, 'invalid ALLOWED_ORIGINS'],
+    [{ DB_SYNC: 'sometimes' }, 'invalid DB_SYNC "sometimes"'],
+  ])('refuses %j with one line naming the setting', (env, message) => {
+    expect(() => load(env)).toThrow(ConfigError);
+    expect(() => load(env)).toThrow(message);
+  });
+
+  it('npm start -- --help lists the settings and exits 0; a bad value stops the start with one line', async () => {
+    const help = await run(process.execPath, [MAIN, '--help']);
+    expect(help.stdout).toContain('--http-port, HTTP_PORT');
+    expect(help.stdout).toContain('(default 8080)');
+
+    const failure = await run(process.execPath, [MAIN], { env: { ...process.env, HTTP_PORT: 'abc' } }).catch((err: { code: number; stderr: string }) => err);
+    expect(failure).toMatchObject({ code: 2 });
+    const lines = (failure as { stderr: string }).stderr.trim().split('\n');
+    expect(lines).toEqual(['websocket-session: invalid HTTP_PORT "abc": must be a number']);
+  });
+
+  it('a port in use stops the start with one line naming it', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const failure = await run(process.execPath, [MAIN], {
+        env: { ...process.env, HOST: '127.0.0.1', HTTP_PORT: String(port), WS_PORT: '0', DB_PATH: ':memory:' },
+      }).catch((err: { code: number; stderr: string }) => err);
+      expect((failure as { stderr: string }).stderr.trim()).toBe(`websocket-session: HTTP_PORT ${port} is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+});

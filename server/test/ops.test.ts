@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ServerProcess } from '../../e2e/server-process.js';
+import { api, expectApiError, register, upgradeStatus, useTestServer } from './harness.js';
+
+/** The value of one sample line of Prometheus text, e.g. `wss_messages_in_total{mode="text"}`. */
+function sample(text: string, name: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+describe('metrics and probes', () => {
+  const t = useTestServer();
+
+  it('GET /metrics reports connections, messages, refusals, commits, echo latency, HTTP requests and DB size', async () => {
+    const { token } = await register(t.server, 'm1');
+    const client = await t.connect('m1', { token });
+    for (const text of ['a', 'b', 'c']) {
+      client.send(text);
+      await client.next();
+    }
+    expect(await upgradeStatus(`${t.server.wsUrl}/ws/m1`)).toBe(401);
+    expect(await upgradeStatus(`${t.server.wsUrl}/ws/nobody`, { headers: { authorization: `Bearer ${token}` } })).toBe(404);
+
+    const res = await api(t.server, '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(sample(text, 'wss_open_connections')).toBe(1);
+    expect(sample(text, 'wss_messages_in_total{mode="text"}')).toBe(3);
+    expect(sample(text, 'wss_messages_out_total')).toBe(3);
+    expect(sample(text, 'wss_upgrade_refusals_total{reason="unauthorized"}')).toBe(1);
+    expect(sample(text, 'wss_upgrade_refusals_total{reason="session_not_found"}')).toBe(1);
+    expect(sample(text, 'wss_commit_batch_size_count')).toBe(3);
+    expect(sample(text, 'wss_commit_duration_seconds_count')).toBe(3);
+    expect(sample(text, 'wss_echo_latency_seconds_count')).toBe(3);
+    expect(sample(text, 'wss_http_requests_total{method="POST",route="/api/sessions",status="201"}')).toBe(1);
+    expect(sample(text, 'wss_db_size_bytes')).toBeGreaterThan(4096);
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+
+  it('GET /readyz is 200 when the database takes writes and 503 when it does not', async () => {
+    expect(await (await api(t.server, '/readyz')).json()).toEqual({ status: 'ready' });
+    t.server.store.db.pragma('query_only = ON');
+    await expectApiError(await api(t.server, '/readyz'), 503, 'not_writable');
+    expect((await api(t.server, '/healthz')).status).toBe(200); // alive all the same
+    t.server.store.db.pragma('query_only = OFF');
+    expect((await api(t.server, '/readyz')).status).toBe(200);
+  });
+});
+
+it('while draining after SIGTERM, /readyz is 503 and new WebSockets are refused, then it exits 0', async () => {
+  const server = await ServerProcess.start({ env: { SHUTDOWN_DRAIN_MS: '3000' } });
+  try {
+    expect((await fetch(`${server.httpUrl}/readyz`)).status).toBe(200);
+    const { token } = await (
+      await fetch(`${server.httpUrl}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"d"}' })
+    ).json() as { token: string };
+    server.child.kill('SIGTERM');
+    await expect.poll(async () => (await fetch(`${server.httpUrl}/readyz`)).status).toBe(503);
+    expect(await upgradeStatus(`ws://127.0.0.1:${server.wsPort}/ws/d`, { headers: { authorization: `Bearer ${token}` } })).toBe(503);
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  } finally {
+    await server.stop('SIGKILL');
+    server.removeData();
+  }
+});

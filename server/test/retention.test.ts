@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { EchoFrame, HistoryPage } from '../../protocol/wire.js';
+import { createLogger } from '../logger.js';
+import { createRetention } from '../store/retention.js';
+import { api, register, storedCount, useTestServer, type TestServer } from './harness.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const NOW = Date.UTC(2026, 10, 25, 12);
+
+/** Messages 1..count of a session, the i-th written `ageDays(i)` days before NOW. */
+function seed(server: TestServer, sessionId: string, count: number, ageDays: (i: number) => number): void {
+  const { pk } = server.store.sessions.findById(sessionId)!;
+  for (let i = 1; i <= count; i++) server.store.messages.append([{ sessionPk: pk, clientId: null, body: `m${i}` }], NOW - ageDays(i) * DAY);
+}
+
+/** A retention job over the test server's store, on a clock the test sets. */
+function retentionAt(server: TestServer, now: number, limits: { maxAgeMs?: number; maxMessages?: number }, batchSize = 500) {
+  const { db, sessions, messages } = server.store;
+  return createRetention(
+    { db, sessions, messages, logger: createLogger({ level: 'silent', format: 'json' }) },
+    { maxAgeMs: limits.maxAgeMs ?? 0, maxMessages: limits.maxMessages ?? 0, batchSize, now: () => now },
+  );
+}
+
+describe('retention', () => {
+  const t = useTestServer();
+
+  it('deletes what is older than the deployment\'s max age, keeps the rest, and seqs go on', async () => {
+    const { token } = await register(t.server, 'aged');
+    seed(t.server, 'aged', 10, (i) => 11 - i); // m1 is 10 days old, m10 one day
+    const deleted = await retentionAt(t.server, NOW, { maxAgeMs: 5.5 * DAY }).runOnce();
+    expect(deleted).toBe(5);
+    const page = (await (await api(t.server, '/api/sessions/aged/messages', { headers: { authorization: `Bearer ${token}` } })).json()) as HistoryPage;
+    expect(page.messages.map((m) => m.seq)).toEqual([6, 7, 8, 9, 10]);
+
+    // Time passes: everything expires. The numbering must not restart, even after a restart.
+    expect(await retentionAt(t.server, NOW + 30 * DAY, { maxAgeMs: 5.5 * DAY }).runOnce()).toBe(5);
+    expect(storedCount(t.server, 'aged')).toBe(0);
+    await t.restart();
+    const client = await t.connect('aged', { token, json: true });
+    expect(await client.nextJson()).toMatchObject({ type: 'ready', lastSeq: 10 });
+    client.send({ type: 'send', id: 'after', text: 'after retention' });
+    expect(await client.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 11 });
+  });
+
+  it('keeps only the newest N per session, and a session can tighten (not loosen) the deployment\'s limits', async () => {
+    const a = await register(t.server, 'count-a');
+    await register(t.server, 'count-b');
+    seed(t.server, 'count-a', 30, () => 0);
+    seed(t.server, 'count-b', 30, () => 0);
+    const patch = (token: string, body: unknown) =>
+      api(t.server, '/api/sessions/count-a', {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const res = await patch(a.token, { retention: { maxMessages: 5 } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: 'count-a', lastSeq: 30, retention: { maxMessages: 5 }, effectiveRetention: { maxMessages: 5 } });
+    expect((await patch(a.token, { retention: { maxMessages: -1 } })).status).toBe(400);
+    expect((await patch('wrong', { retention: { maxMessages: 5 } })).status).toBe(401);
+
+    await retentionAt(t.server, NOW, { maxMessages: 20 }).runOnce();
+    expect(storedCount(t.server, 'count-a')).toBe(5); // its own, stricter limit
+    expect(storedCount(t.server, 'count-b')).toBe(20); // the deployment's
+    const { pk } = t.server.store.sessions.findById('count-a')!;
+    expect(t.server.store.messages.after(pk, 0, 100).map((m) => m.seq)).toEqual([26, 27, 28, 29, 30]);
+
+    // A looser session limit does not override the deployment's.
+    await patch(a.token, { retention: { maxMessages: 1000 } });
+    seed(t.server, 'count-a', 30, () => 0);
+    await retentionAt(t.server, NOW, { maxMessages: 20 }).runOnce();
+    expect(storedCount(t.server, 'count-a')).toBe(20);
+  });
+
+  it('works in small batches that let echoes through while it runs', async () => {
+    const { token } = await register(t.server, 'backlog');
+    seed(t.server, 'backlog', 3000, () => 100);
+    const client = await t.connect('backlog', { token });
+    const pass = retentionAt(t.server, NOW, { maxAgeMs: DAY }, 200).runOnce();
+    let passDone = false;
+    void pass.then(() => (passDone = true));
+    client.send('during retention');
+    expect(await client.next()).toBe('backlog: during retention');
+    expect(passDone).toBe(false); // the echo did not wait for the whole pass
+    expect(await pass).toBe(3000);
+    expect(storedCount(t.server, 'backlog')).toBe(1);
+  });
+});
