@@ -14,6 +14,9 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
+    // The app picks its language from the browser: the specs read English unless they say otherwise.
+    locale: 'en-US',
+    timezoneId: 'UTC',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {

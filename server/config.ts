@@ -129,7 +129,8 @@ export function loadConfig(
 export function helpText(): string {
   const rows = names.map((name) => {
     const schema = settings[name];
-    const fallback = JSON.stringify(schema.parse(undefined));
+    const value: unknown = schema.parse(undefined);
+    const fallback = Array.isArray(value) ? `"${value.join(',')}"` : JSON.stringify(value);
     return `  --${flagName(name)}, ${envName(name)}\n      ${schema.description} (default ${fallback})`;
   });
   return [

@@ -1,4 +1,4 @@
-import type { ApiError as ApiErrorBody, HistoryPage, RegisteredSession } from '../../protocol/wire.js';
+import type { ApiError as ApiErrorBody, HistoryPage, RegisteredSession, SearchPage } from '../../protocol/wire.js';
 
 /** An HTTP API failure, with the server's code and its human message. */
 export class ApiError extends Error {
@@ -16,7 +16,7 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   try {
     res = await fetch(path, { credentials: 'same-origin', ...init });
   } catch {
-    throw new ApiError(0, 'network', 'cannot reach the server; check that it is running');
+    throw new ApiError(0, 'network', 'cannot reach the server');
   }
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as ApiErrorBody | null;
@@ -40,5 +40,21 @@ export function fetchHistory(id: string, options: { before?: number; limit?: num
   if (options.before !== undefined) query.set('before', String(options.before));
   if (options.limit !== undefined) query.set('limit', String(options.limit));
   const suffix = query.size > 0 ? `?${query}` : '';
-  return request(`/api/sessions/${encodeURIComponent(id)}/messages${suffix}`, { cache: 'no-store' });
+  return request(`${sessionPath(id)}/messages${suffix}`, { cache: 'no-store' });
+}
+
+const sessionPath = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
+
+/** Full-text search in the session's history, best matches first. */
+export function searchMessages(id: string, q: string, options: { limit?: number; offset?: number } = {}): Promise<SearchPage> {
+  const query = new URLSearchParams({ q, limit: String(options.limit ?? 20), offset: String(options.offset ?? 0) });
+  return request(`${sessionPath(id)}/search?${query}`, { cache: 'no-store' });
+}
+
+/** Where the whole history downloads from (the cookie authorises it; the answer is an attachment). */
+export const exportUrl = (id: string, format: 'ndjson' | 'csv') => `${sessionPath(id)}/export?format=${format}`;
+
+/** Deletes the session and all its history for everyone. */
+export function deleteSession(id: string): Promise<void> {
+  return request(sessionPath(id), { method: 'DELETE' });
 }

@@ -1,13 +1,20 @@
 import './styles.scss';
-import { SESSION_ID_RULE, isValidSessionId } from '../../protocol/session-id.js';
-import type { EchoFrame, ReadyFrame } from '../../protocol/wire.js';
+import { isValidSessionId } from '../../protocol/session-id.js';
+import type { EchoFrame, ErrorFrame, ReadyFrame } from '../../protocol/wire.js';
 import { ApiError, fetchHistory, registerSession } from './api.js';
-import { Conversation } from './conversation.js';
+import { CLIENT_ID_LENGTH, Composer, tooLong } from './composer.js';
+import { explain } from './errors.js';
+import { SessionHistory } from './history.js';
+import { HistoryView } from './history-view.js';
+import { phrase } from './i18n.js';
+import { incoming, initNotifications } from './notify.js';
 import { Outbox } from './outbox.js';
+import { initPreferences } from './preferences.js';
+import { initSearch, setSearchSession } from './search.js';
+import { initSessionActions, setActionsSession } from './session-actions.js';
 import { SessionLink, type LinkState, type ProbeResult } from './session-link.js';
-import {
-  clearMessages, elements, removePending, showMessages, showPending, showSessionError, showSessionInfo, showState,
-} from './view.js';
+import { toast } from './toasts.js';
+import { elements, refreshSlots, showMessageError, showSessionError, showSessionInfo, showState } from './view.js';
 
 /** The session this browser last used; its token lives in an HttpOnly cookie. */
 const STORAGE_KEY = 'websocket-session.current';
@@ -15,13 +22,16 @@ const STORAGE_KEY = 'websocket-session.current';
 /** The open session of this page. */
 interface ActiveSession {
   id: string;
-  conversation: Conversation;
   outbox: Outbox;
   link: SessionLink;
-  /** False until the first page of history is in; until then connects ask for no replay. */
-  historyLoaded: boolean;
+  history: SessionHistory;
+  /** Set while this page deletes the session: its socket closing then is expected. */
+  deleting: boolean;
+  everConnected: boolean;
 }
 
+const view = new HistoryView(elements.messages, elements.messagesEmpty, elements.jump);
+const composer = new Composer(send);
 let active: ActiveSession | null = null;
 let linkState: LinkState = { kind: 'disconnected' };
 let countdown: ReturnType<typeof setInterval> | undefined;
@@ -38,18 +48,17 @@ function setLinkState(state: LinkState): void {
   render();
 }
 
-function clientMessageId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+/** Toasts for the changes a person should notice: the connection is lost, and it is back. */
+function toastChange(session: ActiveSession, state: LinkState): void {
+  if (state.kind === 'reconnecting' && linkState.kind === 'connected') toast(phrase('toast.lost'), 'warning');
+  if (state.kind !== 'connected') return;
+  toast(session.everConnected ? phrase('toast.back') : phrase('toast.connected', { id: session.id }));
+  session.everConnected = true;
 }
 
-function explain(err: unknown): string {
-  if (err instanceof ApiError) {
-    if (err.status === 401) return 'This browser does not hold the token of that session. Register it first (or pick another ID).';
-    if (err.status === 404) return 'No session with that ID. Register it first.';
-    return err.message;
-  }
-  return err instanceof Error ? err.message : String(err);
+function clientMessageId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(CLIENT_ID_LENGTH / 2));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Why a connection attempt failed: a refused upgrade (401/404) is final, an unreachable server is not. */
@@ -58,7 +67,7 @@ async function probe(id: string): Promise<ProbeResult> {
     await fetchHistory(id, { limit: 1 });
     return { retry: true };
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 404)) return { retry: false, reason: explain(err) };
+    if (err instanceof ApiError && (err.status === 401 || err.status === 404)) return { retry: false, reason: explain(err, id) };
     return { retry: true };
   }
 }
@@ -68,7 +77,7 @@ function typedSessionId({ allowEmpty }: { allowEmpty: boolean }): string | null 
   const id = elements.sessionId.value.trim();
   if (id === '' && allowEmpty) return undefined;
   if (!isValidSessionId(id)) {
-    showSessionError(id === '' ? 'Type a session ID first.' : `Invalid session ID: ${SESSION_ID_RULE}.`);
+    showSessionError(id === '' ? phrase('err.idEmpty') : phrase('err.idInvalid', { rule: phrase('err.idRule') }));
     elements.sessionId.focus();
     return null;
   }
@@ -84,90 +93,112 @@ async function register(): Promise<void> {
     const session = await registerSession(id);
     elements.sessionId.value = session.id;
     localStorage.setItem(STORAGE_KEY, session.id);
-    showSessionInfo(`Session ${session.id} is registered to this browser.`);
+    showSessionInfo(phrase('session.registered', { id: session.id }));
   } catch (err) {
-    showSessionError(explain(err));
+    showSessionError(explain(err, id));
   } finally {
     elements.register.disabled = false;
   }
 }
 
-/** Loads the newest page of history (after `ready`, so nothing falls between it and the live echoes). */
-async function loadHistory(session: ActiveSession): Promise<void> {
-  try {
-    const page = await fetchHistory(session.id);
-    if (active !== session) return;
-    for (const message of page.messages) if (session.outbox.acknowledge(message.id)) removePending(message.id!);
-    showMessages(session.conversation.addHistory(page.messages));
-    session.historyLoaded = true;
-  } catch (err) {
-    if (active === session) showSessionError(`Could not load the history: ${explain(err)}`);
-  }
-}
-
 function onEcho(session: ActiveSession, frame: EchoFrame): void {
-  if (frame.id !== null && session.outbox.acknowledge(frame.id)) removePending(frame.id);
-  if (session.conversation.add(frame)) showMessages([frame]);
+  const own = frame.id !== null && session.outbox.acknowledge(frame.id);
+  if (own) view.removePending(frame.id!);
+  if (session.history.echo(frame) && !own) incoming(session.id, frame.text);
 }
 
 function onReady(session: ActiveSession, frame: ReadyFrame): void {
-  if (session.historyLoaded && frame.lastSeq < session.conversation.lastSeq) {
-    // The session was deleted and registered again: what this page shows is gone.
-    session.conversation = new Conversation(session.id);
-    session.historyLoaded = false;
-    clearMessages();
-    for (const message of session.outbox.list()) showPending(session.id, message);
+  composer.setLimit(frame.maxMessageBytes);
+  // A message the server would refuse (close 1009) must not be resent forever.
+  for (const message of session.outbox.list()) {
+    if (tooLong(message.text, frame.maxMessageBytes)) {
+      session.outbox.acknowledge(message.id);
+      view.removePending(message.id);
+      showMessageError(phrase('composer.dropped', { max: frame.maxMessageBytes, text: message.text.slice(0, 80) }));
+    }
   }
-  if (!session.historyLoaded) void loadHistory(session);
+  if (!session.history.ready(frame.lastSeq)) {
+    // The session was deleted and registered again: what this page showed is gone.
+    for (const message of session.outbox.list()) view.addPending(session.id, message);
+  }
+}
+
+function onProblem(frame: ErrorFrame): void {
+  const known = { storage_unavailable: 'err.notStored', rate_limited: 'err.rateLimited' } as const;
+  const key = known[frame.code as keyof typeof known];
+  showMessageError(key ? phrase(key) : phrase('err.refused', { message: frame.message }));
 }
 
 function open(id: string): void {
   close();
   showSessionError(null);
-  clearMessages();
+  showMessageError(null);
+  view.clear();
   localStorage.setItem(STORAGE_KEY, id);
-  showSessionInfo(`Session ${id}.`);
-  const conversation = new Conversation(id);
+  showSessionInfo(phrase('session.open', { id }));
   const outbox = new Outbox(id);
-  for (const message of outbox.list()) showPending(id, message);
+  for (const message of outbox.list()) view.addPending(id, message);
+  const history = new SessionHistory({
+    sessionId: id,
+    view,
+    onPage: (messages) => {
+      for (const message of messages) if (outbox.acknowledge(message.id)) view.removePending(message.id!);
+    },
+    onError: (err) => showSessionError(phrase('err.history', { reason: explain(err, id) })),
+  });
   const session: ActiveSession = {
     id,
-    conversation,
     outbox,
-    historyLoaded: false,
+    history,
+    deleting: false,
+    everConnected: false,
     link: new SessionLink({
       sessionId: id,
-      cursor: () => (session.historyLoaded ? session.conversation.lastSeq : null),
-      pending: () => session.outbox.list(),
+      cursor: () => (history.loaded ? history.window.streamSeq : null),
+      pending: () => outbox.list(),
       probe: () => probe(id),
       onState: (state) => {
-        if (active === session) setLinkState(state);
+        if (active !== session || session.deleting) return;
+        toastChange(session, state);
+        setLinkState(state);
       },
       onEcho: (frame) => onEcho(session, frame),
       onReady: (frame) => onReady(session, frame),
-      onProblem: (message) => showSessionError(message),
+      onProblem,
     }),
   };
   active = session;
+  setSearchSession(id);
+  setActionsSession(id);
   session.link.start();
 }
 
 function close(): void {
   const session = active;
   active = null;
+  session?.history.close();
   session?.link.stop();
+  composer.setLimit(null);
+  setSearchSession(null);
+  setActionsSession(null);
   setLinkState({ kind: 'disconnected' });
 }
 
-function send(): void {
-  const text = elements.message.value;
-  if (text === '' || !active) return;
+function send(text: string): boolean {
+  if (!active) return false;
   const message = { id: clientMessageId(), text };
   active.outbox.add(message);
-  showPending(active.id, message);
+  if (!active.history.window.atLatest && active.history.loaded) void active.history.jump();
+  view.addPending(active.id, message);
   active.link.send(message);
-  elements.message.value = '';
-  elements.message.focus();
+  return true;
+}
+
+/** Shows a message found by search in its place in the history. */
+function openMessage(seq: number): void {
+  if (!active) return;
+  if (active.history.window.items.some((m) => m.seq === seq)) view.highlight(seq);
+  else void active.history.jump(seq);
 }
 
 elements.sessionForm.addEventListener('submit', (event) => {
@@ -179,10 +210,39 @@ elements.connect.addEventListener('click', () => {
   if (id) open(id);
 });
 elements.disconnect.addEventListener('click', close);
-elements.messageForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  send();
+elements.messages.addEventListener('scroll', () => active?.history.check(), { passive: true });
+elements.jump.addEventListener('click', () => {
+  if (!active) return;
+  if (active.history.window.atLatest) view.scrollToEnd();
+  else void active.history.jump();
+  elements.message.focus();
 });
+
+initPreferences(() => {
+  refreshSlots();
+  render();
+  composer.update();
+  view.relabel();
+});
+initNotifications();
+initSearch(openMessage);
+initSessionActions(
+  (id) => {
+    if (active?.id === id) active.deleting = true;
+  },
+  (id) => {
+    if (active?.id === id) close();
+    new Outbox(id).clear();
+    if (localStorage.getItem(STORAGE_KEY) === id) localStorage.removeItem(STORAGE_KEY);
+    view.clear();
+    showSessionInfo(phrase('delete.done', { id }));
+    toast(phrase('delete.done', { id }));
+    elements.sessionId.focus();
+  },
+  (id) => {
+    if (active?.id === id) active.deleting = false;
+  },
+);
 
 // A reload keeps the session: reconnect to it and show its history.
 const saved = localStorage.getItem(STORAGE_KEY);

@@ -48,6 +48,12 @@ export class Outbox {
     return [...this.items.values()];
   }
 
+  /** Forgets every pending message (the session is gone). */
+  clear(): void {
+    this.items.clear();
+    this.save();
+  }
+
   private save(): void {
     if (this.items.size === 0) this.storage.removeItem(this.key);
     else this.storage.setItem(this.key, JSON.stringify(this.list()));

@@ -1,5 +1,6 @@
-import { CloseCode, SUBPROTOCOL, WS_PATH_PREFIX, type EchoFrame, type ReadyFrame, type ServerFrame } from '../../protocol/wire.js';
+import { CloseCode, SUBPROTOCOL, WS_PATH_PREFIX, type EchoFrame, type ErrorFrame, type ReadyFrame, type ServerFrame } from '../../protocol/wire.js';
 import { backoffDelay } from './backoff.js';
+import { phrase, type Key, type Phrase } from './i18n.js';
 import type { PendingMessage } from './outbox.js';
 
 export type LinkState =
@@ -7,12 +8,12 @@ export type LinkState =
   | { kind: 'connecting' }
   | { kind: 'connected' }
   /** Waiting to try again; `retryAt` is when (ms since epoch). */
-  | { kind: 'reconnecting'; retryAt: number; reason: string }
+  | { kind: 'reconnecting'; retryAt: number; reason: Phrase }
   /** Given up: retrying cannot help (the session is gone or not ours). */
-  | { kind: 'error'; reason: string };
+  | { kind: 'error'; reason: Phrase };
 
 /** What a failed connection attempt means, found out over HTTP (a browser cannot see the refused upgrade's status). */
-export type ProbeResult = { retry: true } | { retry: false; reason: string };
+export type ProbeResult = { retry: true } | { retry: false; reason: Phrase };
 
 export interface SessionLinkOptions {
   sessionId: string;
@@ -25,14 +26,22 @@ export interface SessionLinkOptions {
   onEcho(frame: EchoFrame): void;
   onReady(frame: ReadyFrame): void;
   /** A problem the server reported (a message not stored stays pending and is resent). */
-  onProblem(message: string): void;
+  onProblem(frame: ErrorFrame): void;
 }
 
 /** Error codes of a message that was not stored but may be sent again later. */
 const RETRYABLE = new Set(['storage_unavailable', 'rate_limited']);
 
 /** Close codes after which reconnecting cannot help. */
-const FINAL_CLOSES = new Map<number, string>([[CloseCode.sessionDeleted, 'the session was deleted']]);
+const FINAL_CLOSES = new Map<number, Key>([[CloseCode.sessionDeleted, 'reason.deleted']]);
+
+/** Why the server closed, in the user's words. */
+const CLOSE_REASONS = new Map<number, Key>([
+  [CloseCode.goingAway, 'reason.restarting'],
+  [CloseCode.policyViolation, 'reason.rate'],
+  [CloseCode.messageTooBig, 'reason.tooBig'],
+  [CloseCode.internalError, 'reason.storage'],
+]);
 
 /**
  * The JSON-mode link of one session: connects (same origin, `/ws/{ID}`),
@@ -104,16 +113,16 @@ export class SessionLink {
 
   private async afterClose(event: CloseEvent, opened: boolean): Promise<void> {
     const final = FINAL_CLOSES.get(event.code);
-    if (final) return this.options.onState({ kind: 'error', reason: final });
+    if (final) return this.options.onState({ kind: 'error', reason: phrase(final) });
     if (!opened) {
       const probe = await this.options.probe();
       if (this.stopped) return;
       if (!probe.retry) return this.options.onState({ kind: 'error', reason: probe.reason });
     }
-    this.scheduleReconnect(event.reason || (event.code === 1001 ? 'the server is restarting' : 'the connection was lost'));
+    this.scheduleReconnect(phrase(CLOSE_REASONS.get(event.code) ?? 'reason.lost'));
   }
 
-  private scheduleReconnect(reason: string): void {
+  private scheduleReconnect(reason: Phrase): void {
     if (this.stopped) return;
     const delay = backoffDelay(this.attempt++);
     this.options.onState({ kind: 'reconnecting', retryAt: Date.now() + delay, reason });
@@ -132,7 +141,7 @@ export class SessionLink {
         this.options.onState({ kind: 'connected' });
         return this.resendPending();
       case 'error':
-        this.options.onProblem(frame.message);
+        this.options.onProblem(frame);
         if (RETRYABLE.has(frame.code)) {
           // Resend after a pause; one timer for however many failed together.
           if (this.resendTimer === undefined) {
