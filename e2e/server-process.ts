@@ -53,8 +53,14 @@ export class ServerProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // A test runner that exits without stopping its servers must not leave them running.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-      child.once('exit', (code, signal) => done({ code, signal })),
+      child.once('exit', (code, signal) => {
+        process.removeListener('exit', killOnExit);
+        done({ code, signal });
+      }),
     );
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
