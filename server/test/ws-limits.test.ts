@@ -42,6 +42,27 @@ describe('per-connection rate limit', () => {
     const refilled = Math.ceil(((performance.now() - started) / 1000) * 5);
     expect(storedCount(t.server, 'flood-text')).toBeLessThanOrEqual(10 + refilled);
   });
+
+  it('a policy close still echoes every message it took before (all frames in one TCP read)', async () => {
+    const { token } = await register(t.server, 'burst');
+    const client = await t.connect('burst', { token });
+    // Cork the client's socket so all frames reach the server in one read: the
+    // accepted ones are still committing when the limit closes the connection.
+    const socket = (client.ws as unknown as { _socket: Socket })._socket;
+    socket.cork();
+    for (let i = 0; i < 40; i++) client.send(`burst ${i}`);
+    socket.uncork();
+    const echoes: string[] = [];
+    for (;;) {
+      const message = await client.next().catch(() => null);
+      if (message === null) break;
+      echoes.push(message);
+    }
+    expect((await client.closed).code).toBe(1008);
+    expect(echoes.length).toBeGreaterThanOrEqual(10);
+    expect(echoes).toEqual(echoes.map((_, i) => `burst: burst ${i}`));
+    expect(storedCount(t.server, 'burst')).toBe(echoes.length); // stored == acknowledged
+  });
 });
 
 describe('connection caps', () => {

@@ -40,6 +40,8 @@ export class SessionConnection {
   private readonly rate: TokenBucket | null;
   /** Messages refused in a row by the rate limit. */
   private refusedInARow = 0;
+  /** Set when a policy close is on its way: nothing more is taken. */
+  private closingAfterCommits = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -133,8 +135,9 @@ export class SessionConnection {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.closingAfterCommits) return;
     if (isBinary) {
-      this.close(CloseCode.unsupportedData, 'binary frames are not supported; send text');
+      this.closeAfterCommits(CloseCode.unsupportedData, 'binary frames are not supported; send text');
       return;
     }
     // Shutting down: the socket is closing with 1001; an unacknowledged
@@ -174,7 +177,7 @@ export class SessionConnection {
     const limit = this.context.limits.wsRateLimit;
     if (++this.refusedInARow > 2 * limit) {
       this.logger.warn('rate limit exceeded: closing');
-      this.close(CloseCode.policyViolation, 'rate limit exceeded');
+      this.closeAfterCommits(CloseCode.policyViolation, 'rate limit exceeded');
       return;
     }
     if (this.mode === 'json') {
@@ -182,6 +185,17 @@ export class SessionConnection {
       const id = frame.ok ? frame.clientId : null;
       this.sendFrame(errorFrame('rate_limited', `more than ${limit} messages per second: this one was not stored; slow down and resend it`, id));
     }
+  }
+
+  /**
+   * Closes once the messages already taken from this connection are
+   * committed and echoed (the commit queue's flush was scheduled before this
+   * immediate), so a policy close never swallows an acknowledgement; nothing
+   * more is taken meanwhile.
+   */
+  private closeAfterCommits(code: number, reason: string): void {
+    this.closingAfterCommits = true;
+    setImmediate(() => this.close(code, reason));
   }
 
   private onStoreFailed(err: Error, clientId: string | null): void {
