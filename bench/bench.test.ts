@@ -1,0 +1,97 @@
+/**
+ * Keeps `npm run bench` working: runs its smoke (a few seconds, small C, tiny
+ * fixtures, targets not enforced) as a child process against the built server
+ * and checks the report.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, SERVER_MAIN } from './lib/server-process.js';
+
+interface Run {
+  echoes: number;
+  msgsPerSec: number;
+  badEchoes: number;
+  sample: string | null;
+  errors: string[];
+  latency: { p50: number; p99: number; p999: number };
+}
+
+interface Report {
+  version: number;
+  smoke: boolean;
+  passed: boolean;
+  problems: string[];
+  targets: { name: string; figure: number; limit: number; met: boolean }[];
+  throughput: { reps: { runs: Record<string, Run>; ratios: Record<string, number> }[]; medians: { ratios: Record<string, number> } };
+  latency: { runs: Record<string, Run & { targetRate: number }> };
+  memory: { runs: Record<string, { connections: number; perConnectionKiB: number }>; ratio: number };
+  history: { store: { p99: number }; http: { p99: number } };
+  startup: { medianEmptyMs: number; medianBigMs: number };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'wss-bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function runSmoke(out: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/run.ts'), '--smoke', '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('npm run bench -- --smoke', () => {
+  it('measures every variant and target and writes a well-formed report', { timeout: 180_000 }, async () => {
+    if (!existsSync(SERVER_MAIN)) {
+      const built = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+      expect(built.status, built.stdout + built.stderr).toBe(0);
+    }
+    const out = join(dir, 'smoke.json');
+    const { code, output } = await runSmoke(out);
+    expect(code, output).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+
+    expect(report).toMatchObject({ version: 1, smoke: true, passed: true, problems: [] });
+    expect(report.targets.map((t) => t.name)).toEqual(['throughput', 'latency', 'memory', 'history', 'startup']);
+    for (const t of report.targets) {
+      expect(typeof t.figure).toBe('number');
+      expect(typeof t.met).toBe('boolean');
+    }
+
+    const runs = report.throughput.reps[0]!.runs;
+    expect(Object.keys(runs).sort()).toEqual(['a', 'b', 'c']);
+    for (const [variant, run] of Object.entries(runs)) {
+      expect(run.echoes, variant).toBeGreaterThan(0);
+      expect(run.badEchoes, variant).toBe(0);
+      expect(run.errors, variant).toEqual([]);
+      // Every echo was compared byte for byte with "<ID>: <body>"; the sample shows one.
+      expect(run.sample, variant).toMatch(/^bench-0-\d+: the quick brown fox [a-z0-9 ]{44}$/);
+      expect(run.latency.p99, variant).toBeGreaterThan(0);
+    }
+    expect(report.throughput.medians.ratios['a/b']).toBeGreaterThan(0);
+
+    for (const [variant, run] of Object.entries(report.latency.runs)) {
+      expect(run.echoes, variant).toBeGreaterThan(0);
+      expect(run.badEchoes, variant).toBe(0);
+      expect(run.sample, variant).toMatch(/^paced-\d+: /);
+    }
+    expect(report.memory.runs.a!.connections).toBeGreaterThan(0);
+    expect(Number.isFinite(report.memory.ratio)).toBe(true);
+    expect(report.history.http.p99).toBeGreaterThan(0);
+    expect(report.history.store.p99).toBeGreaterThan(0);
+    expect(report.startup.medianBigMs).toBeGreaterThan(0);
+    expect(report.startup.medianEmptyMs).toBeGreaterThan(0);
+  });
+});

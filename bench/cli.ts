@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from './lib/server-process.js';
+
+export const TARGET_NAMES = ['throughput', 'latency', 'memory', 'history', 'startup'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export interface BenchOptions {
+  connections: number;
+  window: number;
+  bytes: number;
+  warmupMs: number;
+  durationMs: number;
+  reps: number;
+  /** DB_SYNC of variant (a); `both` runs full and normal interleaved. */
+  sync: 'full' | 'normal' | 'both';
+  smoke: boolean;
+  only: ReadonlySet<TargetName>;
+  /** Pin server and generator to different cores with taskset. */
+  pin: boolean;
+  /** Fixed rate of the latency target, messages/s over all connections. */
+  rate: number;
+  /** Idle connections of the memory target. */
+  idleConnections: number;
+  /** Messages in the history fixture's one session. */
+  historyMessages: number;
+  historyRequests: number;
+  /** Size of the start-up fixture, in MiB. */
+  startupMiB: number;
+  startupReps: number;
+  /** Write a V8 CPU profile of variant (a) during one throughput run. */
+  profile: boolean;
+  resultsDir: string;
+  out: string;
+}
+
+const USAGE = `Usage: npm run bench -- [options]
+  --connections N   connections (= registered sessions) per variant (100)
+  --window N        messages in flight per connection (10)
+  --bytes N         message body size (64)
+  --warmup S        warm-up seconds per variant per repetition (3)
+  --duration S      measured seconds per variant per repetition (5)
+  --reps N          interleaved repetitions (5)
+  --sync M          DB_SYNC of variant (a): full | normal | both (full)
+  --only LIST       targets to run: ${TARGET_NAMES.join(',')} (all)
+  --rate N          fixed rate of the latency target, msg/s (10000)
+  --idle N          idle connections of the memory target (10000)
+  --profile         write a CPU profile of variant (a) and print its top functions
+  --no-pin          do not pin server and generator with taskset
+  --smoke           a few seconds, tiny fixtures, targets reported but not enforced
+  --out FILE        JSON report (bench/results/latest.json)
+`;
+
+function num(value: string | undefined, fallback: number, name: string, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number >= ${min}, got "${value}"`);
+  return n;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions | { help: string } {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      connections: { type: 'string' },
+      window: { type: 'string' },
+      bytes: { type: 'string' },
+      warmup: { type: 'string' },
+      duration: { type: 'string' },
+      reps: { type: 'string' },
+      sync: { type: 'string' },
+      only: { type: 'string' },
+      rate: { type: 'string' },
+      idle: { type: 'string' },
+      'history-messages': { type: 'string' },
+      'startup-mb': { type: 'string' },
+      profile: { type: 'boolean' },
+      'no-pin': { type: 'boolean' },
+      smoke: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return { help: USAGE };
+  const smoke = values.smoke === true;
+  const sync = values.sync ?? 'full';
+  if (sync !== 'full' && sync !== 'normal' && sync !== 'both') throw new Error(`--sync must be full, normal or both, got "${sync}"`);
+  const only = new Set<TargetName>();
+  for (const name of (values.only ?? TARGET_NAMES.join(',')).split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new Error(`--only: unknown target "${name}" (${TARGET_NAMES.join(', ')})`);
+    only.add(name as TargetName);
+  }
+  const resultsDir = join(ROOT, 'bench/results');
+  return {
+    connections: num(values.connections, smoke ? 10 : 100, 'connections'),
+    window: num(values.window, smoke ? 4 : 10, 'window'),
+    bytes: num(values.bytes, 64, 'bytes', 0),
+    warmupMs: num(values.warmup, smoke ? 0.5 : 3, 'warmup', 0) * 1000,
+    durationMs: num(values.duration, smoke ? 1 : 5, 'duration', 0.1) * 1000,
+    reps: num(values.reps, smoke ? 1 : 5, 'reps'),
+    sync,
+    smoke,
+    only,
+    pin: values['no-pin'] !== true,
+    rate: num(values.rate, smoke ? 1000 : 10_000, 'rate'),
+    idleConnections: num(values.idle, smoke ? 200 : 10_000, 'idle'),
+    historyMessages: num(values['history-messages'], smoke ? 10_000 : 1_000_000, 'history-messages', 100),
+    historyRequests: smoke ? 200 : 2000,
+    startupMiB: num(values['startup-mb'], smoke ? 8 : 1024, 'startup-mb'),
+    startupReps: smoke ? 1 : 5,
+    profile: values.profile === true,
+    resultsDir,
+    out: values.out ?? join(resultsDir, smoke ? 'smoke.json' : 'latest.json'),
+  };
+}

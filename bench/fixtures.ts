@@ -1,0 +1,116 @@
+/**
+ * Cached databases for the history and start-up targets, written through the
+ * server's own store (same schema, keys and indexes as production). Each is
+ * built under a temporary name and renamed when complete, so an interrupted
+ * build is never mistaken for a cache hit.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase } from '../server/store/database.js';
+import { createStore, type Store } from '../server/store/index.js';
+import { MIGRATIONS } from '../server/store/migrations.js';
+import { generateToken, hashToken } from '../server/domain/token.js';
+import { freeBytes } from './lib/proc.js';
+import { progress } from './report.js';
+
+export interface Fixture {
+  path: string;
+  bytes: number;
+  messages: number;
+  sessions: { id: string; token: string }[];
+  buildSeconds: number;
+  cached: boolean;
+}
+
+/**
+ * Bump when the way a fixture is built changes, so old caches are rebuilt.
+ * The schema version is part of the name too: a fixture is always at the
+ * server's schema, so starting the server on it never runs a migration.
+ */
+const FIXTURE_VERSION = 1;
+
+function cached(dir: string, name: string, build: (store: Store) => Omit<Fixture, 'path' | 'bytes' | 'buildSeconds' | 'cached'>): Fixture {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.v${FIXTURE_VERSION}.schema${MIGRATIONS.length}.db`);
+  const metaPath = `${path}.json`;
+  if (existsSync(path) && existsSync(metaPath)) {
+    return { ...(JSON.parse(readFileSync(metaPath, 'utf8')) as Fixture), path, cached: true };
+  }
+  // Builds for an older schema or builder are of no more use: free their space first.
+  for (const file of readdirSync(dir)) {
+    if (file.startsWith(`${name}.v`) && !file.startsWith(`${name}.v${FIXTURE_VERSION}.schema${MIGRATIONS.length}.db`)) {
+      rmSync(join(dir, file), { force: true });
+    }
+  }
+  const tmp = `${path}.building`;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(tmp + suffix, { force: true });
+  const started = performance.now();
+  const db = openDatabase(tmp, { synchronous: 'normal' });
+  let built;
+  try {
+    built = build(createStore(db));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  renameSync(tmp, path);
+  for (const suffix of ['-wal', '-shm']) rmSync(tmp + suffix, { force: true });
+  const fixture: Fixture = { ...built, path, bytes: statSync(path).size, buildSeconds: Math.round((performance.now() - started) / 100) / 10, cached: false };
+  writeFileSync(metaPath, JSON.stringify(fixture, null, 2));
+  return fixture;
+}
+
+function session(store: Store, id: string): { id: string; token: string; pk: number } {
+  const token = generateToken();
+  const record = store.sessions.create(id, hashToken(token), Date.now());
+  if (!record) throw new Error(`fixture session ${id} exists`);
+  return { id, token, pk: record.pk };
+}
+
+/** One session holding `count` messages of 64 bytes (the history target). */
+export function historyFixture(dir: string, count: number): Fixture {
+  return cached(dir, `history-${count}`, (store) => {
+    progress(`building the history fixture: ${count.toLocaleString('en-US')} messages in one session (cached for later runs)`);
+    const s = session(store, 'history');
+    const BATCH = 10_000;
+    for (let done = 0; done < count; ) {
+      const n = Math.min(BATCH, count - done);
+      store.messages.append(
+        Array.from({ length: n }, (_, i) => ({ sessionPk: s.pk, clientId: null, body: `message ${done + i + 1} `.padEnd(64, '.') })),
+      );
+      done += n;
+      if (done % 200_000 === 0) progress(`  ${done.toLocaleString('en-US')} messages`);
+    }
+    return { messages: count, sessions: [{ id: s.id, token: s.token }] };
+  });
+}
+
+/** Body size that keeps one message in one 4 KiB page (no overflow pages). */
+const BIG_BODY = 3900;
+
+/** About `mib` MiB of 3.9 KB messages over 100 sessions (the start-up target). */
+export function startupFixture(dir: string, mib: number): Fixture {
+  const want = mib * 1024 * 1024;
+  const free = freeBytes(dir);
+  if (free < want * 2.5) throw new Error(`start-up fixture needs ${Math.round((want * 2.5) / 2 ** 20)} MiB free in ${dir}, ${Math.round(free / 2 ** 20)} MiB are`);
+  return cached(dir, `startup-${mib}MiB`, (store) => {
+    progress(`building the start-up fixture: ${mib} MiB of 3.9 KB messages over 100 sessions (cached for later runs)`);
+    const sessions = Array.from({ length: 100 }, (_, i) => session(store, `big-${i}`));
+    const base = 'x'.repeat(BIG_BODY);
+    const BATCH = 2000;
+    let messages = 0;
+    let nextReport = 128;
+    const size = () => statSync(store.db.name).size + (existsSync(`${store.db.name}-wal`) ? statSync(`${store.db.name}-wal`).size : 0);
+    while (messages * 4096 < want) {
+      store.messages.append(
+        Array.from({ length: BATCH }, (_, i) => ({ sessionPk: sessions[(messages + i) % sessions.length]!.pk, clientId: null, body: `${messages + i} ${base}`.slice(0, BIG_BODY) })),
+      );
+      messages += BATCH;
+      if ((messages * 4096) / 2 ** 20 >= nextReport) {
+        progress(`  ${Math.round(size() / 2 ** 20)} MiB written`);
+        nextReport += 128;
+      }
+    }
+    return { messages, sessions: sessions.map(({ id, token }) => ({ id, token })) };
+  });
+}

@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { cpuSeconds, rssKiB, taskset } from './proc.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const SERVER_MAIN = join(ROOT, 'dist/server/main.js');
+
+let serverMain = SERVER_MAIN;
+let snapshotDir: string | null = null;
+
+/**
+ * Copies the built server (dist/ without the web app) aside and runs (a) from
+ * the copy, so a rebuild during a long run cannot change the code under test
+ * between repetitions. The copy lives inside the project, so its imports still
+ * resolve to the project's node_modules.
+ */
+export function snapshotServer(): string {
+  if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run npm run build first`);
+  snapshotDir = join(ROOT, 'bench/results', `.server-${process.pid}`);
+  rmSync(snapshotDir, { recursive: true, force: true });
+  cpSync(join(ROOT, 'dist'), snapshotDir, { recursive: true, filter: (src) => src !== join(ROOT, 'dist/web') });
+  serverMain = join(snapshotDir, 'server/main.js');
+  return serverMain;
+}
+
+/** The snapshot's folder relative to the project, as it appears in profiles. */
+export function serverSnapshotDir(): string | null {
+  return snapshotDir && relative(ROOT, snapshotDir);
+}
+
+export function removeServerSnapshot(): void {
+  if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
+  snapshotDir = null;
+  serverMain = SERVER_MAIN;
+}
+
+/** a: websocket-session as built; b: plain ws echo (the ceiling); c: naive one-INSERT-per-message. */
+export type Variant = 'a' | 'b' | 'c';
+export type DbSync = 'full' | 'normal';
+
+export const VARIANT_NAMES: Record<Variant, string> = {
+  a: 'websocket-session',
+  b: 'plain ws echo',
+  c: 'naive INSERT/msg',
+};
+
+/** The core the server under test runs on; the generator takes core 0. */
+export const SERVER_CORE = 1;
+export const GENERATOR_CORE = 0;
+
+export interface StartOptions {
+  variant: Variant;
+  /** Database file (a and c). */
+  dbPath?: string;
+  sync?: DbSync;
+  /** Pin the server to SERVER_CORE with taskset (when installed). */
+  pin: boolean;
+  /** Write a V8 CPU profile into this folder on exit (variant a). */
+  cpuProfDir?: string;
+  /** Extra settings for the server, e.g. limits lifted for the run. */
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+export interface BenchServer {
+  variant: Variant;
+  pid: number;
+  wsPort: number;
+  /** HTTP API port (variant a only). */
+  httpPort: number | null;
+  /** From spawn() to the "listening" line, in ms. */
+  readyMs: number;
+  cpuSeconds(): number;
+  rssKiB(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Settings that lift the server's limits for a benchmark run: registration
+ * and per-connection message rate limits off, the connection cap above what
+ * the memory target opens. A server that does not know a setting ignores it.
+ */
+export const UNLIMITED_ENV: Record<string, string> = {
+  REGISTER_RATE_LIMIT: '0',
+  WS_RATE_LIMIT: '0',
+  MAX_CONNECTIONS: '1000000',
+};
+
+function command(options: StartOptions): { args: string[]; env: Record<string, string> } {
+  const node = process.execPath;
+  if (options.variant === 'a') {
+    if (!existsSync(serverMain)) throw new Error(`${serverMain} is missing: run npm run build first`);
+    const prof = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+    return {
+      args: [node, ...prof, serverMain],
+      env: {
+        HOST: '127.0.0.1',
+        HTTP_PORT: '0',
+        WS_PORT: '0',
+        DB_PATH: options.dbPath ?? '',
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+        ...(options.sync ? { DB_SYNC: options.sync } : {}),
+        ...UNLIMITED_ENV,
+      },
+    };
+  }
+  const script = join(ROOT, 'bench/servers', options.variant === 'b' ? 'plain-echo.ts' : 'naive.ts');
+  return {
+    args: [node, '--import', 'tsx', script],
+    env: { HOST: '127.0.0.1', PORT: '0', ...(options.dbPath ? { NAIVE_DB_PATH: options.dbPath } : {}) },
+  };
+}
+
+/** Spawns a server under test and resolves when it says where it listens. */
+export async function startBenchServer(options: StartOptions): Promise<BenchServer> {
+  const { args, env } = command(options);
+  const pinWith = options.pin ? taskset() : null;
+  const argv = pinWith ? [pinWith, '-c', String(SERVER_CORE), ...args] : args;
+  const started = performance.now();
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, ...env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < 8192) stderr += chunk.toString();
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const ports = await new Promise<{ wsPort: number; httpPort: number | null; at: number }>((resolveReady, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${options.variant}: not listening after ${options.readyTimeoutMs ?? 20_000} ms: ${stderr}`));
+    }, options.readyTimeoutMs ?? 20_000);
+    lines.on('line', (line) => {
+      const at = performance.now();
+      let entry: { httpPort?: number; wsPort?: number; port?: number };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        return;
+      }
+      const wsPort = entry.wsPort ?? entry.port;
+      if (wsPort === undefined) return;
+      clearTimeout(timer);
+      resolveReady({ wsPort, httpPort: entry.httpPort ?? null, at });
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${options.variant}: server exited (${child.exitCode ?? child.signalCode}) before listening: ${stderr}`));
+    });
+  });
+  // Keep reading stdout so the child never blocks on a full pipe.
+  lines.removeAllListeners('line');
+  lines.on('line', () => undefined);
+  const pid = child.pid!;
+  return {
+    variant: options.variant,
+    pid,
+    wsPort: ports.wsPort,
+    httpPort: ports.httpPort,
+    readyMs: ports.at - started,
+    cpuSeconds: () => cpuSeconds(pid),
+    rssKiB: () => rssKiB(pid),
+    stop: () => stopChild(child, exited),
+  };
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

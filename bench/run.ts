@@ -1,0 +1,137 @@
+/**
+ * `npm run bench`: the load generator and benchmark report. See --help, and
+ * bench/README.md for what each target measures.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseOptions, type BenchOptions, type TargetName } from './cli.js';
+import { topSelfTime } from './lib/cpuprofile.js';
+import { clkTck, openFileLimit, pinSelf, setPatient, taskset } from './lib/proc.js';
+import { GENERATOR_CORE, removeServerSnapshot, ROOT, SERVER_CORE, serverSnapshotDir, snapshotServer } from './lib/server-process.js';
+import { heading, table, targetLine, type TargetResult } from './report.js';
+import { historyTarget } from './targets/history.js';
+import { latencyTarget } from './targets/latency.js';
+import { memoryTarget } from './targets/memory.js';
+import { startupTarget } from './targets/startup.js';
+import { throughputTarget, type ThroughputReport } from './targets/throughput.js';
+
+type Outcome = { report: unknown; targets: TargetResult[] };
+
+const RUNNERS: Record<TargetName, (o: BenchOptions, profileDir?: string) => Promise<Outcome>> = {
+  throughput: throughputTarget,
+  latency: latencyTarget,
+  memory: memoryTarget,
+  history: historyTarget,
+  startup: startupTarget,
+};
+
+/** The commit measured, and whether the work tree differed from it. */
+function codeVersion(): { commit: string; dirty: boolean } | null {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'server', 'protocol') !== '' };
+  } catch {
+    return null;
+  }
+}
+
+/** What a smoke run checks instead of the targets: every variant answered, correctly. */
+function problemsOf(results: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const throughput = results.throughput as ThroughputReport | undefined;
+  for (const rep of throughput?.reps ?? []) {
+    for (const [key, run] of Object.entries(rep.runs)) {
+      if (run.echoes <= 0) problems.push(`throughput ${key}: no echoes in the window`);
+      if (run.badEchoes > 0) problems.push(`throughput ${key}: ${run.badEchoes} echoes without the "<ID>: " prefix`);
+      for (const e of run.errors) problems.push(`throughput ${key}: ${e}`);
+    }
+  }
+  return problems;
+}
+
+async function main(): Promise<number> {
+  const parsed = parseOptions(process.argv.slice(2));
+  if ('help' in parsed) {
+    process.stdout.write(parsed.help);
+    return 0;
+  }
+  const options = parsed;
+  const pinned = options.pin && pinSelf(GENERATOR_CORE);
+  setPatient(!options.smoke);
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    taskset: taskset(),
+    pinned: pinned ? { generator: GENERATOR_CORE, server: SERVER_CORE } : null,
+    clkTck: clkTck(),
+    openFileLimit: openFileLimit(),
+    code: codeVersion(),
+  };
+  console.log(`websocket-session bench${options.smoke ? ' (smoke: targets reported, not enforced)' : ''}`);
+  console.log(
+    `node ${machine.node}, ${machine.cpus} cores (${machine.cpuModel}), ` +
+      (pinned ? `generator on core ${GENERATOR_CORE}, server on core ${SERVER_CORE} (taskset)` : 'NOT pinned (taskset missing or --no-pin)') +
+      `, ulimit -n ${machine.openFileLimit}`,
+  );
+
+  const started = new Date();
+  snapshotServer();
+  process.once('exit', removeServerSnapshot);
+  process.once('SIGINT', () => process.exit(130));
+  const results: Record<string, unknown> = {};
+  const targets: TargetResult[] = [];
+  let profile: ReturnType<typeof topSelfTime> & { file: string } | undefined;
+  const profileDir = options.profile ? join(options.resultsDir, 'profiles', started.toISOString().replace(/[:.]/g, '-')) : undefined;
+  for (const name of ['throughput', 'latency', 'memory', 'history', 'startup'] as TargetName[]) {
+    if (!options.only.has(name)) continue;
+    const outcome = await RUNNERS[name](options, profileDir);
+    results[name] = outcome.report;
+    targets.push(...outcome.targets);
+  }
+  if (profileDir && options.only.has('throughput')) {
+    const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) {
+      const snapshot = serverSnapshotDir();
+      profile = { file: join(profileDir, file), ...topSelfTime(join(profileDir, file), ROOT, 10, snapshot ? [[`${snapshot}/`, 'dist/']] : []) };
+      heading(`CPU profile of (a), first repetition: top ${profile.functions.length} by self time (${profile.totalMs} ms busy, ${profile.idleMs} ms idle)`);
+      console.log(table(['function', 'location', 'self ms', '% busy'], profile.functions.map((f) => [f.function, f.location, f.selfMs, f.percent])));
+      console.log(`profile: ${profile.file}`);
+    }
+  }
+
+  const problems = problemsOf(results);
+  const passed = options.smoke ? problems.length === 0 : targets.every((t) => t.met);
+  const report = {
+    version: 1,
+    smoke: options.smoke,
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine,
+    options: { ...options, only: [...options.only] },
+    ...results,
+    ...(profile ? { profile } : {}),
+    targets,
+    problems,
+    passed,
+  };
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+
+  heading(options.smoke ? 'targets (smoke: not enforced)' : 'targets');
+  for (const t of targets) console.log(targetLine(t));
+  for (const p of problems) console.log(`PROBLEM ${p}`);
+  console.log(`\nreport: ${options.out}`);
+  if (!passed) console.log(options.smoke ? 'smoke FAILED' : `${targets.filter((t) => !t.met).length} target(s) missed`);
+  return passed ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`bench: ${(err as Error)?.stack ?? String(err)}`);
+    process.exit(2);
+  },
+);
