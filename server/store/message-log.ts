@@ -44,11 +44,12 @@ export function createMessageLog(db: Db) {
     `INSERT INTO messages (session_seq, client_id, body, at) VALUES ((? << 32) | ?, ?, ?, ?)
      ON CONFLICT (session_pk, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
   );
-  // The search index is written here, in the same transaction as the row,
-  // rather than by an AFTER INSERT trigger: a trigger makes FTS5 flush its
-  // pending terms at the end of every statement (~15 us a message, measured,
-  // four times the rest of the append); here they are flushed once per commit.
-  // Deletes keep their trigger (migration 2): they are rare and batched.
+  // The search index is written here, in the same transaction as the rows,
+  // rather than by an AFTER INSERT trigger, and in ascending rowid order: FTS5
+  // flushes its pending terms to disk whenever a rowid is not above the last
+  // one, and a batch interleaves sessions, so per-row or unsorted writes cost
+  // a flush per message (~6-15 us each, measured); sorted, it is one per
+  // commit. Deletes keep their trigger (migration 2): rare and batched.
   const index = db.prepare<[number, number, string]>('INSERT INTO messages_fts (rowid, body) VALUES ((? << 32) | ?, ?)');
   const byClientId = db.prepare<[number, string], MessageRow>(
     'SELECT seq, client_id, body, at FROM messages WHERE session_pk = ? AND client_id = ?',
@@ -93,7 +94,6 @@ export function createMessageLog(db: Db) {
     for (const { sessionPk, clientId, body } of items) {
       const seq = (assigned.get(sessionPk) ?? lastSeq(sessionPk)) + 1;
       if (insert.run(sessionPk, seq, clientId, body, at).changes === 1) {
-        index.run(sessionPk, seq, body);
         assigned.set(sessionPk, seq);
         results.push({ seq, clientId, body, at, duplicate: false });
       } else {
@@ -102,8 +102,16 @@ export function createMessageLog(db: Db) {
         results.push({ ...toStored(original), duplicate: true });
       }
     }
+    indexInRowidOrder(items, results);
     return { results, assigned };
   });
+
+  function indexInRowidOrder(items: readonly AppendInput[], results: readonly AppendResult[]): void {
+    const order: number[] = [];
+    for (let i = 0; i < results.length; i++) if (!results[i]!.duplicate) order.push(i);
+    order.sort((x, y) => items[x]!.sessionPk - items[y]!.sessionPk || results[x]!.seq - results[y]!.seq);
+    for (const i of order) index.run(items[i]!.sessionPk, results[i]!.seq, results[i]!.body);
+  }
 
   return {
     lastSeq,

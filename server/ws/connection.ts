@@ -9,6 +9,7 @@ import type { SessionRecord } from '../store/session-repo.js';
 import { echoFrame, errorFrame, parseClientFrame, readyFrame } from './frames.js';
 import type { WsLimits } from './hub.js';
 import type { WireMode } from './upgrade.js';
+import type { WriteCoalescer } from './write-coalescer.js';
 
 /** Replay reads the log in chunks of this many rows, */
 const REPLAY_CHUNK = 256;
@@ -22,6 +23,7 @@ export interface ConnectionContext {
   publish(sessionPk: number, result: AppendResult, sender: SessionConnection): void;
   isDraining(): boolean;
   metrics: Metrics;
+  writes: WriteCoalescer;
   limits: Pick<WsLimits, 'wsRateLimit' | 'maxBufferedBytes' | 'maxMessageBytes'>;
 }
 
@@ -121,6 +123,7 @@ export class SessionConnection {
       for (const row of rows) {
         if (this.ws.readyState !== WebSocket.OPEN) return;
         const frame = JSON.stringify(echoFrame(this.session.id, row));
+        this.context.writes.hold(this.ws);
         // Backpressure: above the high-water mark, wait until this frame is
         // handed to the kernel, so a replay never holds more than that.
         if (this.ws.bufferedAmount > REPLAY_HIGH_WATER) {
@@ -214,6 +217,7 @@ export class SessionConnection {
 
   private send(data: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.context.writes.hold(this.ws);
     this.ws.send(data);
     // A reader this far behind holds memory for nothing: cut it off (it resumes with ?after=).
     if (this.ws.bufferedAmount > this.context.limits.maxBufferedBytes) {

@@ -12,6 +12,7 @@ import type { Store } from '../store/index.js';
 import type { AppendResult } from '../store/message-log.js';
 import { SessionConnection, type ConnectionContext } from './connection.js';
 import { echoFrame } from './frames.js';
+import { createWriteCoalescer } from './write-coalescer.js';
 import { asAppError, authorizeUpgrade, refuseUpgrade, type UpgradeTarget } from './upgrade.js';
 
 export type WsLimits = Pick<
@@ -77,6 +78,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
     publish,
     isDraining: () => draining,
     metrics,
+    writes: createWriteCoalescer(),
     limits,
   };
 
