@@ -26,10 +26,12 @@ export function seedMessages(dbPath: string, sessionId: string, count: number, o
     const pk = db.prepare<[string], number>('SELECT pk FROM sessions WHERE id = ?').pluck().get(sessionId);
     if (pk === undefined) throw new Error(`no session ${sessionId} in ${dbPath}: register it first`);
     const insert = db.prepare<[number, number, string, number]>(
-      'INSERT INTO messages (session_seq, client_id, body, at) VALUES ((? << 32) | ?, NULL, ?, ?)',
+      'INSERT INTO messages (session_pk, seq, client_id, body, at) VALUES (?, ?, NULL, ?, ?)',
     );
     // The server indexes what it appends itself (server/store/message-log.ts); rows written here need the same.
-    const index = db.prepare<[number]>('INSERT INTO messages_fts (rowid, body) SELECT session_seq, body FROM messages WHERE session_pk = ?');
+    const index = db.prepare<[number]>(
+      'INSERT INTO messages_fts (rowid, sid, body) SELECT id, sid, body FROM messages_fts_source WHERE id IN (SELECT id FROM messages WHERE session_pk = ?)',
+    );
     db.transaction(() => {
       for (let seq = 1; seq <= total; seq++) insert.run(pk, seq, body(seq), times?.[seq - 1] ?? firstAt + (seq - 1) * stepMs);
       index.run(pk);

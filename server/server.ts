@@ -66,6 +66,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     hub.closeSession(session.pk, CloseCode.sessionDeleted, 'session deleted');
     queue.discardSession(session.pk, new Error('session deleted'));
     store.deleteSession(session.pk);
+    // Purge its rows now rather than at the next scheduled pass.
+    retention.runOnce().catch((err: unknown) => logger.error({ err }, 'purge of a deleted session failed'));
   }
 
   const app = createApp({

@@ -47,7 +47,7 @@ export function verifyHistory(dbPath: string, sessionIds: readonly string[], cli
     rows = db
       .prepare(
         `SELECT s.id AS sessionId, m.seq AS seq, m.client_id AS clientId, m.body AS body
-         FROM messages m JOIN sessions s ON s.pk = m.session_pk ORDER BY m.session_seq`,
+         FROM messages m JOIN sessions s ON s.pk = m.session_pk ORDER BY m.session_pk, m.seq`,
       )
       .all() as Row[];
   } finally {

@@ -11,9 +11,15 @@ export function createStore(db: Db) {
   const sessions = createSessionRepo(db);
   const messages = createMessageLog(db);
   const search = createMessageSearch(db);
+  // The session goes at once, and with it every way to reach its messages;
+  // the rows themselves are purged in small batches in the background
+  // (retention.ts), so deleting a large session never stalls the server.
+  // Session keys are never reused (AUTOINCREMENT), so nothing can adopt them.
+  const markDeleted = db.prepare<[number]>('INSERT OR IGNORE INTO deleted_sessions (pk) VALUES (?)');
   const deleteSession = db.transaction((sessionPk: number) => {
-    messages.deleteSession(sessionPk);
-    return sessions.delete(sessionPk);
+    if (!sessions.delete(sessionPk)) return false;
+    markDeleted.run(sessionPk);
+    return true;
   });
   const ping = db.prepare('SELECT 1').pluck();
   const touchHealth = db.prepare<[number]>('UPDATE health SET checked_at = ? WHERE id = 1');
@@ -25,8 +31,12 @@ export function createStore(db: Db) {
     sessions,
     messages,
     search,
-    /** Removes a session and all its history in one transaction. */
-    deleteSession: (sessionPk: number): boolean => deleteSession.immediate(sessionPk),
+    /** Removes a session; its history is unreachable at once and purged soon after. */
+    deleteSession(sessionPk: number): boolean {
+      const deleted = deleteSession.immediate(sessionPk);
+      messages.forget(sessionPk);
+      return deleted;
+    },
     /** Bytes on disk: the database file's pages plus its write-ahead log. */
     sizeBytes(): number {
       const wal = db.memory ? 0 : (statSync(`${db.name}-wal`, { throwIfNoEntry: false })?.size ?? 0);

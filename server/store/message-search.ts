@@ -20,11 +20,14 @@ interface HitRow {
 
 /**
  * Turns what a person typed into an FTS5 query that cannot be a syntax
- * error: every word becomes a quoted phrase (all must match), the last one a
- * prefix, so results appear while typing. Returns null when nothing is left.
+ * error: every word becomes a quoted token (all must match), the last one a
+ * prefix, so results appear while typing. Words split where the unicode61
+ * tokenizer splits (anything but letters and digits), so each quoted string
+ * is one token: the index keeps no positions (detail=column), so it takes no
+ * multi-token phrases. Returns null when nothing is left.
  */
 export function toFtsQuery(input: string): string | null {
-  const words = input.match(/[\p{L}\p{N}\p{M}_]+/gu);
+  const words = input.match(/[\p{L}\p{N}]+/gu);
   if (!words) return null;
   return words.map((word, i) => `"${word}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }
@@ -32,15 +35,14 @@ export function toFtsQuery(input: string): string | null {
 export type MessageSearch = ReturnType<typeof createMessageSearch>;
 
 export function createMessageSearch(db: Db) {
-  // The rowid range keeps the scan inside one session's messages.
-  const search = db.prepare<[string, number, number, number, number], HitRow>(
+  // The sid column holds "s<session_pk>": matching it keeps a search inside one session.
+  const search = db.prepare<[string, number, number], HitRow>(
     `SELECT m.seq, m.client_id, m.body, m.at,
-            snippet(messages_fts, 0, '${MATCH_START}', '${MATCH_END}', '…', 16) AS snippet
+            snippet(messages_fts, 1, '${MATCH_START}', '${MATCH_END}', '…', 16) AS snippet
        FROM messages_fts
-       JOIN messages m ON m.session_seq = messages_fts.rowid
+       JOIN messages m ON m.id = messages_fts.rowid
       WHERE messages_fts MATCH ?
-        AND messages_fts.rowid > (? << 32) AND messages_fts.rowid <= ((? << 32) | 0xFFFFFFFF)
-      ORDER BY bm25(messages_fts), m.session_seq DESC
+      ORDER BY bm25(messages_fts, 0.0, 1.0), m.id DESC
       LIMIT ? OFFSET ?`,
   );
 
@@ -49,7 +51,7 @@ export function createMessageSearch(db: Db) {
     search(sessionPk: number, input: string, limit: number, offset: number): { hits: SearchHit[]; hasMore: boolean } {
       const query = toFtsQuery(input);
       if (query === null) return { hits: [], hasMore: false };
-      const rows = search.all(query, sessionPk, sessionPk, limit + 1, offset);
+      const rows = search.all(`sid : "s${sessionPk}" AND body : (${query})`, limit + 1, offset);
       const hasMore = rows.length > limit;
       if (hasMore) rows.pop();
       return {

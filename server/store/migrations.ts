@@ -65,4 +65,56 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP TRIGGER messages_fts_insert;
   `,
+  // 5: an append-only log. Rows keyed by (session_pk << 32) | seq made every
+  // write of a batch land on a different leaf page, one per active session
+  // (measured: 4.1 us an insert for 100 interleaved sessions against 1.3 us
+  // appending, 20 us at 1,000 sessions), and made the search index's rowids
+  // jump, which FTS5 pays for on every row. Now a message is appended at the
+  // end of the table; a small index on (session_pk, seq) serves history, and
+  // the search index holds a session token column to stay per session.
+  // Deleted sessions are purged in the background (deleted_sessions).
+  `
+  CREATE TABLE messages_v5 (
+    id         INTEGER PRIMARY KEY,               -- append order
+    session_pk INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,                  -- per session, 1, 2, 3, ... assigned at commit
+    client_id  TEXT,
+    body       TEXT    NOT NULL,
+    at         INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO messages_v5 (session_pk, seq, client_id, body, at)
+    SELECT session_pk, seq, client_id, body, at FROM messages ORDER BY at, session_seq;
+  DROP TRIGGER messages_fts_delete;
+  DROP TRIGGER messages_fts_update;
+  DROP TABLE messages_fts;
+  DROP TABLE messages;
+  ALTER TABLE messages_v5 RENAME TO messages;
+  CREATE UNIQUE INDEX messages_by_session ON messages (session_pk, seq);
+  CREATE UNIQUE INDEX messages_client_id ON messages (session_pk, client_id) WHERE client_id IS NOT NULL;
+
+  CREATE VIEW messages_fts_source AS SELECT id, 's' || session_pk AS sid, body FROM messages;
+  CREATE VIRTUAL TABLE messages_fts USING fts5(
+    sid,                                         -- "s<session_pk>": scopes a search to one session
+    body,
+    content = 'messages_fts_source',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2',
+    -- Cheaper writes (measured: 7.4 -> 5.6 us a message with automerge 8):
+    -- no token positions (searches are words and prefixes, never phrases) and
+    -- no stored document sizes (bm25 computes them for the few hits it ranks).
+    detail = column,
+    columnsize = 0
+  );
+  INSERT INTO messages_fts (messages_fts, rank) VALUES ('automerge', 8);
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, sid, body) VALUES ('delete', old.id, 's' || old.session_pk, old.body);
+  END;
+  CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, sid, body) VALUES ('delete', old.id, 's' || old.session_pk, old.body);
+    INSERT INTO messages_fts (rowid, sid, body) VALUES (new.id, 's' || new.session_pk, new.body);
+  END;
+  INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+
+  CREATE TABLE deleted_sessions (pk INTEGER PRIMARY KEY) STRICT;
+  `,
 ];

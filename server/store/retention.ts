@@ -36,30 +36,43 @@ export function effectiveLimits(options: Pick<RetentionOptions, 'maxAgeMs' | 'ma
 export type Retention = ReturnType<typeof createRetention>;
 
 /**
- * Deletes messages past their age or count limit, oldest first, one small
- * transaction at a time with a turn of the event loop in between. The
- * session's seq floor records what was removed, so seqs never restart.
+ * Deletes messages past their age or count limit, oldest first, and the rows
+ * of deleted sessions, one small transaction at a time with a turn of the
+ * event loop in between. The session's seq floor records what was removed,
+ * so seqs never restart.
  */
 export function createRetention({ db, sessions, messages, logger }: RetentionDeps, options: RetentionOptions) {
-  const RANGE = 'session_seq > (? << 32) AND session_seq <= ((? << 32) | 0xFFFFFFFF)';
-  const deleteOlderThan = db.prepare<[number, number, number, number], number>(
-    `DELETE FROM messages WHERE session_seq IN (SELECT session_seq FROM messages WHERE ${RANGE} ORDER BY session_seq LIMIT ?)
-       AND at < ? RETURNING seq`,
-  ).pluck();
-  const deleteUpTo = db.prepare<[number, number, number, number], number>(
-    `DELETE FROM messages WHERE session_seq IN (
-       SELECT session_seq FROM messages WHERE session_seq > (? << 32) AND session_seq <= (? << 32) + ? ORDER BY session_seq LIMIT ?)
-     RETURNING seq`,
-  ).pluck();
+  const deleteOlderThan = db
+    .prepare<[number, number, number], number>(
+      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE session_pk = ? ORDER BY seq LIMIT ?)
+         AND at < ? RETURNING seq`,
+    )
+    .pluck();
+  const deleteUpTo = db
+    .prepare<[number, number, number], number>(
+      `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE session_pk = ? AND seq <= ? ORDER BY seq LIMIT ?)
+       RETURNING seq`,
+    )
+    .pluck();
   const raiseFloor = db.prepare<[number, number]>('UPDATE sessions SET seq_floor = max(seq_floor, ?) WHERE pk = ?');
+  const deletedSessions = db.prepare<[], number>('SELECT pk FROM deleted_sessions ORDER BY pk').pluck();
+  const purgeRows = db.prepare<[number, number]>('DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE session_pk = ? LIMIT ?)');
+  const purged = db.prepare<[number]>('DELETE FROM deleted_sessions WHERE pk = ?');
+
+  /** One batch of a deleted session's rows; when none are left, the session is done. */
+  const purgeBatch = db.transaction((sessionPk: number): number => {
+    const removed = purgeRows.run(sessionPk, options.batchSize).changes;
+    if (removed === 0) purged.run(sessionPk);
+    return removed;
+  });
 
   const deleteBatch = db.transaction((session: SessionRecord, limits: ReturnType<typeof effectiveLimits>, now: number) => {
     const { pk } = session;
     let removed: number[] = [];
-    if (limits.maxAgeMs > 0) removed = deleteOlderThan.all(pk, pk, options.batchSize, now - limits.maxAgeMs);
+    if (limits.maxAgeMs > 0) removed = deleteOlderThan.all(pk, options.batchSize, now - limits.maxAgeMs);
     if (removed.length === 0 && limits.maxMessages > 0) {
       const upTo = messages.lastSeq(pk) - limits.maxMessages;
-      if (upTo > 0) removed = deleteUpTo.all(pk, pk, upTo, options.batchSize);
+      if (upTo > 0) removed = deleteUpTo.all(pk, upTo, options.batchSize);
     }
     if (removed.length > 0) raiseFloor.run(Math.max(...removed), pk);
     return removed.length;
@@ -80,10 +93,24 @@ export function createRetention({ db, sessions, messages, logger }: RetentionDep
   let running: Promise<number> | undefined;
   let timer: NodeJS.Timeout | undefined;
 
-  /** One pass over every session; resolves with the number of messages deleted. */
+  /** Purges the rows of deleted sessions, a batch at a time. */
+  async function purgeDeleted(): Promise<number> {
+    let total = 0;
+    for (const pk of deletedSessions.all()) {
+      for (;;) {
+        const removed = purgeBatch.immediate(pk);
+        total += removed;
+        await nextTurn();
+        if (removed === 0) break;
+      }
+    }
+    return total;
+  }
+
+  /** One pass: deleted sessions' rows, then every session's limits; resolves with the messages deleted. */
   function runOnce(): Promise<number> {
     running ??= (async () => {
-      let deleted = 0;
+      let deleted = await purgeDeleted();
       let after = 0;
       for (;;) {
         const page = sessions.pageAfter(after, SESSIONS_PER_PAGE);

@@ -38,7 +38,7 @@ it('npm run backup makes a consistent copy while the server keeps writing', asyn
     expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
     const ids = new Set(copy.prepare('SELECT client_id FROM messages').pluck().all() as string[]);
     for (const id of acknowledged) expect(ids.has(id)).toBe(true);
-    const seqs = copy.prepare('SELECT seq FROM messages ORDER BY session_seq').pluck().all() as number[];
+    const seqs = copy.prepare('SELECT seq FROM messages ORDER BY session_pk, seq').pluck().all() as number[];
     expect(seqs).toEqual(seqs.map((_, i) => i + 1)); // a snapshot: no holes
   } finally {
     copy.close();

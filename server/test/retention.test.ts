@@ -86,4 +86,16 @@ describe('retention', () => {
     expect(await pass).toBe(3000);
     expect(storedCount(t.server, 'backlog')).toBe(1);
   });
+
+  it('purges a deleted session\'s rows in the background, and its search index entries with them', async () => {
+    const { token } = await register(t.server, 'doomed');
+    seed(t.server, 'doomed', 1200, () => 0);
+    const { pk } = t.server.store.sessions.findById('doomed')!;
+    const rows = () => t.server.store.db.prepare('SELECT count(*) FROM messages WHERE session_pk = ?').pluck().get(pk);
+    const res = await api(t.server, '/api/sessions/doomed', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(204);
+    await expect.poll(rows).toBe(0);
+    expect(t.server.store.db.prepare('SELECT count(*) FROM deleted_sessions').pluck().get()).toBe(0);
+    t.server.store.db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
+  });
 });

@@ -41,7 +41,12 @@ describe('search and export', () => {
   });
 
   it('takes any text as a query (FTS syntax cannot break it) and validates the rest', async () => {
-    const token = await seed('s3', ['say "hello" (or not)']);
+    const token = await seed('s3', ['say "hello" (or not)', 'snake_case and ice-cream, cafe\u0301']);
+    // Words joined by punctuation, and decomposed accents, are found as the tokenizer split them.
+    for (const q of ['snake_case', 'ice-cream', 'café', 'cafe\u0301']) {
+      const found = (await (await api(t.server, `/api/sessions/s3/search?q=${encodeURIComponent(q)}`, auth(token))).json()) as SearchPage;
+      expect(found.results.map((r) => r.seq), q).toEqual([2]);
+    }
     for (const q of ['"', 'hello"', 'AND OR NOT', '*', '(', 'NEAR(', 'body:hello', "'; DROP TABLE messages; --"]) {
       const res = await api(t.server, `/api/sessions/s3/search?q=${encodeURIComponent(q)}`, auth(token));
       expect(res.status, q).toBe(200);
