@@ -37,8 +37,8 @@ async function main(): Promise<void> {
       .close(SHUTDOWN_DEADLINE_MS - 1000 - config.shutdownDrainMs)
       .then(() => {
         logger.info('stopped');
-        logger.flush();
-        process.exit(0);
+        // Logs are written asynchronously: let the last lines out first.
+        logger.flush(() => process.exit(0));
       })
       .catch((err: unknown) => {
         logger.error({ err }, 'shutdown failed');
