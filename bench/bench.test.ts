@@ -28,7 +28,7 @@ interface Report {
   throughput: { reps: { runs: Record<string, Run>; ratios: Record<string, number> }[]; medians: { ratios: Record<string, number> } };
   latency: { runs: Record<string, Run & { targetRate: number }> };
   memory: { runs: Record<string, { connections: number; perConnectionKiB: number }>; ratio: number };
-  history: { store: { p99: number }; http: { p99: number } };
+  history: { store: { p99: number }; http: { p99: number }; bare: { p99: number }; ratio: number; reps: unknown[] };
   startup: { medianEmptyMs: number; medianBigMs: number };
 }
 
@@ -91,6 +91,9 @@ describe('npm run bench -- --smoke', () => {
     expect(Number.isFinite(report.memory.ratio)).toBe(true);
     expect(report.history.http.p99).toBeGreaterThan(0);
     expect(report.history.store.p99).toBeGreaterThan(0);
+    expect(report.history.bare.p99).toBeGreaterThan(0);
+    expect(report.history.ratio).toBeGreaterThan(0);
+    expect(report.history.reps).toHaveLength(3);
     expect(report.startup.medianBigMs).toBeGreaterThan(0);
     expect(report.startup.medianEmptyMs).toBeGreaterThan(0);
   });

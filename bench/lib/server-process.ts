@@ -36,15 +36,26 @@ export function removeServerSnapshot(): void {
   serverMain = SERVER_MAIN;
 }
 
-/** a: websocket-session as built; b: plain ws echo (the ceiling); c: naive one-INSERT-per-message. */
-export type Variant = 'a' | 'b' | 'c';
+/**
+ * a: websocket-session as built; b: plain ws echo (the ceiling); c: naive
+ * one-INSERT-per-message; h: bare node:http, a constant JSON body (the
+ * history target's floor).
+ */
+export type Variant = 'a' | 'b' | 'c' | 'h';
 export type DbSync = 'full' | 'normal';
 
 export const VARIANT_NAMES: Record<Variant, string> = {
   a: 'websocket-session',
   b: 'plain ws echo',
   c: 'naive INSERT/msg',
+  h: 'bare node:http',
 };
+
+/** What variant h answers to every request. */
+export const PLAIN_HTTP_BODY = '{"ok":true}';
+
+/** The script of each reference server. */
+const SCRIPTS: Record<Exclude<Variant, 'a'>, string> = { b: 'plain-echo.ts', c: 'naive.ts', h: 'plain-http.ts' };
 
 /** The core the server under test runs on; the generator takes core 0. */
 export const SERVER_CORE = 1;
@@ -67,8 +78,9 @@ export interface StartOptions {
 export interface BenchServer {
   variant: Variant;
   pid: number;
+  /** The WebSocket port (a, b, c); h's only port (HTTP) is this and httpPort. */
   wsPort: number;
-  /** HTTP API port (variant a only). */
+  /** HTTP port (variants a and h). */
   httpPort: number | null;
   /** From spawn() to the "listening" line, in ms. */
   readyMs: number;
@@ -107,7 +119,7 @@ function command(options: StartOptions): { args: string[]; env: Record<string, s
       },
     };
   }
-  const script = join(ROOT, 'bench/servers', options.variant === 'b' ? 'plain-echo.ts' : 'naive.ts');
+  const script = join(ROOT, 'bench/servers', SCRIPTS[options.variant]);
   return {
     args: [node, '--import', 'tsx', script],
     env: { HOST: '127.0.0.1', PORT: '0', ...(options.dbPath ? { NAIVE_DB_PATH: options.dbPath } : {}) },
@@ -147,7 +159,7 @@ export async function startBenchServer(options: StartOptions): Promise<BenchServ
       const wsPort = entry.wsPort ?? entry.port;
       if (wsPort === undefined) return;
       clearTimeout(timer);
-      resolveReady({ wsPort, httpPort: entry.httpPort ?? null, at });
+      resolveReady({ wsPort, httpPort: entry.httpPort ?? (options.variant === 'h' ? wsPort : null), at });
     });
     void exited.then(() => {
       clearTimeout(timer);
