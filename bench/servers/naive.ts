@@ -2,13 +2,10 @@
  * Benchmark variant (c), the naive design: `ws` + better-sqlite3 with a TEXT
  * session key, an autoincrement rowid table with UNIQUE(session, seq), WAL,
  * synchronous FULL, and one INSERT (its own implicit transaction, so one
- * fsync) per message before its echo. No auth. Prints {"port":N} when
- * listening; SIGTERM/SIGINT stop it.
+ * fsync) per message before its echo. No auth (see echo-server.ts).
  */
-import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { startEchoServer } from './echo-server.js';
 
 const db = new Database(process.env.NAIVE_DB_PATH ?? ':memory:');
 db.pragma('journal_mode = WAL');
@@ -35,24 +32,9 @@ function nextSeq(session: string): number {
   return seq;
 }
 
-function sessionIdOf(req: IncomingMessage): string {
-  const path = (req.url ?? '/').split('?', 1)[0]!;
-  return decodeURIComponent(path.startsWith('/ws/') ? path.slice(4) : path.slice(1));
-}
-
-const wss = new WebSocketServer({
-  host: process.env.HOST ?? '127.0.0.1',
-  port: Number(process.env.PORT ?? 0),
-  perMessageDeflate: false,
-  clientTracking: false,
-  maxPayload: 64 * 1024,
-});
-
-wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
-  const id = sessionIdOf(req);
-  ws.on('message', (data, isBinary) => {
-    if (isBinary) return ws.close(1003, 'text only');
-    const body = (data as Buffer).toString('utf8');
+// Every echoed message is already committed: closing the DB is all there is to flush.
+startEchoServer(
+  (ws, id, body) => {
     try {
       insert.run(id, nextSeq(id), body, Date.now());
     } catch {
@@ -60,18 +42,6 @@ wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
       return ws.close(1011, 'storage unavailable');
     }
     ws.send(`${id}: ${body}`);
-  });
-  ws.on('error', () => ws.terminate());
-});
-
-wss.on('listening', () => {
-  process.stdout.write(`${JSON.stringify({ port: (wss.address() as AddressInfo).port })}\n`);
-});
-
-// Every echoed message is already committed: closing the DB is all there is to flush.
-const stop = () => {
-  db.close();
-  process.exit(0);
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+  },
+  () => db.close(),
+);
