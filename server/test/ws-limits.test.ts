@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Socket } from 'node:net';
 import { SUBPROTOCOL, type ErrorFrame } from '../../protocol/wire.js';
+import { RawWs, buildFrame, Op } from '../../scripts/abuse/raw-ws.js';
 import { register, storedCount, upgradeStatus, useTestServer } from './harness.js';
 
 describe('per-connection rate limit', () => {
@@ -129,5 +130,22 @@ describe('slow readers', () => {
     }
     expect(t.server.hub.connectionsOf(pk)).toHaveLength(1);
     expect(storedCount(t.server, 'slow')).toBe(sent);
+  });
+});
+
+describe('buffered chunks per message', () => {
+  const t = useTestServer({ wsMaxBufferedChunks: 8 });
+
+  it('closes with 1008 when one message arrives in more TCP chunks than WS_MAX_BUFFERED_CHUNKS', async () => {
+    const { token } = await register(t.server, 'drip');
+    const raw = await RawWs.open({ host: '127.0.0.1', port: t.server.wsPort, path: '/ws/drip', headers: { authorization: `Bearer ${token}` } });
+    raw.socket.setNoDelay(true);
+    const frame = buildFrame({ opcode: Op.text, payload: 'x'.repeat(200) });
+    // A byte at a time, each written on its own turn of the loop: the server reads them as separate chunks.
+    for (let i = 0; i < frame.length && !raw.socket.destroyed; i++) {
+      await new Promise<void>((resolve) => raw.socket.write(frame.subarray(i, i + 1), () => setImmediate(resolve)));
+    }
+    expect(await raw.closed()).toMatchObject({ code: 1008 });
+    expect(storedCount(t.server, 'drip')).toBe(0);
   });
 });
