@@ -66,10 +66,6 @@ export function createCommitQueue(log: MessageLog, options: CommitQueueOptions =
       pending = kept;
     },
 
-    get size(): number {
-      return pending.length;
-    },
-
     stats: stats as Readonly<typeof stats>,
   };
 }

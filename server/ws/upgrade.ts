@@ -18,7 +18,7 @@ export interface UpgradeTarget {
 const MAX_SEQ = 0xffffffff;
 
 /** Offered subprotocols, from the raw header. */
-export function offeredProtocols(req: IncomingMessage): string[] {
+function offeredProtocols(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
   return header ? header.split(',').map((p) => p.trim()).filter(Boolean) : [];
 }

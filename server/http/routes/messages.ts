@@ -5,8 +5,8 @@ import type { SessionRepo } from '../../store/session-repo.js';
 import { parseQuery } from '../query.js';
 import { historyMessage, requireAuthorizedSession } from '../session-view.js';
 
-export const HISTORY_PAGE_DEFAULT = 50;
-export const HISTORY_PAGE_MAX = 500;
+const HISTORY_PAGE_DEFAULT = 50;
+const HISTORY_PAGE_MAX = 500;
 const SEQ_LIMIT = 2 ** 32;
 
 const pageQuerySchema = z.object({
