@@ -49,16 +49,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let draining = false;
   const metrics = createMetrics({ openConnections: () => hub.connectionCount, dbSizeBytes: () => store.sizeBytes() });
   const queue = createCommitQueue(store.messages, { onCommit: metrics.committed });
+  const retentionDefaults = { maxAgeMs: config.retentionMaxAgeDays * DAY_MS, maxMessages: config.retentionMaxMessages };
   const retention = createRetention(
     { db, sessions: store.sessions, messages: store.messages, logger },
-    {
-      maxAgeMs: config.retentionMaxAgeDays * DAY_MS,
-      maxMessages: config.retentionMaxMessages,
-      batchSize: RETENTION_BATCH,
-      now: Date.now,
-    },
+    { ...retentionDefaults, batchSize: RETENTION_BATCH, now: Date.now },
   );
+  // Ports as bound: with 0 in the config they are known only after listening.
   let boundHttpPort = config.httpPort;
+  let boundWsPort = config.wsPort;
   const originAllowed = createOriginPolicy({ allowedOrigins: config.allowedOrigins, httpPort: () => boundHttpPort });
   const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, metrics });
 
@@ -74,13 +72,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     store,
     logger,
     staticDir: config.staticDir,
-    wsPort: config.wsPort,
+    wsPort: () => boundWsPort,
     maxBodyBytes: config.maxBodyBytes,
     registerRateLimit: config.registerRateLimit,
     originAllowed,
     metrics,
     isDraining: () => draining,
-    retentionDefaults: { maxAgeMs: config.retentionMaxAgeDays * DAY_MS, maxMessages: config.retentionMaxMessages },
+    retentionDefaults,
     deleteSession,
   });
 
@@ -101,19 +99,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.on('clientError', answerClientError);
   }
 
+  // The WebSocket port first, so its number is known before the HTTP port
+  // takes a request (the CSP names it).
   try {
-    await listen(httpServer, config.httpPort, config.host, 'HTTP_PORT');
-    // With WS_PORT 0 the HTTP port alone is not enough for a client to know the ws one.
     await listen(wsServer, config.wsPort, config.host, 'WS_PORT');
+    boundWsPort = (wsServer.address() as AddressInfo).port;
+    await listen(httpServer, config.httpPort, config.host, 'HTTP_PORT');
+    boundHttpPort = (httpServer.address() as AddressInfo).port;
   } catch (err) {
-    httpServer.close();
+    wsServer.close();
     db.close();
     throw err;
   }
-  const httpPort = (httpServer.address() as AddressInfo).port;
-  boundHttpPort = httpPort;
   retention.start(config.retentionIntervalMs);
-  const wsPort = (wsServer.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
   async function close(deadlineMs = 4000): Promise<void> {
@@ -123,20 +121,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
     const serversClosed = Promise.all([httpServer, wsServer].map((s) => new Promise((r) => s.close(r))));
     httpServer.closeIdleConnections();
+    // Commit and echo what was taken in; while draining, nothing more is taken.
     queue.flush();
     await hub.close(deadlineMs);
-    queue.flush();
     httpServer.closeAllConnections();
     wsServer.closeAllConnections();
     await serversClosed;
     await retention.stop();
-    queue.flush();
     db.close();
   }
 
   return {
-    httpPort,
-    wsPort,
+    httpPort: boundHttpPort,
+    wsPort: boundWsPort,
     store,
     hub,
     queue,

@@ -21,7 +21,8 @@ export interface AppDeps {
   logger: Logger;
   /** Folder of the built SPA; missing is fine (API only). */
   staticDir: string;
-  wsPort: number;
+  /** The WebSocket port as bound (the CSP allows connections to it). */
+  wsPort(): number;
   maxBodyBytes: number;
   /** Registrations per minute per client IP; 0: unlimited. */
   registerRateLimit: number;

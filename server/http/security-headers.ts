@@ -5,14 +5,14 @@ import type Koa from 'koa';
  * the app's own origin only (Vite's build has no inline script), and
  * WebSocket connections to the same origin and to the WebSocket port.
  */
-export function securityHeaders(wsPort: number): Koa.Middleware {
+export function securityHeaders(wsPort: () => number): Koa.Middleware {
   const contentSecurityPolicy = (hostname: string) =>
     [
       "default-src 'self'",
       "script-src 'self'",
       "style-src 'self'",
       "img-src 'self' data:",
-      `connect-src 'self' ws://${hostname}:${wsPort} wss://${hostname}:${wsPort}`,
+      `connect-src 'self' ws://${hostname}:${wsPort()} wss://${hostname}:${wsPort()}`,
       "object-src 'none'",
       "base-uri 'none'",
       "form-action 'self'",

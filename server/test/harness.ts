@@ -59,8 +59,8 @@ export async function startTestServer(
   return self;
 }
 
-/** Registers a session over HTTP; throws unless the answer is 201. */
-export async function register(server: TestServer, id?: string): Promise<RegisteredSession> {
+/** Registers a session over HTTP (on an in-process or child-process server); throws unless the answer is 201. */
+export async function register(server: { httpUrl: string }, id?: string): Promise<RegisteredSession> {
   const res = await fetch(`${server.httpUrl}/api/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -51,6 +51,12 @@ describe('slow clients (slowloris)', () => {
 describe('security headers and error bodies', () => {
   const t = useTestServer();
 
+  it('names the WebSocket port as bound in the CSP, also when it was configured as 0', async () => {
+    expect(t.server.config.wsPort).toBe(0);
+    const csp = (await api(t.server, '/healthz')).headers.get('content-security-policy');
+    expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${t.server.wsPort} `);
+  });
+
   it('sets the security headers on every response: API, errors and static files', async () => {
     const staticDir = join(t.dir, 'static');
     mkdirSync(staticDir);

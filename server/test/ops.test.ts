@@ -52,9 +52,7 @@ it('while draining after SIGTERM, /readyz is 503 and new WebSockets are refused,
   const server = await ServerProcess.start({ env: { SHUTDOWN_DRAIN_MS: '3000' } });
   try {
     expect((await fetch(`${server.httpUrl}/readyz`)).status).toBe(200);
-    const { token } = await (
-      await fetch(`${server.httpUrl}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"d"}' })
-    ).json() as { token: string };
+    const { token } = await register(server, 'd');
     server.child.kill('SIGTERM');
     await expect.poll(async () => (await fetch(`${server.httpUrl}/readyz`)).status).toBe(503);
     expect(await upgradeStatus(`ws://127.0.0.1:${server.wsPort}/ws/d`, { headers: { authorization: `Bearer ${token}` } })).toBe(503);

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
-import type { EchoFrame, RegisteredSession } from '../../protocol/wire.js';
+import type { EchoFrame } from '../../protocol/wire.js';
 import { ServerProcess } from '../../e2e/server-process.js';
-import { TestClient } from './harness.js';
+import { register, TestClient } from './harness.js';
 
 // The built server as `npm start` runs it: signals are the process's own business.
 let server: ServerProcess | undefined;
@@ -13,21 +13,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function registerOn(target: ServerProcess, id: string): Promise<RegisteredSession> {
-  const res = await fetch(`${target.httpUrl}/api/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as RegisteredSession;
-}
-
 it.each(['SIGTERM', 'SIGINT'] as const)(
   '%s: closes sockets with 1001 after echoing every stored message, closes the DB, exits 0 within 5 s',
   async (signal) => {
     server = await ServerProcess.start({ env: { WS_RATE_LIMIT: '0' } }); // the burst is the point
-    const { token } = await registerOn(server, 'bye');
+    const { token } = await register(server, 'bye');
     const ws = `ws://127.0.0.1:${server.wsPort}/ws/bye`;
     const json = new TestClient(ws, { protocol: 'session.v1', token });
     const text = new TestClient(ws, { token });
@@ -73,7 +63,7 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
 
 it('refuses new connections once shutdown has begun', async () => {
   server = await ServerProcess.start();
-  const { token } = await registerOn(server, 'late');
+  const { token } = await register(server, 'late');
   const client = new TestClient(`ws://127.0.0.1:${server.wsPort}/ws/late`, { token });
   await client.opened;
   server.child.kill('SIGTERM');

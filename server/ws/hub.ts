@@ -4,6 +4,7 @@ import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
+import { toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
@@ -13,7 +14,7 @@ import type { AppendResult } from '../store/message-log.js';
 import { SessionConnection, type ConnectionContext } from './connection.js';
 import { echoFrame } from './frames.js';
 import { createWriteCoalescer } from './write-coalescer.js';
-import { asAppError, authorizeUpgrade, refuseUpgrade, type UpgradeTarget } from './upgrade.js';
+import { authorizeUpgrade, refuseUpgrade, type UpgradeTarget } from './upgrade.js';
 
 export type WsLimits = Pick<
   Config,
@@ -137,8 +138,8 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
       try {
         target = admit(req);
       } catch (err) {
-        const refusal = asAppError(err);
-        const level = refusal.status >= 500 && refusal.code === 'internal' ? 'error' : 'info';
+        const refusal = toAppError(err);
+        const level = refusal.code === 'internal' ? 'error' : refusal.status >= 500 ? 'warn' : 'info';
         logger[level]({ req, status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
         metrics.upgradeRefused(refusal.code);
         refuseUpgrade(socket, refusal);

@@ -2,7 +2,8 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { SUBPROTOCOL, WS_PATH_PREFIX } from '../../protocol/wire.js';
 import { authorizeSession, presentedToken } from '../auth.js';
-import { AppError, badRequest, notFound } from '../domain/errors.js';
+import type { AppError} from '../domain/errors.js';
+import { badRequest, notFound } from '../domain/errors.js';
 import { requireSessionId } from '../domain/session-id.js';
 import type { SessionRecord, SessionRepo } from '../store/session-repo.js';
 
@@ -73,9 +74,4 @@ export function refuseUpgrade(socket: Duplex, err: AppError): void {
   } else {
     socket.destroy();
   }
-}
-
-/** Any error thrown while deciding an upgrade, as the AppError to answer with. */
-export function asAppError(err: unknown): AppError {
-  return err instanceof AppError ? err : new AppError(500, 'internal', 'internal error');
 }
