@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { awaitListening } from './listening.js';
 
 const MAIN = resolve(import.meta.dirname, '../dist/server/main.js');
 
@@ -62,25 +62,8 @@ export class ServerProcess {
         done({ code, signal });
       }),
     );
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const lines = createInterface({ input: child.stdout! });
-    const ports = await new Promise<{ httpPort: number; wsPort: number }>((resolveReady, reject) => {
-      lines.on('line', (line) => {
-        try {
-          const entry = JSON.parse(line) as { httpPort?: number; wsPort?: number };
-          if (entry.httpPort !== undefined && entry.wsPort !== undefined) {
-            resolveReady({ httpPort: entry.httpPort, wsPort: entry.wsPort });
-          }
-        } catch {
-          // not a log line
-        }
-      });
-      void exited.then(({ code, signal }) => reject(new Error(`server exited (${code ?? signal}) before listening: ${stderr}`)));
-    });
-    // Keep draining stdout so the child never blocks on a full pipe.
-    lines.removeAllListeners('line');
-    lines.on('line', () => undefined);
+    const ports = await awaitListening(child);
+    if (ports.httpPort === undefined || ports.wsPort === undefined) throw new Error('the server did not say both its ports');
     return new ServerProcess(child, dir, ports.httpPort, ports.wsPort, options, exited);
   }
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { awaitListening } from '../../e2e/listening.js';
 import { cpuSeconds, rssKiB, taskset } from './proc.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -138,37 +138,11 @@ export async function startBenchServer(options: StartOptions): Promise<BenchServ
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    if (stderr.length < 8192) stderr += chunk.toString();
+  const line = await awaitListening(child, options.readyTimeoutMs ?? 20_000).catch((err: Error) => {
+    throw new Error(`${options.variant}: ${err.message}`);
   });
-  const lines = createInterface({ input: child.stdout! });
-  const ports = await new Promise<{ wsPort: number; httpPort: number | null; at: number }>((resolveReady, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${options.variant}: not listening after ${options.readyTimeoutMs ?? 20_000} ms: ${stderr}`));
-    }, options.readyTimeoutMs ?? 20_000);
-    lines.on('line', (line) => {
-      const at = performance.now();
-      let entry: { httpPort?: number; wsPort?: number; port?: number };
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        return;
-      }
-      const wsPort = entry.wsPort ?? entry.port;
-      if (wsPort === undefined) return;
-      clearTimeout(timer);
-      resolveReady({ wsPort, httpPort: entry.httpPort ?? (options.variant === 'h' ? wsPort : null), at });
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`${options.variant}: server exited (${child.exitCode ?? child.signalCode}) before listening: ${stderr}`));
-    });
-  });
-  // Keep reading stdout so the child never blocks on a full pipe.
-  lines.removeAllListeners('line');
-  lines.on('line', () => undefined);
+  const wsPort = (line.wsPort ?? line.port)!;
+  const ports = { wsPort, httpPort: line.httpPort ?? (options.variant === 'h' ? wsPort : null), at: line.at };
   const pid = child.pid!;
   return {
     variant: options.variant,
