@@ -1,0 +1,58 @@
+/**
+ * The error catalogue: every code the service puts in an HTTP error body
+ * (`{"error":{"code","message"}}`), a WebSocket `error` frame or a close
+ * reason. Server and clients share it; a new code is added here first, so a
+ * client's switch over `ErrorCode` fails to compile until it knows the code.
+ *
+ * `status` is the HTTP status the code is answered with (also the status of a
+ * refused WebSocket upgrade); `null` for codes that only travel in frames.
+ * `retry` says whether the same request may succeed later unchanged.
+ */
+export const ERROR_CATALOGUE = {
+  // The request itself
+  bad_request: { status: 400, retry: false, summary: 'the request is not valid HTTP or has a malformed part' },
+  invalid_session_id: { status: 400, retry: false, summary: 'the session ID breaks the ID rule' },
+  invalid_query: { status: 400, retry: false, summary: 'a query parameter is missing or out of range' },
+  invalid_body: { status: 400, retry: false, summary: 'the JSON body does not have the expected shape' },
+  invalid_json: { status: 400, retry: false, summary: 'the body (HTTP) or frame (WebSocket) is not valid JSON' },
+  invalid_after: { status: 400, retry: false, summary: '`?after=` is not a seq, or was given in text mode' },
+  unsupported_subprotocol: { status: 400, retry: false, summary: 'the WebSocket subprotocol offered is not session.v1' },
+  unauthorized: { status: 401, retry: false, summary: 'the session token is missing or wrong' },
+  origin_not_allowed: { status: 403, retry: false, summary: 'the request comes from a page whose origin is not allowed' },
+  forbidden: { status: 403, retry: false, summary: 'the request is not allowed' },
+  not_found: { status: 404, retry: false, summary: 'no resource at this path' },
+  session_not_found: { status: 404, retry: false, summary: 'no session with this ID' },
+  method_not_allowed: { status: 405, retry: false, summary: 'the path exists but not with this method (see Allow)' },
+  request_timeout: { status: 408, retry: true, summary: 'the request took too long to arrive' },
+  session_exists: { status: 409, retry: false, summary: 'the session ID is taken and the request does not hold its token' },
+  payload_too_large: { status: 413, retry: false, summary: 'the body is larger than the limit' },
+  unsupported_media_type: { status: 415, retry: false, summary: 'the body is not application/json (or has an encoding the server does not take)' },
+  upgrade_required: { status: 426, retry: false, summary: 'the WebSocket port was asked plain HTTP' },
+  too_many_requests: { status: 429, retry: true, summary: 'too many requests from this client; see Retry-After' },
+  too_many_registrations: { status: 429, retry: true, summary: 'too many registrations from this IP; see Retry-After' },
+  too_many_connections: { status: 429, retry: true, summary: 'the session has as many open WebSockets as it may' },
+  headers_too_large: { status: 431, retry: false, summary: 'the request headers are too large' },
+  // The server's state
+  internal: { status: 500, retry: true, summary: 'a bug: the server could not answer (nothing is shown of it)' },
+  storage_unavailable: { status: 503, retry: true, summary: 'storage cannot take the write or read now (disk full, read-only, locked)' },
+  server_full: { status: 503, retry: true, summary: 'the server has as many open WebSockets as it may' },
+  shutting_down: { status: 503, retry: true, summary: 'the server is shutting down; reconnect shortly' },
+  draining: { status: 503, retry: true, summary: 'readiness: the server is shutting down' },
+  not_writable: { status: 503, retry: true, summary: 'readiness: the database does not accept writes' },
+  unhealthy: { status: 503, retry: true, summary: 'liveness: the database does not answer' },
+  id_generation_failed: { status: 503, retry: true, summary: 'no free session ID could be generated; retry' },
+  // WebSocket frames only (JSON mode)
+  invalid_frame: { status: null, retry: false, summary: 'the frame is JSON but not a frame the server takes' },
+  rate_limited: { status: null, retry: true, summary: 'over the per-connection message rate: the message was not stored' },
+} as const satisfies Record<string, { status: number | null; retry: boolean; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** The body of every HTTP error response. */
+export interface ApiErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
+}
