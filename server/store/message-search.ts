@@ -1,14 +1,11 @@
 import type { Db } from './database.js';
 import { tokenize } from './fts-unicode61.js';
 import type { StoredMessage } from './message-log.js';
-
-/** Marks around a match inside a snippet; private-use characters, so they never clash with markup. */
-export const MATCH_START = '\uE000';
-export const MATCH_END = '\uE001';
+import { buildSnippet, termMatcher, type Snippet } from './snippet.js';
 
 export interface SearchHit extends StoredMessage {
-  /** An excerpt with each match between MATCH_START and MATCH_END. */
-  snippet: string;
+  /** The excerpt of the body around the matches. */
+  snippet: Snippet;
 }
 
 interface HitRow {
@@ -16,7 +13,6 @@ interface HitRow {
   client_id: string | null;
   body: string;
   at: number;
-  snippet: string;
 }
 
 /** A typed search split into the index's words: the FTS5 query and the folded terms it matches. */
@@ -46,8 +42,7 @@ export type MessageSearch = ReturnType<typeof createMessageSearch>;
 export function createMessageSearch(db: Db) {
   // The sid column holds "s<session_pk>": matching it keeps a search inside one session.
   const search = db.prepare<[string, number, number], HitRow>(
-    `SELECT m.seq, m.client_id, m.body, m.at,
-            snippet(messages_fts, 1, '${MATCH_START}', '${MATCH_END}', '…', 16) AS snippet
+    `SELECT m.seq, m.client_id, m.body, m.at
        FROM messages_fts
        JOIN messages m ON m.id = messages_fts.rowid
       WHERE messages_fts MATCH ?
@@ -63,8 +58,15 @@ export function createMessageSearch(db: Db) {
       const rows = search.all(`sid : "s${sessionPk}" AND body : (${query.fts})`, limit + 1, offset);
       const hasMore = rows.length > limit;
       if (hasMore) rows.pop();
+      const matches = termMatcher(query.terms);
       return {
-        hits: rows.map((r) => ({ seq: r.seq, clientId: r.client_id, body: r.body, at: r.at, snippet: r.snippet })),
+        hits: rows.map((r) => ({
+          seq: r.seq,
+          clientId: r.client_id,
+          body: r.body,
+          at: r.at,
+          snippet: buildSnippet(r.body, tokenize(r.body), matches, query.terms.length),
+        })),
         hasMore,
       };
     },
