@@ -19,11 +19,11 @@ const TRICKY = [
 
 const tricky = fc.constantFrom(...TRICKY);
 
-/** Any code point (astral included) or a lone surrogate, or one of the tricky characters above. */
-const anyChar = fc.oneof({ arbitrary: tricky, weight: 3 }, { arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), weight: 1 });
+/** One character: any code point (astral included), a lone surrogate, or one of the tricky characters above. */
+export const unicodeChar = fc.oneof({ arbitrary: tricky, weight: 3 }, { arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), weight: 1 });
 
 /** Random Unicode text, possibly ill-formed (lone surrogates). */
-export const unicodeText = (maxLength = 40) => fc.array(anyChar, { maxLength }).map((chars) => chars.join(''));
+export const unicodeText = (maxLength = 40) => fc.array(unicodeChar, { maxLength }).map((chars) => chars.join(''));
 
 /** Random well-formed Unicode text: what a client can store. */
 export const wellFormedText = (maxLength = 40) => unicodeText(maxLength).map((s) => s.toWellFormed());
