@@ -1,7 +1,7 @@
 import type { SnippetPart } from '../../protocol/wire.js';
 import type { Token } from './fts-unicode61.js';
 
-/** Most tokens a snippet shows (FTS5's snippet() default size in this project: 16). */
+/** Most tokens a snippet shows: the size the FTS5 snippet() call this replaces was given. */
 export const SNIPPET_TOKENS = 16;
 
 export interface Snippet {
