@@ -7,7 +7,13 @@ test('search finds messages, marks the matches, and a result opens the message i
   await expect(ui.search).toBeDisabled();
   await register(page, 'finder');
   const body = (seq: number) =>
-    seq === 500 ? '<b>needle</b> in <img src=x onerror=alert(1)> markup' : seq % 250 === 0 ? `the needle number ${seq}` : `hay ${seq}`;
+    seq === 500
+      ? '<b>needle</b> in <img src=x onerror=alert(1)> markup'
+      : seq % 250 === 0
+        ? `the needle number ${seq}`
+        : seq === 1499
+          ? `${'hay '.repeat(30)}thread${' hay'.repeat(30)}`
+          : `hay ${seq}`;
   seedMessages(server.dbPath, 'finder', 2000, { body });
   await ui.connect.click();
   await expect(ui.status).toHaveText('connected');
@@ -41,6 +47,13 @@ test('search finds messages, marks the matches, and a result opens the message i
   // Scrolling from there pages in context both ways.
   await ui.history.evaluate((list) => (list.scrollTop = 0));
   await expect.poll(async () => (await shownSeqs(page))[0]).toBeLessThan(seqs[0]!);
+
+  // A long message shows a window around the match, with an ellipsis where text was left out.
+  await ui.search.fill('thread');
+  await ui.search.press('Enter');
+  await expect(results).toHaveCount(1);
+  await expect(results.first().locator('.message-text')).toHaveText(/^…(hay )+thread( hay)+…$/);
+  await expect(results.first().locator('mark')).toHaveText('thread');
 
   // Nothing matches: said in words.
   await ui.search.fill('zebra');

@@ -75,7 +75,14 @@ export interface SnippetPart {
   match: boolean;
 }
 export interface SearchResult extends HistoryMessage {
+  /**
+   * An excerpt of `body` around the matches: joined, the parts are exactly a
+   * slice of `body` (no marker or ellipsis characters are added to the text).
+   */
   snippet: SnippetPart[];
+  /** Text of `body` is left out before / after the snippet: show an ellipsis there. */
+  elidedBefore: boolean;
+  elidedAfter: boolean;
 }
 export interface SearchPage {
   /** Best matches first. */

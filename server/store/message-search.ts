@@ -1,13 +1,11 @@
 import type { Db } from './database.js';
+import { tokenize } from './fts-unicode61.js';
 import type { StoredMessage } from './message-log.js';
-
-/** Marks around a match inside a snippet; private-use characters, so they never clash with markup. */
-export const MATCH_START = '\uE000';
-export const MATCH_END = '\uE001';
+import { buildSnippet, termMatcher, type Snippet } from './snippet.js';
 
 export interface SearchHit extends StoredMessage {
-  /** An excerpt with each match between MATCH_START and MATCH_END. */
-  snippet: string;
+  /** The excerpt of the body around the matches. */
+  snippet: Snippet;
 }
 
 interface HitRow {
@@ -15,21 +13,28 @@ interface HitRow {
   client_id: string | null;
   body: string;
   at: number;
-  snippet: string;
+}
+
+/** A typed search split into the index's words: the FTS5 query and the folded terms it matches. */
+export interface FtsQuery {
+  fts: string;
+  terms: string[];
 }
 
 /**
  * Turns what a person typed into an FTS5 query that cannot be a syntax
  * error: every word becomes a quoted token (all must match), the last one a
- * prefix, so results appear while typing. Words split where the unicode61
- * tokenizer splits (anything but letters and digits), so each quoted string
- * is one token: the index keeps no positions (detail=column), so it takes no
- * multi-token phrases. Returns null when nothing is left.
+ * prefix, so results appear while typing. Words are the index tokenizer's
+ * own tokens (fts-unicode61.ts, derived from SQLite), so each quoted string
+ * is exactly one token: the index keeps no positions (detail=column) and
+ * would refuse a multi-token phrase. Returns null when no word is left.
  */
-export function toFtsQuery(input: string): string | null {
-  const words = input.match(/[\p{L}\p{N}]+/gu);
-  if (!words) return null;
-  return words.map((word, i) => `"${word}"${i === words.length - 1 ? '*' : ''}`).join(' ');
+export function toFtsQuery(input: string): FtsQuery | null {
+  const tokens = tokenize(input);
+  if (tokens.length === 0) return null;
+  // A token holds only token characters and diacritics, never a quote: quoting needs no escaping.
+  const words = tokens.map(({ start, end }, i) => `"${input.slice(start, end)}"${i === tokens.length - 1 ? '*' : ''}`);
+  return { fts: words.join(' '), terms: tokens.map((t) => t.term) };
 }
 
 export type MessageSearch = ReturnType<typeof createMessageSearch>;
@@ -37,8 +42,7 @@ export type MessageSearch = ReturnType<typeof createMessageSearch>;
 export function createMessageSearch(db: Db) {
   // The sid column holds "s<session_pk>": matching it keeps a search inside one session.
   const search = db.prepare<[string, number, number], HitRow>(
-    `SELECT m.seq, m.client_id, m.body, m.at,
-            snippet(messages_fts, 1, '${MATCH_START}', '${MATCH_END}', '…', 16) AS snippet
+    `SELECT m.seq, m.client_id, m.body, m.at
        FROM messages_fts
        JOIN messages m ON m.id = messages_fts.rowid
       WHERE messages_fts MATCH ?
@@ -51,11 +55,18 @@ export function createMessageSearch(db: Db) {
     search(sessionPk: number, input: string, limit: number, offset: number): { hits: SearchHit[]; hasMore: boolean } {
       const query = toFtsQuery(input);
       if (query === null) return { hits: [], hasMore: false };
-      const rows = search.all(`sid : "s${sessionPk}" AND body : (${query})`, limit + 1, offset);
+      const rows = search.all(`sid : "s${sessionPk}" AND body : (${query.fts})`, limit + 1, offset);
       const hasMore = rows.length > limit;
       if (hasMore) rows.pop();
+      const matches = termMatcher(query.terms);
       return {
-        hits: rows.map((r) => ({ seq: r.seq, clientId: r.client_id, body: r.body, at: r.at, snippet: r.snippet })),
+        hits: rows.map((r) => ({
+          seq: r.seq,
+          clientId: r.client_id,
+          body: r.body,
+          at: r.at,
+          snippet: buildSnippet(r.body, tokenize(r.body), matches, query.terms.length),
+        })),
         hasMore,
       };
     },

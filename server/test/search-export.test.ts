@@ -1,5 +1,6 @@
+import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
-import type { HistoryMessage, SearchPage } from '../../protocol/wire.js';
+import type { EchoFrame, HistoryMessage, SearchPage } from '../../protocol/wire.js';
 import { api, expectApiError, register, useTestServer } from './harness.js';
 
 describe('search and export', () => {
@@ -86,5 +87,33 @@ describe('search and export', () => {
 
     await expectApiError(await api(t.server, '/api/sessions/s5/export?format=xml', auth(token)), 400, 'invalid_query');
     await expectApiError(await api(t.server, '/api/sessions/s5/export'), 401);
+  });
+
+  it('neutralises every cell a client controls (id and body) against formula injection in CSV', async () => {
+    const { token } = await register(t.server, 's6');
+    const client = await t.connect('s6', { token, json: true });
+    await client.next(); // ready
+    // What spreadsheets run: = + - @ tab CR, and the full-width forms some normalise.
+    const starts = ['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'];
+    const sent = [
+      { id: '=HYPERLINK("http://example.invalid","x")', text: '=1+1' },
+      ...starts.map((start, i) => ({ id: `${start}id${i}`, text: `${start}cmd|' /C calc'!A0` })),
+      { id: 'plain', text: 'no formula = here' },
+    ];
+    const echoes: EchoFrame[] = [];
+    for (const { id, text } of sent) {
+      client.send({ type: 'send', id, text });
+      echoes.push(await client.nextJson<EchoFrame>());
+    }
+
+    const csv = await (await api(t.server, '/api/sessions/s6/export?format=csv', auth(token))).text();
+    // The rows the export must be: csv-stringify's quoting, each formula-like cell behind an apostrophe.
+    const neutral = (cell: string) => (cell === 'plain' || cell.startsWith('no formula') ? cell : `'${cell}`);
+    const expected = stringify([
+      ['seq', 'id', 'at', 'body'],
+      ...sent.map(({ id, text }, i) => [i + 1, neutral(id), echoes[i]!.at, neutral(text)]),
+    ]);
+    expect(csv).toBe(expected);
+    expect(csv).toContain(`1,"'=HYPERLINK(""http://example.invalid"",""x"")",`);
   });
 });

@@ -138,6 +138,35 @@ describe('JSON mode (session.v1)', () => {
     expect(await sendAndEcho(client, 'ok', 'fine')).toMatchObject({ seq: 1, id: 'ok' });
   });
 
+  it('refuses an ill-formed string in any field of a frame (invalid_frame), stores nothing and keeps the connection', async () => {
+    const { token } = await register(t.server, 'json-1');
+    const client = await openJson('json-1', token);
+    // Lone high, lone low, reversed pair, high at the end, high before a non-surrogate, a pair then a lone low.
+    const illFormed = ['\uD800', '\uDC00', 'a\uDC00\uD800b', 'end\uD83D', '\uD83Dx', 'ok\uD83D\uDE00\uDC00'];
+    const cases = illFormed.flatMap((bad) => [
+      { field: 'id', frame: { type: 'send', id: bad, text: 'hello' } },
+      { field: 'text', frame: { type: 'send', id: 'ok-id', text: bad } },
+      { field: 'type', frame: { type: bad, id: 'ok-id', text: 'hello' } },
+      { field: 'extra.deep.1', frame: { type: 'send', id: 'ok-id', text: 'hello', extra: { deep: [1, bad] } } },
+      { field: 'key', frame: { type: 'send', id: 'ok-id', text: 'hello', [`key${bad}`]: 1 } },
+    ]);
+    for (const { field, frame } of cases) {
+      client.send(frame); // JSON.stringify writes a lone surrogate as a \uD800 escape
+      expect(await client.nextJson(), JSON.stringify(frame)).toEqual({
+        type: 'error',
+        code: 'invalid_frame',
+        message: expect.stringContaining(`${field}`),
+        id: field === 'id' ? null : 'ok-id',
+      });
+    }
+    // The issue's frame, as raw JSON text.
+    client.send('{"type":"send","id":"\\ud800","text":"hello"}');
+    expect(await client.nextJson()).toMatchObject({ type: 'error', code: 'invalid_frame', id: null });
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
+    expect(await sendAndEcho(client, 'after', 'still here')).toMatchObject({ seq: 1, id: 'after' });
+    expect((await history(t.server, 'json-1', token)).messages.map((m) => m.id)).toEqual(['after']);
+  });
+
   it('accepts the token from the session cookie and from ?token=', async () => {
     const { token } = await register(t.server, 'json-1');
     const byCookie = await t.connect('json-1', { json: true, headers: { cookie: `theme=dark; st_json-1=${token}` } });

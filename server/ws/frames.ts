@@ -2,12 +2,50 @@ import { z } from 'zod';
 import { CLIENT_ID_MAX_LENGTH, echoText, type EchoFrame, type ErrorFrame, type ReadyFrame } from '../../protocol/wire.js';
 import type { StoredMessage } from '../store/message-log.js';
 
-/** The one schema of what a JSON-mode client may send. */
-const sendFrameSchema = z.object({
-  type: z.literal('send'),
-  id: z.string().min(1).max(CLIENT_ID_MAX_LENGTH).nullish(),
-  text: z.string().refine((text) => text.isWellFormed(), 'text must be well-formed Unicode (no lone surrogates)'),
+/**
+ * Where the first ill-formed string of a JSON value is (a lone surrogate,
+ * which JSON's \uD800 escapes can carry and UTF-8 cannot store): the path to
+ * it, or null. Object keys count as strings. Iterative, so a deeply nested
+ * frame cannot overflow the stack.
+ */
+function illFormedStringPath(value: unknown): PropertyKey[] | null {
+  const pending: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value: v, path } = next;
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) return path;
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => pending.push({ value: item, path: [...path, i] }));
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, item] of Object.entries(v)) {
+        if (!key.isWellFormed()) return [...path, key.toWellFormed()];
+        pending.push({ value: item, path: [...path, key] });
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Every string of a client frame, in any field (known or not, keys too, at
+ * any depth), must be well-formed UTF-16 before the frame's shape is read:
+ * one check for all fields, so no field can be stored or echoed ill-formed.
+ */
+const wellFormedStrings = z.unknown().superRefine((value, ctx) => {
+  const path = illFormedStringPath(value);
+  if (path) ctx.addIssue({ code: 'custom', path, message: 'strings must be well-formed Unicode (no lone surrogates)' });
 });
+
+const clientIdSchema = z.string().min(1).max(CLIENT_ID_MAX_LENGTH);
+
+/** The one schema of what a JSON-mode client may send. */
+const clientFrameSchema = wellFormedStrings.pipe(
+  z.object({
+    type: z.literal('send'),
+    id: clientIdSchema.nullish(),
+    text: z.string(),
+  }),
+);
 
 export type ParsedFrame =
   | { ok: true; clientId: string | null; text: string }
@@ -21,11 +59,13 @@ export function parseClientFrame(raw: string): ParsedFrame {
   } catch {
     return { ok: false, error: errorFrame('invalid_json', 'frame is not valid JSON') };
   }
-  const parsed = sendFrameSchema.safeParse(value);
+  const parsed = clientFrameSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    const clientId = typeof (value as { id?: unknown })?.id === 'string' ? (value as { id: string }).id : null;
+    const where = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+    // The error names the client id when the frame has a valid one, so the client can match it to its message.
+    const id = clientIdSchema.safeParse((value as { id?: unknown } | null)?.id);
+    const clientId = id.success && id.data.isWellFormed() ? id.data : null;
     return {
       ok: false,
       error: errorFrame('invalid_frame', `expected {"type":"send","id":string,"text":string}; ${where}${issue.message}`, clientId),

@@ -32,7 +32,12 @@ function resultItem(result: SearchResult): HTMLLIElement {
   button.className = 'list-group-item-action border-0 bg-transparent px-3 py-2';
   const snippet = document.createElement('span');
   snippet.className = 'd-block message-text';
-  for (const part of result.snippet) {
+  const parts = [
+    ...(result.elidedBefore ? [{ text: '…', match: false }] : []),
+    ...result.snippet,
+    ...(result.elidedAfter ? [{ text: '…', match: false }] : []),
+  ];
+  for (const part of parts) {
     const piece = document.createElement(part.match ? 'mark' : 'span');
     piece.textContent = part.text;
     snippet.append(piece);

@@ -14,18 +14,21 @@ const exportQuerySchema = z.object({ format: z.enum(['ndjson', 'csv']).default('
 type ExportFormat = z.infer<typeof exportQuerySchema>['format'];
 
 /**
- * Spreadsheets run cells that start like a formula; OWASP's advice is a
- * leading apostrophe. NDJSON is the exact export; CSV is for spreadsheets.
+ * Spreadsheets run cells that start like a formula (= + - @ tab CR, and their
+ * full-width forms): csv-stringify's escape_formulas puts OWASP's leading
+ * apostrophe before every such string cell, whichever column a client
+ * controls (id, body). NDJSON is the exact export; CSV is for spreadsheets.
  */
-const neutralizeFormula = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+const CSV_OPTIONS = { escape_formulas: true } as const;
 
 function formatRows(format: ExportFormat, sessionId: string, rows: StoredMessage[]): string {
   if (format === 'ndjson') return rows.map((row) => `${JSON.stringify(historyMessage(sessionId, row))}\n`).join('');
   return stringify(
     rows.map((row) => {
       const m = historyMessage(sessionId, row);
-      return [m.seq, m.id ?? '', m.at, neutralizeFormula(m.body)];
+      return [m.seq, m.id ?? '', m.at, m.body];
     }),
+    CSV_OPTIONS,
   );
 }
 
@@ -38,7 +41,7 @@ function historyStream(log: MessageLog, sessionPk: number, sessionId: string, fo
   let cursor = 0;
   return new Readable({
     construct(done) {
-      if (format === 'csv') this.push(stringify([['seq', 'id', 'at', 'body']]));
+      if (format === 'csv') this.push(stringify([['seq', 'id', 'at', 'body']], CSV_OPTIONS));
       done();
     },
     read() {

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { SearchResult, SnippetPart } from '../../../protocol/wire.js';
-import { MATCH_END, MATCH_START, type MessageSearch } from '../../store/message-search.js';
+import type { SearchResult } from '../../../protocol/wire.js';
+import type { MessageSearch } from '../../store/message-search.js';
 import type { SessionRepo } from '../../store/session-repo.js';
 import { parseQuery } from '../query.js';
 import { historyMessage, requireAuthorizedSession } from '../session-view.js';
@@ -14,21 +14,6 @@ const searchQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 
-/** Splits a marked snippet into plain and matching parts, so clients never parse markup. */
-export function snippetParts(snippet: string): SnippetPart[] {
-  const parts: SnippetPart[] = [];
-  for (const piece of snippet.split(MATCH_START)) {
-    const end = piece.indexOf(MATCH_END);
-    if (end >= 0) {
-      parts.push({ text: piece.slice(0, end), match: true });
-      if (end + 1 < piece.length) parts.push({ text: piece.slice(end + 1), match: false });
-    } else if (piece) {
-      parts.push({ text: piece, match: false });
-    }
-  }
-  return parts;
-}
-
 export function searchRoutes({ sessions, search }: { sessions: SessionRepo; search: MessageSearch }): Router {
   const router = new Router();
 
@@ -37,7 +22,12 @@ export function searchRoutes({ sessions, search }: { sessions: SessionRepo; sear
     const session = requireAuthorizedSession(ctx, sessions);
     const { q, limit, offset } = parseQuery(searchQuerySchema, ctx.query, `q: 1 to 200 characters; limit: 1 to ${SEARCH_PAGE_MAX}; offset >= 0`);
     const { hits, hasMore } = search.search(session.pk, q, limit, offset);
-    const results: SearchResult[] = hits.map((hit) => ({ ...historyMessage(session.id, hit), snippet: snippetParts(hit.snippet) }));
+    const results: SearchResult[] = hits.map(({ snippet, ...hit }) => ({
+      ...historyMessage(session.id, hit),
+      snippet: snippet.parts,
+      elidedBefore: snippet.elidedBefore,
+      elidedAfter: snippet.elidedAfter,
+    }));
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { results, hasMore };
   });

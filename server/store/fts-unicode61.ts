@@ -1,0 +1,100 @@
+import { CLASS_RUNS, FOLD_RUNS } from './fts-unicode61-table.js';
+
+/**
+ * SQLite FTS5's `unicode61` tokenizer (fts5_tokenize.c), in JavaScript, so
+ * that queries are split into words and snippets marked exactly where the
+ * search index split them. What each code point is, and what it folds to
+ * (lower case, and diacritics removed as `remove_diacritics 2` does), is not
+ * JavaScript's Unicode: it is read from the linked SQLite by
+ * scripts/fts-unicode61-table.ts (the table differs from \p{L}\p{N} on about a
+ * million code points: SQLite counts unassigned and private-use ones as token
+ * characters, and some of JavaScript's letters as separators).
+ */
+export const CharClass = {
+  /** Ends a token; skipped between tokens. */
+  separator: 0,
+  /** Starts or continues a token. */
+  token: 1,
+  /** Continues a token (and folds to nothing); skipped where a token would start. */
+  diacritic: 2,
+} as const;
+type CharClass = (typeof CharClass)[keyof typeof CharClass];
+
+/** A token of a text: [start, end) in UTF-16 code units, and the folded term the index holds. */
+export interface Token {
+  start: number;
+  end: number;
+  term: string;
+}
+
+const BMP = 0x10000;
+const bmpClasses = new Uint8Array(BMP);
+const astralRunStarts: number[] = [];
+const astralRunClasses: CharClass[] = [];
+for (let i = 0; i < CLASS_RUNS.length; i += 2) {
+  const first = CLASS_RUNS[i]!;
+  const cls = CLASS_RUNS[i + 1] as CharClass;
+  const end = i + 2 < CLASS_RUNS.length ? CLASS_RUNS[i + 2]! : 0x110000;
+  if (first < BMP) bmpClasses.fill(cls, first, Math.min(end, BMP));
+  if (end > BMP) {
+    astralRunStarts.push(Math.max(first, BMP));
+    astralRunClasses.push(cls);
+  }
+}
+
+/** Code point -> what it folds to, for those that change. */
+const folds = new Map<number, string>();
+for (let i = 0; i < FOLD_RUNS.length; i += 4) {
+  const [first, count, stride, delta] = FOLD_RUNS.slice(i, i + 4) as [number, number, number, number];
+  for (let k = 0; k < count; k++) folds.set(first + k * stride, String.fromCodePoint(first + k * stride + delta));
+}
+
+/** The class of a code point; lone surrogates are separators, as the U+FFFD SQLite receives for them. */
+export function charClass(cp: number): CharClass {
+  if (cp < BMP) return bmpClasses[cp] as CharClass;
+  let lo = 0;
+  let hi = astralRunStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (astralRunStarts[mid]! <= cp) lo = mid;
+    else hi = mid - 1;
+  }
+  return astralRunClasses[lo]!;
+}
+
+/**
+ * The tokens of `text`, as SQLite's tokenizer makes them: a token starts at a
+ * token character, continues over token characters and diacritics, and ends
+ * at a separator; a leading diacritic is skipped. Unlike the index, terms are
+ * not cut at FTS5's 32 KiB token limit: that only matters for terms longer
+ * than any query.
+ */
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const cp = text.codePointAt(i)!;
+    if (charClass(cp) !== CharClass.token) {
+      i += cp >= BMP ? 2 : 1;
+      continue;
+    }
+    const start = i;
+    // The term is sliced from the text, with folded characters spliced in: most text folds to itself.
+    let term = '';
+    let unfolded = i;
+    while (i < text.length) {
+      const c = text.codePointAt(i)!;
+      const cls = charClass(c);
+      if (cls === CharClass.separator) break;
+      const width = c >= BMP ? 2 : 1;
+      const folded = cls === CharClass.diacritic ? '' : folds.get(c);
+      if (folded !== undefined) {
+        term += text.slice(unfolded, i) + folded;
+        unfolded = i + width;
+      }
+      i += width;
+    }
+    tokens.push({ start, end: i, term: term + text.slice(unfolded, i) });
+  }
+  return tokens;
+}
