@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', 'data/', 'bench/results/'] },
+  { ignores: ['dist/', 'client/dist/', 'node_modules/', 'test-results/', 'playwright-report/', 'data/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,8 +21,18 @@ export default tseslint.config(
     },
   },
   {
+    // The client library runs in browsers and in Node: its core uses neither's own modules nor globals
+    // (only src/node/, the Node entry point, may), so a browser bundle never pulls in node:fs.
+    files: ['client/src/**'],
+    ignores: ['client/src/node/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^node:', message: 'Node modules belong in client/src/node/.' }] }],
+      'no-restricted-globals': ['error', 'window', 'document', 'location', 'navigator', 'localStorage', 'sessionStorage', 'process', 'Buffer', 'require'],
+    },
+  },
+  {
     // Scripts and benchmarks talk to a person on the terminal.
-    files: ['scripts/**', 'bench/**', 'e2e/**'],
+    files: ['scripts/**', 'bench/**', 'e2e/**', 'examples/**', 'client/test/fixtures/**'],
     rules: { 'no-console': 'off' },
   },
 );

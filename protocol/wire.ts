@@ -41,6 +41,29 @@ export interface ReadyFrame {
   lastSeq: number;
   /** Largest frame the server accepts, in UTF-8 bytes (bigger: close 1009). */
   maxMessageBytes: number;
+  /**
+   * The session's history epoch: it changes whenever the history is replaced
+   * (the ID deleted and registered again, a restore from backup). A resuming
+   * client sends it back as `&epoch=`. Absent from servers without epochs.
+   */
+  epoch?: string;
+  /** Open JSON-mode connections of the session, this one included. Absent from servers without presence. */
+  presence?: number;
+}
+/**
+ * Sent first to a client that resumes (`?after=N&epoch=E`) with an epoch that
+ * is not the session's: the history it holds is gone. The server then replays
+ * from seq 0 and sends `ready`; the client drops what it held.
+ */
+export interface ResetFrame {
+  type: 'reset';
+  /** The session's current epoch. */
+  epoch: string;
+}
+/** The number of open connections of the session changed. */
+export interface PresenceFrame {
+  type: 'presence';
+  count: number;
 }
 export interface ErrorFrame {
   type: 'error';
@@ -49,7 +72,7 @@ export interface ErrorFrame {
   /** The client message id the error is about, when there is one. */
   id?: string | null;
 }
-export type ServerFrame = EchoFrame | ReadyFrame | ErrorFrame;
+export type ServerFrame = EchoFrame | ReadyFrame | ErrorFrame | ResetFrame | PresenceFrame;
 
 // HTTP API bodies.
 export interface RegisteredSession {
@@ -88,6 +111,21 @@ export interface SearchPage {
   /** Best matches first. */
   results: SearchResult[];
   hasMore: boolean;
+}
+/** Retention limits; null: no limit of this kind. */
+export interface RetentionView {
+  maxAgeDays: number | null;
+  maxMessages: number | null;
+}
+/** `GET /api/sessions/:id`. */
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  lastSeq: number;
+  /** The session's own limits. */
+  retention: RetentionView;
+  /** What applies: the deployment's limits tightened by the session's. */
+  effectiveRetention: RetentionView;
 }
 export interface ApiError {
   error: { code: string; message: string };

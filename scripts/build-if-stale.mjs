@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const outputs = ['dist/server/main.js', 'dist/web/index.html'];
-const sources = ['server', 'protocol', 'web', 'vite.config.ts', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const sources = ['server', 'protocol', 'client/src', 'web', 'vite.config.ts', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
