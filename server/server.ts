@@ -61,10 +61,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, metrics });
 
   function deleteSession(session: SessionRecord): void {
+    // The delete commits first: if it fails (the database is locked, read-only),
+    // it throws with nothing else changed, sockets and pending messages included.
+    store.deleteSession(session.pk);
+    // Then, in the same synchronous run, so no append of the session can slip in:
+    // its sockets close (before their pending messages fail, so they hear 4001)...
     hub.closeSession(session.pk, CloseCode.sessionDeleted, 'session deleted');
     queue.discardSession(session.pk, new Error('session deleted'));
-    store.deleteSession(session.pk);
-    // Purge its rows now rather than at the next scheduled pass.
+    // ...and its rows are purged now rather than at the next scheduled pass.
     retention.runOnce().catch((err: unknown) => logger.error({ err }, 'purge of a deleted session failed'));
   }
 
