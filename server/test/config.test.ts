@@ -34,9 +34,18 @@ describe('configuration', () => {
     [{ MAX_MESSAGE_BYTES: '0' }, 'invalid MAX_MESSAGE_BYTES "0": must be at least 1'],
     [{ ALLOWED_ORIGINS: 'https://a.example/path' }, 'invalid ALLOWED_ORIGINS'],
     [{ DB_SYNC: 'sometimes' }, 'invalid DB_SYNC "sometimes"'],
+    // One echo of a 64 KiB message of control characters is 394,145 bytes once JSON-escaped.
+    [{ MAX_BUFFERED_BYTES: '65536' }, 'invalid MAX_BUFFERED_BYTES "65536": must be at least 394145, the largest echo of a message of MAX_MESSAGE_BYTES (65536)'],
+    [{ MAX_MESSAGE_BYTES: '1000000' }, 'invalid MAX_BUFFERED_BYTES: must be at least 6000929'],
   ])('refuses %j with one line naming the setting', (env, message) => {
     expect(() => load(env)).toThrow(ConfigError);
     expect(() => load(env)).toThrow(message);
+  });
+
+  it('takes MAX_BUFFERED_BYTES down to one echo of MAX_MESSAGE_BYTES, and no lower', () => {
+    expect(load({ MAX_BUFFERED_BYTES: '65536', MAX_MESSAGE_BYTES: '10000' }).maxBufferedBytes).toBe(65536);
+    expect(load({ MAX_BUFFERED_BYTES: '394145' }).maxBufferedBytes).toBe(394145);
+    expect(() => load({ MAX_BUFFERED_BYTES: '394144' })).toThrow(ConfigError);
   });
 
   it('npm start -- --help lists the settings and exits 0; a bad value stops the start with one line', async () => {
@@ -48,6 +57,15 @@ describe('configuration', () => {
     expect(failure).toMatchObject({ code: 2 });
     const lines = (failure as { stderr: string }).stderr.trim().split('\n');
     expect(lines).toEqual(['websocket-session: invalid HTTP_PORT "abc": must be a number']);
+
+    const tooSmall = await run(process.execPath, [MAIN], { env: { ...process.env, MAX_BUFFERED_BYTES: '65536' } }).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(tooSmall).toMatchObject({ code: 2 });
+    expect((tooSmall as { stderr: string }).stderr.trim().split('\n')).toEqual([
+      'websocket-session: invalid MAX_BUFFERED_BYTES "65536": must be at least 394145, the largest echo of a message of ' +
+        'MAX_MESSAGE_BYTES (65536) once JSON-escaped; raise it or lower MAX_MESSAGE_BYTES',
+    ]);
   });
 
   it('a port in use stops the start with one line naming it', async () => {

@@ -217,12 +217,22 @@ export class SessionConnection {
 
   private send(data: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.context.writes.hold(this.ws);
+    this.context.writes.hold(this.ws, this.checkUnread);
     this.ws.send(data);
-    // A reader this far behind holds memory for nothing: cut it off (it resumes with ?after=).
-    if (this.ws.bufferedAmount > this.context.limits.maxBufferedBytes) {
-      this.logger.warn({ bufferedAmount: this.ws.bufferedAmount }, 'slow reader: terminating');
+  }
+
+  /**
+   * After a coalesced write reached the kernel: what is still buffered is
+   * output the kernel could not take, because the peer leaves it unread. A
+   * reader this far behind holds memory for nothing: cut it off (a JSON client
+   * resumes with ?after= and gets, in the replay, whatever it missed,
+   * acknowledgements of its own messages included).
+   */
+  private readonly checkUnread = (): void => {
+    const unread = this.ws.bufferedAmount;
+    if (unread > this.context.limits.maxBufferedBytes && this.ws.readyState === WebSocket.OPEN) {
+      this.logger.warn({ bufferedAmount: unread }, 'slow reader: terminating');
       this.ws.terminate();
     }
-  }
+  };
 }
