@@ -44,6 +44,11 @@ export const ERROR_CATALOGUE = {
   // WebSocket frames only (JSON mode)
   invalid_frame: { status: null, retry: false, summary: 'the frame is JSON but not a frame the server takes' },
   rate_limited: { status: null, retry: true, summary: 'over the per-connection message rate: the message was not stored' },
+  session_storage_full: {
+    status: null,
+    retry: false,
+    summary: 'the session stores MAX_SESSION_BYTES of messages: the message was not stored (text mode: close 1008 with this code as reason)',
+  },
 } as const satisfies Record<string, { status: number | null; retry: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -60,6 +60,12 @@ const settings = {
   wsMaxBufferedChunks: positiveInt.default(1024).describe('buffered chunks per WebSocket message (close 1008 beyond)'),
   maxBodyBytes: positiveInt.default(16 * 1024).describe('largest HTTP JSON body, in bytes (413)'),
   registerRateLimit: nonNegativeInt.default(30).describe('registrations per minute per client IP (429); 0 disables'),
+  maxSessionBytes: nonNegativeInt
+    .default(100 * 1024 * 1024)
+    .describe('message bytes (UTF-8 bodies) one session may store; beyond, sends are refused with session_storage_full; 0: no limit'),
+  minFreeDiskBytes: nonNegativeInt
+    .default(256 * 1024 * 1024)
+    .describe('free space the database\'s disk keeps: below it, writes are refused with storage_unavailable (measured every second); 0: no floor'),
   headersTimeoutMs: positiveInt.default(10_000).describe('time to receive the request headers (slowloris guard)'),
   requestTimeoutMs: positiveInt.default(30_000).describe('time to receive a whole request'),
   retentionMaxAgeDays: number().min(0, 'must be 0 or more').default(0).describe('delete messages older than this many days (0: keep forever)'),

@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface MetricsSources {
   openConnections(): number;
   dbSizeBytes(): number;
+  /** Free bytes on the database's disk at the last measurement (see store/disk-guard.ts). */
+  diskFreeBytes(): number;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -33,6 +35,15 @@ export function createMetrics(sources: MetricsSources) {
     registers: [registry],
     collect() {
       this.set(sources.dbSizeBytes());
+    },
+  });
+  new Gauge({
+    name: 'wss_disk_free_bytes',
+    help: 'Free bytes on the database\'s disk at the last measurement (writes stop under MIN_FREE_DISK_BYTES)',
+    registers: [registry],
+    collect() {
+      const free = sources.diskFreeBytes();
+      if (Number.isFinite(free)) this.set(free);
     },
   });
   const messagesIn = new Counter({ name: 'wss_messages_in_total', help: 'Messages received', labelNames: ['mode'], registers: [registry] });

@@ -9,6 +9,7 @@ import { createMetrics } from './metrics.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createCommitQueue, type CommitQueue } from './store/commit-queue.js';
 import { openDatabase, type Db } from './store/database.js';
+import { createDiskGuard } from './store/disk-guard.js';
 import { createStore, type Store } from './store/index.js';
 import { createRetention, type Retention } from './store/retention.js';
 import type { SessionRecord } from './store/session-repo.js';
@@ -26,6 +27,8 @@ export interface RunningServer {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** How often free disk space is measured (MIN_FREE_DISK_BYTES): one statfs a second, never per message. */
+const DISK_CHECK_INTERVAL_MS = 1000;
 /** Messages deleted per retention transaction. */
 const RETENTION_BATCH = 500;
 
@@ -45,10 +48,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   } catch (err) {
     throw new StartError(`cannot open DB_PATH "${config.dbPath}": ${(err as Error).message}`);
   }
-  const store = createStore(db);
+  const disk = createDiskGuard({ dbPath: config.dbPath, minFreeBytes: config.minFreeDiskBytes, intervalMs: DISK_CHECK_INTERVAL_MS, logger });
+  const store = createStore(db, { maxSessionBytes: config.maxSessionBytes, writeRefusal: disk.refusal });
   let draining = false;
-  const metrics = createMetrics({ openConnections: () => hub.connectionCount, dbSizeBytes: () => store.sizeBytes() });
-  const queue = createCommitQueue(store.messages, { onCommit: metrics.committed });
+  const metrics = createMetrics({
+    openConnections: () => hub.connectionCount,
+    dbSizeBytes: () => store.sizeBytes(),
+    diskFreeBytes: () => disk.freeBytes,
+  });
+  const queue = createCommitQueue(store.messages, { onCommit: metrics.committed, refusal: disk.refusal });
   const retentionDefaults = { maxAgeMs: config.retentionMaxAgeDays * DAY_MS, maxMessages: config.retentionMaxMessages };
   const retention = createRetention(
     { db, sessions: store.sessions, messages: store.messages, logger },
@@ -116,6 +124,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw err;
   }
   retention.start(config.retentionIntervalMs);
+  disk.start();
 
   let closing: Promise<void> | undefined;
   async function close(deadlineMs = 4000): Promise<void> {
@@ -132,6 +141,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     wsServer.closeAllConnections();
     await serversClosed;
     await retention.stop();
+    disk.stop();
     db.close();
   }
 
