@@ -52,6 +52,8 @@ const settings = {
   wsRateLimit: nonNegativeInt.default(20).describe('messages per second per connection, burst twice that; 0 disables'),
   maxConnectionsPerSession: positiveInt.default(8).describe('open WebSockets per session (429 at the upgrade beyond)'),
   maxConnections: positiveInt.default(10_000).describe('open WebSockets in total (503 at the upgrade beyond)'),
+  // 8 sessions in all the tabs MAX_CONNECTIONS_PER_SESSION allows.
+  maxConnectionsPerIp: positiveInt.default(64).describe('open WebSockets per client IP (429 at the upgrade beyond)'),
   heartbeatMs: positiveInt.default(30_000).describe('ping interval; a peer silent for a whole interval is terminated'),
   maxBufferedBytes: positiveInt
     .default(4 * 1024 * 1024)
@@ -60,6 +62,9 @@ const settings = {
   wsMaxBufferedChunks: positiveInt.default(1024).describe('buffered chunks per WebSocket message (close 1008 beyond)'),
   maxBodyBytes: positiveInt.default(16 * 1024).describe('largest HTTP JSON body, in bytes (413)'),
   registerRateLimit: nonNegativeInt.default(30).describe('registrations per minute per client IP (429); 0 disables'),
+  authFailureLimit: nonNegativeInt
+    .default(30)
+    .describe('failed authentications (401, or 404 for an unknown session) per minute per client IP, then 429 on HTTP and upgrades; 0 disables'),
   maxSessionBytes: nonNegativeInt
     .default(100 * 1024 * 1024)
     .describe('message bytes (UTF-8 bodies) one session may store; beyond, sends are refused with session_storage_full; 0: no limit'),

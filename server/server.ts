@@ -5,6 +5,7 @@ import { CloseCode } from '../protocol/wire.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
+import { createAuthFailureLimiter } from './ip-limits.js';
 import { createMetrics } from './metrics.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createCommitQueue, type CommitQueue } from './store/commit-queue.js';
@@ -57,6 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     diskFreeBytes: () => disk.freeBytes,
   });
   const queue = createCommitQueue(store.messages, { onCommit: metrics.committed, refusal: disk.refusal });
+  const authFailures = createAuthFailureLimiter(config.authFailureLimit);
   const retentionDefaults = { maxAgeMs: config.retentionMaxAgeDays * DAY_MS, maxMessages: config.retentionMaxMessages };
   const retention = createRetention(
     { db, sessions: store.sessions, messages: store.messages, logger },
@@ -66,7 +68,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let boundHttpPort = config.httpPort;
   let boundWsPort = config.wsPort;
   const originAllowed = createOriginPolicy({ allowedOrigins: config.allowedOrigins, httpPort: () => boundHttpPort });
-  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, metrics });
+  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, metrics, authFailures });
 
   function deleteSession(session: SessionRecord): void {
     // The delete commits first: if it fails (the database is locked, read-only),
@@ -87,6 +89,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     wsPort: () => boundWsPort,
     maxBodyBytes: config.maxBodyBytes,
     registerRateLimit: config.registerRateLimit,
+    authFailures,
     originAllowed,
     metrics,
     isDraining: () => draining,
