@@ -71,6 +71,7 @@ const settings = {
   minFreeDiskBytes: nonNegativeInt
     .default(256 * 1024 * 1024)
     .describe('free space the database\'s disk keeps: below it, writes are refused with storage_unavailable (measured every second); 0: no floor'),
+  metricsToken: z.string().default('').describe('Bearer token GET /metrics requires (empty: /metrics is public)'),
   headersTimeoutMs: positiveInt.default(10_000).describe('time to receive the request headers (slowloris guard)'),
   requestTimeoutMs: positiveInt.default(30_000).describe('time to receive a whole request'),
   retentionMaxAgeDays: number().min(0, 'must be 0 or more').default(0).describe('delete messages older than this many days (0: keep forever)'),

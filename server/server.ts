@@ -90,6 +90,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     maxBodyBytes: config.maxBodyBytes,
     registerRateLimit: config.registerRateLimit,
     authFailures,
+    metricsToken: config.metricsToken,
     originAllowed,
     metrics,
     isDraining: () => draining,

@@ -30,6 +30,8 @@ export interface AppDeps {
   registerRateLimit: number;
   /** Failed authentications per client IP, shared with the WebSocket upgrades. */
   authFailures: AuthFailureLimiter;
+  /** Bearer token GET /metrics requires; empty: public. */
+  metricsToken: string;
   originAllowed: OriginPolicy;
   metrics: Metrics;
   isDraining(): boolean;
@@ -73,7 +75,8 @@ export function createApp(deps: AppDeps): Koa {
       isHealthy: store.isHealthy,
       isWritable: store.isWritable,
       isDraining: deps.isDraining,
-      metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      metricsText: metrics.render,
+      metricsToken: deps.metricsToken,
     }).routes(),
   );
   router.use(sessionRoutes({ sessions: store.sessions, maxBodyBytes, registerRateLimit, deleteSession }).routes());
