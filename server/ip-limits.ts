@@ -1,4 +1,7 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterRes as RateLimiterResult } from 'rate-limiter-flexible';
+// The two files needed, not the index that loads every store (see types/rate-limiter-flexible-lib.d.ts).
+import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
+import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import { AppError } from './domain/errors.js';
 
 /**
@@ -15,7 +18,7 @@ import { AppError } from './domain/errors.js';
 const WINDOW_SECONDS = 60;
 
 /** The 429 of a used-up limit, with the seconds until the window ends in Retry-After. */
-function tooMany(code: 'too_many_registrations' | 'too_many_auth_failures', message: string, res: RateLimiterRes): AppError {
+function tooMany(code: 'too_many_registrations' | 'too_many_auth_failures', message: string, res: RateLimiterResult): AppError {
   const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
   return new AppError(429, code, `${message}; retry in ${seconds} s`, { 'Retry-After': String(seconds) });
 }
