@@ -154,7 +154,7 @@ export const limitCases: AbuseCase[] = [
   {
     name: 'burst of echoes over MAX_BUFFERED_BYTES in one write, read promptly',
     expected: '12/12 echoed',
-    run: (t) => burst(t, 12, Math.ceil((1.5 * t.limits.maxBufferedBytes) / 12)),
+    run: (t) => burst(t, 12, Math.ceil((1.25 * t.limits.maxBufferedBytes) / 12)),
   },
   {
     name: 'GET /metrics without METRICS_TOKEN',
