@@ -31,6 +31,8 @@ export const ERROR_CATALOGUE = {
   too_many_requests: { status: 429, retry: true, summary: 'too many requests from this client; see Retry-After' },
   too_many_registrations: { status: 429, retry: true, summary: 'too many registrations from this IP; see Retry-After' },
   too_many_connections: { status: 429, retry: true, summary: 'the session has as many open WebSockets as it may' },
+  too_many_ip_connections: { status: 429, retry: true, summary: 'this client IP has as many open WebSockets as it may (MAX_CONNECTIONS_PER_IP)' },
+  too_many_auth_failures: { status: 429, retry: true, summary: 'too many failed authentications from this IP (AUTH_FAILURE_LIMIT); see Retry-After' },
   headers_too_large: { status: 431, retry: false, summary: 'the request headers are too large' },
   // The server's state
   internal: { status: 500, retry: true, summary: 'a bug: the server could not answer (nothing is shown of it)' },
@@ -44,6 +46,11 @@ export const ERROR_CATALOGUE = {
   // WebSocket frames only (JSON mode)
   invalid_frame: { status: null, retry: false, summary: 'the frame is JSON but not a frame the server takes' },
   rate_limited: { status: null, retry: true, summary: 'over the per-connection message rate: the message was not stored' },
+  session_storage_full: {
+    status: null,
+    retry: false,
+    summary: 'the session stores MAX_SESSION_BYTES of messages: the message was not stored (text mode: close 1008 with this code as reason)',
+  },
 } as const satisfies Record<string, { status: number | null; retry: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

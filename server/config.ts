@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { maxEchoFrameBytes } from './ws/frames.js';
 
 /**
  * Every setting, once: its env var is the key in SNAKE_CASE and its CLI flag
@@ -51,12 +52,26 @@ const settings = {
   wsRateLimit: nonNegativeInt.default(20).describe('messages per second per connection, burst twice that; 0 disables'),
   maxConnectionsPerSession: positiveInt.default(8).describe('open WebSockets per session (429 at the upgrade beyond)'),
   maxConnections: positiveInt.default(10_000).describe('open WebSockets in total (503 at the upgrade beyond)'),
+  // 8 sessions in all the tabs MAX_CONNECTIONS_PER_SESSION allows.
+  maxConnectionsPerIp: positiveInt.default(64).describe('open WebSockets per client IP (429 at the upgrade beyond)'),
   heartbeatMs: positiveInt.default(30_000).describe('ping interval; a peer silent for a whole interval is terminated'),
-  maxBufferedBytes: positiveInt.default(4 * 1024 * 1024).describe('output a slow reader may leave unread before it is terminated'),
+  maxBufferedBytes: positiveInt
+    .default(4 * 1024 * 1024)
+    .describe('output a reader may leave unread (beyond what the kernel holds) before it is terminated; at least one echo of MAX_MESSAGE_BYTES'),
   wsMaxFragments: positiveInt.default(128).describe('fragments per WebSocket message (close 1008 beyond)'),
   wsMaxBufferedChunks: positiveInt.default(1024).describe('buffered chunks per WebSocket message (close 1008 beyond)'),
   maxBodyBytes: positiveInt.default(16 * 1024).describe('largest HTTP JSON body, in bytes (413)'),
   registerRateLimit: nonNegativeInt.default(30).describe('registrations per minute per client IP (429); 0 disables'),
+  authFailureLimit: nonNegativeInt
+    .default(30)
+    .describe('failed authentications (401, or 404 for an unknown session) per minute per client IP, then 429 on HTTP and upgrades; 0 disables'),
+  maxSessionBytes: nonNegativeInt
+    .default(100 * 1024 * 1024)
+    .describe('message bytes (UTF-8 bodies) one session may store; beyond, sends are refused with session_storage_full; 0: no limit'),
+  minFreeDiskBytes: nonNegativeInt
+    .default(256 * 1024 * 1024)
+    .describe('free space the database\'s disk keeps: below it, writes are refused with storage_unavailable (measured every second); 0: no floor'),
+  metricsToken: z.string().default('').describe('Bearer token GET /metrics requires (empty: /metrics is public)'),
   headersTimeoutMs: positiveInt.default(10_000).describe('time to receive the request headers (slowloris guard)'),
   requestTimeoutMs: positiveInt.default(30_000).describe('time to receive a whole request'),
   retentionMaxAgeDays: number().min(0, 'must be 0 or more').default(0).describe('delete messages older than this many days (0: keep forever)'),
@@ -65,7 +80,23 @@ const settings = {
   shutdownDrainMs: nonNegativeInt.max(3000).default(0).describe('on SIGTERM, time /readyz answers 503 before the listeners close'),
 } satisfies Record<string, z.ZodType>;
 
-const configSchema = z.object(settings);
+/**
+ * Settings that must fit together. A reader is cut off when more than
+ * MAX_BUFFERED_BYTES stays unsent; were one echo larger, a client reading
+ * promptly could be cut off for a single message.
+ */
+const configSchema = z.object(settings).superRefine((config, ctx) => {
+  const echoBytes = maxEchoFrameBytes(config.maxMessageBytes);
+  if (config.maxBufferedBytes < echoBytes) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxBufferedBytes'],
+      message:
+        `must be at least ${echoBytes}, the largest echo of a message of MAX_MESSAGE_BYTES (${config.maxMessageBytes}) ` +
+        'once JSON-escaped; raise it or lower MAX_MESSAGE_BYTES',
+    });
+  }
+});
 export type Config = z.infer<typeof configSchema>;
 type SettingName = keyof typeof settings;
 

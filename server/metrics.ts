@@ -1,9 +1,30 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { cacheFor } from './cache-for.js';
 
 export interface MetricsSources {
   openConnections(): number;
   dbSizeBytes(): number;
+  /** Free bytes on the database's disk at the last measurement (see store/disk-guard.ts). */
+  diskFreeBytes(): number;
 }
+
+/** How long one rendering of the metrics serves every scrape. */
+const RENDER_TTL_MS = 1000;
+
+/**
+ * Default metrics that walk every libuv handle or request on each scrape
+ * (process._getActiveHandles(), getActiveResourcesInfo()): with 10,000
+ * sockets open, arrays of 10,000 objects, twice, per scrape. wss_open_connections
+ * says what matters of them.
+ */
+const PER_HANDLE_DEFAULT_METRICS = [
+  'nodejs_active_handles',
+  'nodejs_active_handles_total',
+  'nodejs_active_requests',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources',
+  'nodejs_active_resources_total',
+];
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -18,6 +39,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2
 export function createMetrics(sources: MetricsSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  for (const name of PER_HANDLE_DEFAULT_METRICS) registry.removeSingleMetric(name);
 
   new Gauge({
     name: 'wss_open_connections',
@@ -33,6 +55,15 @@ export function createMetrics(sources: MetricsSources) {
     registers: [registry],
     collect() {
       this.set(sources.dbSizeBytes());
+    },
+  });
+  new Gauge({
+    name: 'wss_disk_free_bytes',
+    help: 'Free bytes on the database\'s disk at the last measurement (writes stop under MIN_FREE_DISK_BYTES)',
+    registers: [registry],
+    collect() {
+      const free = sources.diskFreeBytes();
+      if (Number.isFinite(free)) this.set(free);
     },
   });
   const messagesIn = new Counter({ name: 'wss_messages_in_total', help: 'Messages received', labelNames: ['mode'], registers: [registry] });
@@ -73,6 +104,12 @@ export function createMetrics(sources: MetricsSources) {
 
   return {
     registry,
+    /**
+     * The Prometheus text, rendered at most once a second whoever asks:
+     * concurrent scrapes share one rendering, so scraping costs the echo path
+     * one short synchronous run a second at most.
+     */
+    render: cacheFor(RENDER_TTL_MS, async () => ({ contentType: registry.contentType, body: await registry.metrics() })),
     messageIn(mode: 'text' | 'json'): void {
       (mode === 'json' ? jsonIn : textIn).inc();
     },

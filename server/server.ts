@@ -5,10 +5,12 @@ import { CloseCode } from '../protocol/wire.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
+import { createAuthFailureLimiter } from './ip-limits.js';
 import { createMetrics } from './metrics.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createCommitQueue, type CommitQueue } from './store/commit-queue.js';
 import { openDatabase, type Db } from './store/database.js';
+import { createDiskGuard } from './store/disk-guard.js';
 import { createStore, type Store } from './store/index.js';
 import { createRetention, type Retention } from './store/retention.js';
 import type { SessionRecord } from './store/session-repo.js';
@@ -26,6 +28,8 @@ export interface RunningServer {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** How often free disk space is measured (MIN_FREE_DISK_BYTES): one statfs a second, never per message. */
+const DISK_CHECK_INTERVAL_MS = 1000;
 /** Messages deleted per retention transaction. */
 const RETENTION_BATCH = 500;
 
@@ -45,10 +49,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   } catch (err) {
     throw new StartError(`cannot open DB_PATH "${config.dbPath}": ${(err as Error).message}`);
   }
-  const store = createStore(db);
+  const disk = createDiskGuard({ dbPath: config.dbPath, minFreeBytes: config.minFreeDiskBytes, intervalMs: DISK_CHECK_INTERVAL_MS, logger });
+  const store = createStore(db, { maxSessionBytes: config.maxSessionBytes, writeRefusal: disk.refusal });
   let draining = false;
-  const metrics = createMetrics({ openConnections: () => hub.connectionCount, dbSizeBytes: () => store.sizeBytes() });
-  const queue = createCommitQueue(store.messages, { onCommit: metrics.committed });
+  const metrics = createMetrics({
+    openConnections: () => hub.connectionCount,
+    dbSizeBytes: () => store.sizeBytes(),
+    diskFreeBytes: () => disk.freeBytes,
+  });
+  const queue = createCommitQueue(store.messages, { onCommit: metrics.committed, refusal: disk.refusal });
+  const authFailures = createAuthFailureLimiter(config.authFailureLimit);
   const retentionDefaults = { maxAgeMs: config.retentionMaxAgeDays * DAY_MS, maxMessages: config.retentionMaxMessages };
   const retention = createRetention(
     { db, sessions: store.sessions, messages: store.messages, logger },
@@ -58,13 +68,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let boundHttpPort = config.httpPort;
   let boundWsPort = config.wsPort;
   const originAllowed = createOriginPolicy({ allowedOrigins: config.allowedOrigins, httpPort: () => boundHttpPort });
-  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, metrics });
+  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, metrics, authFailures });
 
   function deleteSession(session: SessionRecord): void {
+    // The delete commits first: if it fails (the database is locked, read-only),
+    // it throws with nothing else changed, sockets and pending messages included.
+    store.deleteSession(session.pk);
+    // Then, in the same synchronous run, so no append of the session can slip in:
+    // its sockets close (before their pending messages fail, so they hear 4001)...
     hub.closeSession(session.pk, CloseCode.sessionDeleted, 'session deleted');
     queue.discardSession(session.pk, new Error('session deleted'));
-    store.deleteSession(session.pk);
-    // Purge its rows now rather than at the next scheduled pass.
+    // ...and its rows are purged now rather than at the next scheduled pass.
     retention.runOnce().catch((err: unknown) => logger.error({ err }, 'purge of a deleted session failed'));
   }
 
@@ -75,6 +89,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     wsPort: () => boundWsPort,
     maxBodyBytes: config.maxBodyBytes,
     registerRateLimit: config.registerRateLimit,
+    authFailures,
+    metricsToken: config.metricsToken,
     originAllowed,
     metrics,
     isDraining: () => draining,
@@ -112,6 +128,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw err;
   }
   retention.start(config.retentionIntervalMs);
+  disk.start();
 
   let closing: Promise<void> | undefined;
   async function close(deadlineMs = 4000): Promise<void> {
@@ -128,6 +145,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     wsServer.closeAllConnections();
     await serversClosed;
     await retention.stop();
+    disk.stop();
     db.close();
   }
 

@@ -9,6 +9,7 @@
  */
 import { appCases } from './app-cases.js';
 import { dataCases } from './data-cases.js';
+import { limitCases } from './limit-cases.js';
 import { Op, RSV1, RSV2, RSV3, closePayload, type FrameSpec } from './raw-ws.js';
 import { echoOutcome, openSession, outcome, type AbuseCase, type AbuseLimits, type AbuseTarget } from './target.js';
 
@@ -171,4 +172,4 @@ export const protocolCases: AbuseCase[] = [
   accepted('unsolicited pong, then a message (valid)', 'after pong', [{ opcode: Op.pong, payload: 'x' }, text('after pong')]),
 ];
 
-export const cases: AbuseCase[] = [...protocolCases, ...appCases, ...dataCases];
+export const cases: AbuseCase[] = [...protocolCases, ...appCases, ...dataCases, ...limitCases];

@@ -16,6 +16,15 @@ export const ABUSE_LIMITS: AbuseLimits = {
   maxConnectionsPerSession: 8,
   maxBodyBytes: 16 * 1024,
   headersTimeoutMs: 500,
+  // Above what all cases open at once from 127.0.0.1 (about 90); the per-IP case uses an address of its own.
+  maxConnectionsPerIp: 128,
+  // Above the failures the other cases cause from 127.0.0.1 in two runs (8).
+  authFailureLimit: 20,
+  // Above the burst case's 1.25 x MAX_BUFFERED_BYTES of bodies, which must all be stored.
+  maxSessionBytes: 768 * 1024,
+  // The least that one echo of MAX_MESSAGE_BYTES allows (394,145), rounded up.
+  maxBufferedBytes: 512 * 1024,
+  metricsToken: 'abuse-metrics-token',
 };
 
 /** Growth of the server's resident memory allowed over two full runs of every case. */

@@ -11,6 +11,11 @@ export interface AbuseLimits {
   maxConnectionsPerSession: number;
   maxBodyBytes: number;
   headersTimeoutMs: number;
+  maxConnectionsPerIp: number;
+  authFailureLimit: number;
+  maxSessionBytes: number;
+  maxBufferedBytes: number;
+  metricsToken: string;
 }
 
 export interface AbuseTarget {

@@ -5,8 +5,10 @@ import { AppError } from '../domain/errors.js';
 import { redactUrl, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
+import type { AuthFailureLimiter } from '../ip-limits.js';
 import type { Store } from '../store/index.js';
 import type { SessionRecord } from '../store/session-repo.js';
+import { throttleFailedAuth } from './auth-throttle.js';
 import { errorMiddleware } from './errors.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
@@ -26,6 +28,10 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** Registrations per minute per client IP; 0: unlimited. */
   registerRateLimit: number;
+  /** Failed authentications per client IP, shared with the WebSocket upgrades. */
+  authFailures: AuthFailureLimiter;
+  /** Bearer token GET /metrics requires; empty: public. */
+  metricsToken: string;
   originAllowed: OriginPolicy;
   metrics: Metrics;
   isDraining(): boolean;
@@ -61,6 +67,7 @@ export function createApp(deps: AppDeps): Koa {
     if (!originAllowed(ctx.req)) throw new AppError(403, 'origin_not_allowed', `origin ${ctx.get('origin')} is not allowed`);
     await next();
   });
+  app.use(throttleFailedAuth(deps.authFailures));
 
   const router = new Router();
   router.use(
@@ -68,7 +75,8 @@ export function createApp(deps: AppDeps): Koa {
       isHealthy: store.isHealthy,
       isWritable: store.isWritable,
       isDraining: deps.isDraining,
-      metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      metricsText: metrics.render,
+      metricsToken: deps.metricsToken,
     }).routes(),
   );
   router.use(sessionRoutes({ sessions: store.sessions, maxBodyBytes, registerRateLimit, deleteSession }).routes());

@@ -1,10 +1,13 @@
 import type { AppendInput, AppendResult, MessageLog } from './message-log.js';
+import { SessionStorageFull } from './message-log.js';
 
 export type CommitCallback = (err: Error | null, result?: AppendResult) => void;
 
 export interface CommitQueueOptions {
   /** Called after every committed batch, for metrics. */
   onCommit?: (batchSize: number, durationMs: number) => void;
+  /** Why no write may happen now (free disk below the floor), or null; asked once per batch. */
+  refusal?: () => Error | null;
 }
 
 interface Pending {
@@ -33,8 +36,10 @@ export function createCommitQueue(log: MessageLog, options: CommitQueueOptions =
     const batch = pending;
     pending = [];
     const started = performance.now();
-    let results: AppendResult[];
+    let results: ReturnType<MessageLog['append']>;
     try {
+      const refused = options.refusal?.();
+      if (refused) throw refused;
       results = log.append(batch.map((p) => p.input));
     } catch (err) {
       // Nothing of the batch was written: every sender hears about it, none gets an echo.
@@ -44,7 +49,12 @@ export function createCommitQueue(log: MessageLog, options: CommitQueueOptions =
     stats.batches++;
     stats.appends += batch.length;
     options.onCommit?.(batch.length, performance.now() - started);
-    for (let i = 0; i < batch.length; i++) batch[i]!.done(null, results[i]);
+    for (let i = 0; i < batch.length; i++) {
+      const result = results[i]!;
+      // Refused by its session's storage budget: only this one, the rest of the batch is stored.
+      if (result instanceof SessionStorageFull) batch[i]!.done(result);
+      else batch[i]!.done(null, result);
+    }
   }
 
   return {

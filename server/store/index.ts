@@ -1,15 +1,23 @@
 import { statSync } from 'node:fs';
 import type { Db } from './database.js';
-import { createMessageLog } from './message-log.js';
+import { createMessageLog, type MessageLogOptions } from './message-log.js';
 import { createMessageSearch } from './message-search.js';
 import { createSessionRepo } from './session-repo.js';
 
 export type Store = ReturnType<typeof createStore>;
 
+export interface StoreOptions extends MessageLogOptions {
+  /** Why writes are refused now (free disk under the floor), or null; readiness reports it. */
+  writeRefusal(): Error | null;
+}
+
+const defaults: StoreOptions = { maxSessionBytes: 0, writeRefusal: () => null };
+
 /** The repositories over one open database, plus the writes that span both. */
-export function createStore(db: Db) {
+export function createStore(db: Db, options: Partial<StoreOptions> = {}) {
+  const { maxSessionBytes, writeRefusal } = { ...defaults, ...options };
   const sessions = createSessionRepo(db);
-  const messages = createMessageLog(db);
+  const messages = createMessageLog(db, { maxSessionBytes });
   const search = createMessageSearch(db);
   // The session goes at once, and with it every way to reach its messages;
   // the rows themselves are purged in small batches in the background
@@ -42,8 +50,9 @@ export function createStore(db: Db) {
       const wal = db.memory ? 0 : (statSync(`${db.name}-wal`, { throwIfNoEntry: false })?.size ?? 0);
       return (pageCount.get() as number) * pageSize + wal;
     },
-    /** True when a real write commits (readiness: not read-only, not locked, not full). */
+    /** True when a real write commits (readiness: not read-only, not locked, not full, disk over its floor). */
     isWritable(): boolean {
+      if (writeRefusal()) return false;
       try {
         touchHealth.run(Date.now());
         return true;

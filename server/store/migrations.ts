@@ -117,4 +117,16 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE deleted_sessions (pk INTEGER PRIMARY KEY) STRICT;
   `,
+  // 6: a storage budget per session (MAX_SESSION_BYTES). The append adds a
+  // batch's body bytes in the same transaction, once per session per commit
+  // (message-log.ts); deletes (retention, purge) give them back through a
+  // trigger, so every path that removes rows keeps the count exact.
+  `
+  ALTER TABLE sessions ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0; -- UTF-8 bytes of the bodies stored
+  UPDATE sessions SET stored_bytes =
+    (SELECT coalesce(sum(octet_length(body)), 0) FROM messages WHERE messages.session_pk = sessions.pk);
+  CREATE TRIGGER messages_release_bytes AFTER DELETE ON messages BEGIN
+    UPDATE sessions SET stored_bytes = stored_bytes - octet_length(old.body) WHERE pk = old.session_pk;
+  END;
+  `,
 ];

@@ -86,6 +86,7 @@ export function createRetention({ db, sessions, messages, logger }: RetentionDep
       const removed = deleteBatch.immediate(session, limits, options.now());
       total += removed;
       if (removed === 0) return total;
+      messages.released(session.pk); // committed: its storage budget has room again
       await nextTurn(); // let echoes through between batches
     }
   }

@@ -34,9 +34,38 @@ describe('configuration', () => {
     [{ MAX_MESSAGE_BYTES: '0' }, 'invalid MAX_MESSAGE_BYTES "0": must be at least 1'],
     [{ ALLOWED_ORIGINS: 'https://a.example/path' }, 'invalid ALLOWED_ORIGINS'],
     [{ DB_SYNC: 'sometimes' }, 'invalid DB_SYNC "sometimes"'],
+    [{ MAX_CONNECTIONS_PER_IP: '0' }, 'invalid MAX_CONNECTIONS_PER_IP "0": must be at least 1'],
+    [{ AUTH_FAILURE_LIMIT: '-1' }, 'invalid AUTH_FAILURE_LIMIT "-1": must be 0 or more'],
+    [{ MAX_SESSION_BYTES: '1e3.5' }, 'invalid MAX_SESSION_BYTES "1e3.5": must be a number'],
+    [{ MIN_FREE_DISK_BYTES: '1.5' }, 'invalid MIN_FREE_DISK_BYTES "1.5": must be a whole number'],
+    // One echo of a 64 KiB message of control characters is 394,145 bytes once JSON-escaped.
+    [{ MAX_BUFFERED_BYTES: '65536' }, 'invalid MAX_BUFFERED_BYTES "65536": must be at least 394145, the largest echo of a message of MAX_MESSAGE_BYTES (65536)'],
+    [{ MAX_MESSAGE_BYTES: '1000000' }, 'invalid MAX_BUFFERED_BYTES: must be at least 6000929'],
   ])('refuses %j with one line naming the setting', (env, message) => {
     expect(() => load(env)).toThrow(ConfigError);
     expect(() => load(env)).toThrow(message);
+  });
+
+  it('has the documented defaults for the per-IP, storage and metrics settings', () => {
+    expect(load({})).toMatchObject({
+      maxConnectionsPerIp: 64,
+      authFailureLimit: 30,
+      maxSessionBytes: 100 * 1024 * 1024,
+      minFreeDiskBytes: 256 * 1024 * 1024,
+      metricsToken: '',
+      maxBufferedBytes: 4 * 1024 * 1024,
+    });
+    expect(load({ METRICS_TOKEN: 's3cret-for-prometheus', MAX_SESSION_BYTES: '0', MIN_FREE_DISK_BYTES: '0' })).toMatchObject({
+      metricsToken: 's3cret-for-prometheus',
+      maxSessionBytes: 0,
+      minFreeDiskBytes: 0,
+    });
+  });
+
+  it('takes MAX_BUFFERED_BYTES down to one echo of MAX_MESSAGE_BYTES, and no lower', () => {
+    expect(load({ MAX_BUFFERED_BYTES: '65536', MAX_MESSAGE_BYTES: '10000' }).maxBufferedBytes).toBe(65536);
+    expect(load({ MAX_BUFFERED_BYTES: '394145' }).maxBufferedBytes).toBe(394145);
+    expect(() => load({ MAX_BUFFERED_BYTES: '394144' })).toThrow(ConfigError);
   });
 
   it('npm start -- --help lists the settings and exits 0; a bad value stops the start with one line', async () => {
@@ -48,6 +77,15 @@ describe('configuration', () => {
     expect(failure).toMatchObject({ code: 2 });
     const lines = (failure as { stderr: string }).stderr.trim().split('\n');
     expect(lines).toEqual(['websocket-session: invalid HTTP_PORT "abc": must be a number']);
+
+    const tooSmall = await run(process.execPath, [MAIN], { env: { ...process.env, MAX_BUFFERED_BYTES: '65536' } }).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(tooSmall).toMatchObject({ code: 2 });
+    expect((tooSmall as { stderr: string }).stderr.trim().split('\n')).toEqual([
+      'websocket-session: invalid MAX_BUFFERED_BYTES "65536": must be at least 394145, the largest echo of a message of ' +
+        'MAX_MESSAGE_BYTES (65536) once JSON-escaped; raise it or lower MAX_MESSAGE_BYTES',
+    ]);
   });
 
   it('a port in use stops the start with one line naming it', async () => {

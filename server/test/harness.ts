@@ -39,9 +39,11 @@ export async function startTestServer(
     dbPath: join(dir, 'app.db'),
     logLevel: 'silent',
     staticDir: join(dir, 'no-static'),
-    // Most tests send and register faster than a person would; the limit tests set these back.
+    // Most tests send, register and fail to authenticate faster than a person
+    // would; the limit tests set these back.
     wsRateLimit: 0,
     registerRateLimit: 0,
+    authFailureLimit: 0,
     ...overrides,
   };
   const logger = createLogger({ level: config.logLevel, format: 'json', ...(logDestination ? { destination: logDestination } : {}) });

@@ -43,6 +43,9 @@ it('upgrades a version-4 database (session-clustered keys) to the append-only lo
     expect(store.search.search(alpha.pk, 'goodbye', 10, 0).hits).toEqual([]);
     expect(store.messages.append([{ sessionPk: alpha.pk, clientId: 'a1', body: 'resent' }])[0]).toMatchObject({ seq: 1, duplicate: true });
     expect(store.messages.append([{ sessionPk: alpha.pk, clientId: null, body: 'new' }])[0]).toMatchObject({ seq: 4 });
+    // Migration 6 counted the bodies already stored (the storage budget's starting point).
+    expect(store.messages.storedBytes(beta.pk)).toBe(3 * 'beta says goodbye 1'.length);
+    expect(store.messages.storedBytes(alpha.pk)).toBe(3 * 'alpha says hello 1'.length + 'new'.length);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   } finally {
     db.close();

@@ -48,6 +48,41 @@ describe('metrics and probes', () => {
   });
 });
 
+describe('GET /metrics with METRICS_TOKEN', () => {
+  const t = useTestServer({ metricsToken: 'prometheus-secret' });
+
+  it('answers 401 with WWW-Authenticate without the Bearer token or with a wrong one, 200 with it', async () => {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'prometheus-secret' }] as Array<Record<string, string>>) {
+      const res = await api(t.server, '/metrics', { headers });
+      await expectApiError(res, 401, 'unauthorized');
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+    }
+    const res = await api(t.server, '/metrics', { headers: { authorization: 'Bearer prometheus-secret' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('wss_open_connections');
+  });
+});
+
+describe('GET /metrics costs one rendering a second, however many scrape', () => {
+  const t = useTestServer();
+
+  it('16 concurrent scrapes get one rendering (identical bodies), without the per-handle default metrics', async () => {
+    // Every request to the server changes the rendering (the HTTP request counter): uncached, 16 scrapes give 16 bodies.
+    const started = performance.now();
+    const bodies = await Promise.all(Array.from({ length: 16 }, async () => (await api(t.server, '/metrics')).text()));
+    const elapsedMs = performance.now() - started;
+    // One rendering serves a second: however slow the machine, at most one new rendering per second elapsed.
+    expect(new Set(bodies).size).toBeLessThanOrEqual(1 + Math.floor(elapsedMs / 1000));
+    expect(bodies[0]).toContain('process_cpu_seconds_total');
+    expect(bodies[0]).not.toContain('nodejs_active_handles');
+    expect(bodies[0]).not.toContain('nodejs_active_resources');
+    // A second later, a scrape shows what happened since.
+    await expect
+      .poll(async () => sample(await (await api(t.server, '/metrics')).text(), 'wss_http_requests_total{method="GET",route="/metrics",status="200"}'))
+      .toBeGreaterThanOrEqual(16);
+  });
+});
+
 it('while draining after SIGTERM, /readyz is 503 and new WebSockets are refused, then it exits 0', async () => {
   const server = await ServerProcess.start({ env: { SHUTDOWN_DRAIN_MS: '3000' } });
   try {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EchoFrame, ErrorFrame } from '../../protocol/wire.js';
-import { api, register, storedCount, useTestServer, type TestClient } from './harness.js';
+import { api, expectApiError, register, storedCount, useTestServer, type TestClient } from './harness.js';
 
 /**
  * A storage fault never produces an echo: JSON clients get an error frame,
@@ -64,6 +64,38 @@ describe('storage faults', () => {
       () => db.pragma('query_only = OFF'),
       'refused while read-only',
     );
+  });
+
+  it('a DELETE that cannot commit (write lock held elsewhere) is 503 and changes nothing: sockets stay open, session stays', async () => {
+    const { token } = await register(t.server, 'keep');
+    const auth = { authorization: `Bearer ${token}` };
+    const json = await readyJson('keep', token);
+    const text = await t.connect('keep', { token });
+    json.send({ type: 'send', id: 'before', text: 'before the delete' });
+    expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 1, id: 'before' });
+
+    const other = new Database(join(t.dir, 'app.db'));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      await expectApiError(await api(t.server, '/api/sessions/keep', { method: 'DELETE', headers: auth }), 503, 'storage_unavailable');
+      other.exec('ROLLBACK');
+    } finally {
+      other.close();
+    }
+
+    // The same sockets still work: neither was closed with 4001.
+    json.send({ type: 'send', id: 'after', text: 'after the failed delete' });
+    expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 2, id: 'after' });
+    text.send('text after the failed delete');
+    expect(await text.next()).toBe('keep: text after the failed delete');
+    expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 3 });
+    expect((await api(t.server, '/api/sessions/keep', { headers: auth })).status).toBe(200);
+    expect(storedCount(t.server, 'keep')).toBe(3);
+
+    // Once the delete commits, the sockets are closed.
+    expect((await api(t.server, '/api/sessions/keep', { method: 'DELETE', headers: auth })).status).toBe(204);
+    expect(await json.closed).toMatchObject({ code: 4001 });
+    expect(await text.closed).toMatchObject({ code: 4001 });
   });
 
   it('SQLITE_BUSY (another process holds the write lock): error, then recovery', async () => {

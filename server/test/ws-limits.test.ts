@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import type { Socket } from 'node:net';
 import { SUBPROTOCOL, type ErrorFrame } from '../../protocol/wire.js';
 import { RawWs, buildFrame, Op } from '../../scripts/abuse/raw-ws.js';
-import { register, storedCount, upgradeStatus, useTestServer } from './harness.js';
+import { register, storedCount, upgradeStatus, useTestServer, type TestClient } from './harness.js';
 
 describe('per-connection rate limit', () => {
   const t = useTestServer({ wsRateLimit: 5 });
@@ -110,7 +110,7 @@ describe('heartbeat', () => {
 });
 
 describe('slow readers', () => {
-  const t = useTestServer({ maxBufferedBytes: 256 * 1024, maxMessageBytes: 64 * 1024 });
+  const t = useTestServer({ maxBufferedBytes: 512 * 1024, maxMessageBytes: 64 * 1024 });
 
   it('terminates a reader whose unread output passes the cap; the writer and the log are unaffected', async () => {
     const { token } = await register(t.server, 'slow');
@@ -130,6 +130,62 @@ describe('slow readers', () => {
     }
     expect(t.server.hub.connectionsOf(pk)).toHaveLength(1);
     expect(storedCount(t.server, 'slow')).toBe(sent);
+  });
+});
+
+/** Sends every frame in one TCP write: the server reads them, commits them and echoes them in one run. */
+function sendInOneWrite(client: TestClient, frames: Array<string | object>): void {
+  const socket = (client.ws as unknown as { _socket: Socket })._socket;
+  socket.cork();
+  for (const frame of frames) client.send(frame);
+  socket.uncork();
+}
+
+describe('MAX_BUFFERED_BYTES counts what the reader leaves unread, not one commit\'s echoes', () => {
+  // The issue's case: 12 messages of 8 KB in one write, 96 KB of echoes in one commit, a 64 KB cap.
+  const t = useTestServer({ maxBufferedBytes: 65_536, maxMessageBytes: 10_000 });
+  const body = (i: number) => `${i}`.padEnd(8192, 'k');
+
+  it('JSON mode: a prompt reader gets all 12 echoes and stays connected', async () => {
+    const { token } = await register(t.server, 'burst-json');
+    const client = await t.connect('burst-json', { token, json: true });
+    expect(await client.nextJson()).toMatchObject({ type: 'ready' });
+    sendInOneWrite(client, Array.from({ length: 12 }, (_, i) => ({ type: 'send', id: `b${i}`, text: body(i) })));
+    for (let i = 0; i < 12; i++) expect(await client.nextJson()).toMatchObject({ type: 'echo', seq: i + 1, id: `b${i}` });
+    client.send({ type: 'send', id: 'after', text: 'still connected' });
+    expect(await client.nextJson()).toMatchObject({ type: 'echo', seq: 13, id: 'after' });
+  });
+
+  it('text mode: the same burst is echoed in full', async () => {
+    const { token } = await register(t.server, 'burst-text');
+    const client = await t.connect('burst-text', { token });
+    sendInOneWrite(client, Array.from({ length: 12 }, (_, i) => body(i)));
+    for (let i = 0; i < 12; i++) expect(await client.next()).toBe(`burst-text: ${body(i)}`);
+    expect(storedCount(t.server, 'burst-text')).toBe(12);
+  });
+
+  it('a JSON reader cut off after its message was committed finds it, acknowledged, when it resumes with ?after=', async () => {
+    const { token } = await register(t.server, 'cut');
+    const reader = await t.connect('cut', { token, json: true });
+    expect(await reader.nextJson()).toMatchObject({ type: 'ready', lastSeq: 0 });
+    (reader.ws as unknown as { _socket: Socket })._socket.pause(); // stops reading, still sends
+    reader.send({ type: 'send', id: 'mine', text: 'sent just before falling behind' });
+    const writer = await t.connect('cut', { token, json: true });
+    expect(await writer.nextJson()).toMatchObject({ type: 'ready' });
+
+    // The writer's echoes pile up at the reader until it is cut off.
+    const pk = t.server.store.sessions.findById('cut')!.pk;
+    let sent = 0;
+    while (t.server.hub.connectionsOf(pk).length === 2 && sent < 2000) {
+      writer.send({ type: 'send', id: `w${sent}`, text: 'w'.repeat(9000) });
+      expect(await writer.nextJson()).toMatchObject({ type: 'echo', id: `w${sent++}` });
+    }
+    expect(t.server.hub.connectionsOf(pk)).toHaveLength(1);
+
+    const resumed = await t.connect('cut', { token, json: true, query: { after: '0' } });
+    const first = await resumed.nextJson();
+    // "mine" was committed before any of the writer's messages: the replay starts with its acknowledgement.
+    expect(first).toMatchObject({ type: 'echo', seq: 1, id: 'mine', text: 'cut: sent just before falling behind' });
   });
 });
 

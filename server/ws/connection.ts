@@ -4,7 +4,8 @@ import { TokenBucket } from '../domain/rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { CommitQueue } from '../store/commit-queue.js';
-import type { AppendResult, MessageLog } from '../store/message-log.js';
+import { LowDiskSpace } from '../store/disk-guard.js';
+import { SessionStorageFull, type AppendResult, type MessageLog } from '../store/message-log.js';
 import type { SessionRecord } from '../store/session-repo.js';
 import { echoFrame, errorFrame, parseClientFrame, readyFrame } from './frames.js';
 import type { WsLimits } from './hub.js';
@@ -203,7 +204,16 @@ export class SessionConnection {
 
   private onStoreFailed(err: Error, clientId: string | null): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.logger.error({ err }, 'message not stored');
+    if (err instanceof SessionStorageFull) {
+      // The client's to fix (delete the session, or tighten its retention): not a server fault.
+      this.logger.info('message refused: session storage budget used up');
+      const message = `the session stores ${err.maxSessionBytes} bytes of messages, its limit: this one was not stored`;
+      if (this.mode === 'json') this.sendFrame(errorFrame('session_storage_full', message, clientId));
+      else this.closeAfterCommits(CloseCode.policyViolation, 'session_storage_full: message not stored');
+      return;
+    }
+    if (err instanceof LowDiskSpace) this.logger.warn('message refused: free disk space under the floor');
+    else this.logger.error({ err }, 'message not stored');
     if (this.mode === 'json') {
       this.sendFrame(errorFrame('storage_unavailable', 'the message was not stored; send it again', clientId));
     } else {
@@ -217,12 +227,22 @@ export class SessionConnection {
 
   private send(data: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.context.writes.hold(this.ws);
+    this.context.writes.hold(this.ws, this.checkUnread);
     this.ws.send(data);
-    // A reader this far behind holds memory for nothing: cut it off (it resumes with ?after=).
-    if (this.ws.bufferedAmount > this.context.limits.maxBufferedBytes) {
-      this.logger.warn({ bufferedAmount: this.ws.bufferedAmount }, 'slow reader: terminating');
+  }
+
+  /**
+   * After a coalesced write reached the kernel: what is still buffered is
+   * output the kernel could not take, because the peer leaves it unread. A
+   * reader this far behind holds memory for nothing: cut it off (a JSON client
+   * resumes with ?after= and gets, in the replay, whatever it missed,
+   * acknowledgements of its own messages included).
+   */
+  private readonly checkUnread = (): void => {
+    const unread = this.ws.bufferedAmount;
+    if (unread > this.context.limits.maxBufferedBytes && this.ws.readyState === WebSocket.OPEN) {
+      this.logger.warn({ bufferedAmount: unread }, 'slow reader: terminating');
       this.ws.terminate();
     }
-  }
+  };
 }

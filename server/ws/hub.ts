@@ -4,7 +4,9 @@ import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
+import { clientIp } from '../client-ip.js';
 import { toAppError } from '../errors.js';
+import { isFailedAuthentication, type AuthFailureLimiter } from '../ip-limits.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
@@ -22,6 +24,7 @@ export type WsLimits = Pick<
   | 'wsRateLimit'
   | 'maxConnectionsPerSession'
   | 'maxConnections'
+  | 'maxConnectionsPerIp'
   | 'heartbeatMs'
   | 'maxBufferedBytes'
   | 'wsMaxFragments'
@@ -35,6 +38,8 @@ export interface WsHubDeps {
   limits: WsLimits;
   originAllowed: OriginPolicy;
   metrics: Metrics;
+  /** Failed authentications per IP, shared with HTTP. */
+  authFailures: AuthFailureLimiter;
 }
 
 export type WsHub = ReturnType<typeof createWsHub>;
@@ -44,7 +49,7 @@ export type WsHub = ReturnType<typeof createWsHub>;
  * them over), keeps the open connections by session, fans echoes out, and
  * pings every socket so dead peers are cut off.
  */
-export function createWsHub({ store, queue, logger, limits, originAllowed, metrics }: WsHubDeps) {
+export function createWsHub({ store, queue, logger, limits, originAllowed, metrics, authFailures }: WsHubDeps) {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -56,6 +61,8 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
     maxBufferedChunks: limits.wsMaxBufferedChunks,
   } as ServerOptions);
   const bySession = new Map<number, Set<SessionConnection>>();
+  /** Open connections per client IP (MAX_CONNECTIONS_PER_IP); IPs with none are not kept. */
+  const byIp = new Map<string, number>();
   let draining = false;
   let connectionCount = 0;
   let nextConnectionId = 1;
@@ -83,7 +90,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
     limits,
   };
 
-  function attach(ws: WebSocket, target: UpgradeTarget, req: IncomingMessage): void {
+  function attach(ws: WebSocket, target: UpgradeTarget, req: IncomingMessage, ip: string): void {
     const { session, mode, afterSeq } = target;
     const connLogger = logger.child({ conn: nextConnectionId++, session: session.id, mode });
     const connection = new SessionConnection(ws, session, mode, context, connLogger);
@@ -91,12 +98,16 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
     if (!connections) bySession.set(session.pk, (connections = new Set()));
     connections.add(connection);
     connectionCount++;
+    byIp.set(ip, (byIp.get(ip) ?? 0) + 1);
 
     ws.on('error', (err) => connLogger.warn({ err: err.message }, 'socket error'));
     ws.once('close', (code, reason) => {
       connections.delete(connection);
       if (connections.size === 0 && bySession.get(session.pk) === connections) bySession.delete(session.pk);
       connectionCount--;
+      const left = byIp.get(ip)! - 1;
+      if (left === 0) byIp.delete(ip);
+      else byIp.set(ip, left);
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
     connLogger.info({ req }, 'connected');
@@ -107,8 +118,14 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
   }
 
   /** Refuses what the caps and the Origin policy forbid, then authorises against the DB. */
-  function admit(req: IncomingMessage): UpgradeTarget {
+  function admit(req: IncomingMessage, ip: string): UpgradeTarget {
     if (draining) throw new AppError(503, 'shutting_down', 'the server is shutting down; retry shortly');
+    // Per IP before the total: one client reaches its own cap long before it can fill the server.
+    if ((byIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) {
+      throw new AppError(429, 'too_many_ip_connections', `this client has ${limits.maxConnectionsPerIp} open connections already`, {
+        'Retry-After': '5',
+      });
+    }
     if (connectionCount >= limits.maxConnections) {
       throw new AppError(503, 'server_full', 'the server has reached its connection limit; retry later', { 'Retry-After': '5' });
     }
@@ -130,24 +147,43 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
   }, limits.heartbeatMs);
   heartbeat.unref();
 
+  function refuse(req: IncomingMessage, socket: Duplex, err: unknown): void {
+    const refusal = toAppError(err);
+    const level = refusal.code === 'internal' ? 'error' : refusal.status >= 500 ? 'warn' : 'info';
+    logger[level]({ req, status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
+    metrics.upgradeRefused(refusal.code);
+    refuseUpgrade(socket, refusal);
+  }
+
+  /**
+   * Asks the failed-authentication limit (a promise: its store may be
+   * shared), then decides and completes the upgrade in one synchronous run,
+   * so the connection caps count every socket admitted.
+   */
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const ip = clientIp(req);
+    let target: UpgradeTarget;
+    try {
+      await authFailures.check(ip);
+      target = admit(req, ip);
+    } catch (err) {
+      if (isFailedAuthentication(err)) await authFailures.failed(ip);
+      refuse(req, socket, err);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.removeListener('error', onSocketError);
+      attach(ws, target, req, ip);
+    });
+  }
+
   return {
     /** The 'upgrade' listener of every HTTP server that serves /ws/{ID}. */
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
       socket.on('error', onSocketError);
-      let target: UpgradeTarget;
-      try {
-        target = admit(req);
-      } catch (err) {
-        const refusal = toAppError(err);
-        const level = refusal.code === 'internal' ? 'error' : refusal.status >= 500 ? 'warn' : 'info';
-        logger[level]({ req, status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
-        metrics.upgradeRefused(refusal.code);
-        refuseUpgrade(socket, refusal);
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        socket.removeListener('error', onSocketError);
-        attach(ws, target, req);
+      upgrade(req, socket, head).catch((err: unknown) => {
+        logger.error({ err, req }, 'upgrade failed');
+        socket.destroy();
       });
     },
 

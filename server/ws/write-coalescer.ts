@@ -6,22 +6,32 @@ import type { WebSocket } from 'ws';
  * (a group commit's echoes, a replay chunk) leaves in a single writev when
  * the run ends, instead of one syscall per frame. Under load a commit carries
  * many echoes per connection, so this saves most of the per-echo write cost.
+ *
+ * `afterWrite` runs once the coalesced write has been handed to the kernel:
+ * only then does `bufferedAmount` tell what the peer really left unread
+ * (while corked it counts the whole run's output, however fast the peer reads).
  */
 export function createWriteCoalescer() {
-  const corked = new Set<Socket>();
+  const corked = new Map<Socket, (() => void) | undefined>();
   const release = (): void => {
-    for (const socket of corked) socket.uncork();
+    const held = [...corked];
     corked.clear();
+    for (const [socket] of held) socket.uncork();
+    for (const [, afterWrite] of held) afterWrite?.();
   };
   return {
-    /** Holds this socket's writes until the current run of code ends. */
-    hold(ws: WebSocket): void {
+    /** Holds this socket's writes until the current run of code ends, then calls `afterWrite`. */
+    hold(ws: WebSocket, afterWrite?: () => void): void {
       // ws keeps its net.Socket private; it has been `_socket` throughout ws 8.
       const socket = (ws as unknown as { _socket?: Socket })._socket;
-      if (!socket || corked.has(socket)) return;
+      if (!socket) return;
+      if (corked.has(socket)) {
+        if (afterWrite && !corked.get(socket)) corked.set(socket, afterWrite);
+        return;
+      }
       if (corked.size === 0) process.nextTick(release);
       socket.cork();
-      corked.add(socket);
+      corked.set(socket, afterWrite);
     },
   };
 }

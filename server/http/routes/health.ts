@@ -1,15 +1,20 @@
 import Router from '@koa/router';
 import { AppError } from '../../domain/errors.js';
+import { hashToken, tokenMatches } from '../../domain/token.js';
 
 export interface HealthDeps {
   isHealthy(): boolean;
   isWritable(): boolean;
   isDraining(): boolean;
+  /** The Prometheus text (cached: see metrics.ts). */
   metricsText(): Promise<{ contentType: string; body: string }>;
+  /** Bearer token /metrics requires; empty: public. */
+  metricsToken: string;
 }
 
-export function healthRoutes({ isHealthy, isWritable, isDraining, metricsText }: HealthDeps): Router {
+export function healthRoutes({ isHealthy, isWritable, isDraining, metricsText, metricsToken }: HealthDeps): Router {
   const router = new Router();
+  const metricsTokenHash = metricsToken ? hashToken(metricsToken) : null;
   // Liveness: the process answers and the database answers a query.
   router.get('/healthz', (ctx) => {
     if (!isHealthy()) throw new AppError(503, 'unhealthy', 'the database does not answer');
@@ -24,8 +29,13 @@ export function healthRoutes({ isHealthy, isWritable, isDraining, metricsText }:
     ctx.body = { status: 'ready' };
   });
 
-  // Prometheus text format.
+  // Prometheus text format; with METRICS_TOKEN, for its holder only (a failure counts as a failed authentication).
   router.get('/metrics', async (ctx) => {
+    if (metricsTokenHash && !tokenMatches(/^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1], metricsTokenHash)) {
+      throw new AppError(401, 'unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', {
+        'WWW-Authenticate': 'Bearer realm="metrics"',
+      });
+    }
     const { contentType, body } = await metricsText();
     ctx.set('Cache-Control', 'no-store');
     ctx.type = contentType;

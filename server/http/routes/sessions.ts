@@ -3,10 +3,11 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import { SESSION_ID_RULE, isValidSessionId } from '../../../protocol/session-id.js';
 import { presentedToken } from '../../auth.js';
+import { clientIp } from '../../client-ip.js';
 import { AppError, badRequest, conflict } from '../../domain/errors.js';
-import { KeyedRateLimiter } from '../../domain/rate-limit.js';
 import { generateSessionId } from '../../domain/session-id.js';
 import { generateToken, hashToken, tokenMatches } from '../../domain/token.js';
+import { createRegistrationLimiter } from '../../ip-limits.js';
 import type { SessionRecord, SessionRepo } from '../../store/session-repo.js';
 import { readJsonBody } from '../json-body.js';
 import { clearTokenCookie, registeredSessionBody, requireAuthorizedSession, setTokenCookie } from '../session-view.js';
@@ -38,17 +39,11 @@ const GENERATE_ATTEMPTS = 5;
 
 export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, deleteSession }: SessionRoutesDeps): Router {
   const router = new Router();
-  const limiter = registerRateLimit > 0 ? new KeyedRateLimiter(registerRateLimit / 60, registerRateLimit) : null;
+  const limiter = createRegistrationLimiter(registerRateLimit);
 
   /** Every registration attempt counts, so 409s cannot be used to probe IDs quickly either. */
   const rateLimited: Koa.Middleware = async (ctx, next) => {
-    const waitMs = limiter?.take(ctx.ip) ?? 0;
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      throw new AppError(429, 'too_many_registrations', `at most ${registerRateLimit} registrations per minute; retry in ${seconds} s`, {
-        'Retry-After': String(seconds),
-      });
-    }
+    await limiter.take(clientIp(ctx));
     await next();
   };
 

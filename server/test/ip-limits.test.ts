@@ -1,0 +1,140 @@
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { register, useTestServer, type TestServer } from './harness.js';
+
+/**
+ * Per-IP limits, seen from several client IPs: the server listens on
+ * 127.0.0.1 and every address of 127.0.0.0/8 reaches it, so a test picks
+ * its client's IP with `localAddress`.
+ */
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A request from `from` to the server: an HTTP request, or a WebSocket upgrade (101 when accepted). */
+function requestFrom(
+  from: string,
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; upgrade?: boolean } = {},
+): Promise<Answer> {
+  const upgradeHeaders = options.upgrade
+    ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
+    : {};
+  return new Promise((resolve, reject) => {
+    const req = request(url.replace(/^ws/, 'http'), { method: options.method ?? 'GET', localAddress: from, headers: { ...upgradeHeaders, ...options.headers } });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode!, headers: res.headers, body: '' });
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** An open WebSocket of `sessionId` from client IP `from`. */
+async function openFrom(server: TestServer, from: string, sessionId: string, token: string): Promise<WebSocket> {
+  const ws = new WebSocket(`${server.wsUrl}/ws/${sessionId}`, { localAddress: from, headers: { authorization: `Bearer ${token}` } });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+  return ws;
+}
+
+const closed = (ws: WebSocket) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())));
+
+describe('open WebSockets per client IP (MAX_CONNECTIONS_PER_IP)', () => {
+  const t = useTestServer({ maxConnectionsPerIp: 4, maxConnectionsPerSession: 8 });
+
+  it('refuses a fifth socket from one IP with 429, across sessions; other IPs connect; closing frees a slot', async () => {
+    const sessions = await Promise.all(['ip-a', 'ip-b', 'ip-c'].map((id) => register(t.server, id)));
+    const open: WebSocket[] = [];
+    try {
+      // 4 sockets over 3 sessions from 127.0.0.2.
+      for (const n of [0, 1, 2, 0]) open.push(await openFrom(t.server, '127.0.0.2', sessions[n]!.id, sessions[n]!.token));
+      expect(open).toHaveLength(4);
+      const [a, b] = sessions;
+      const refused = await requestFrom('127.0.0.2', `${t.server.wsUrl}/ws/${b!.id}`, {
+        upgrade: true,
+        headers: { authorization: `Bearer ${b!.token}` },
+      });
+      expect(refused.status).toBe(429);
+      expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'too_many_ip_connections' } });
+
+      // Another client is not affected, on the same session.
+      open.push(await openFrom(t.server, '127.0.0.3', a!.id, a!.token));
+
+      open[0]!.close();
+      await closed(open[0]!);
+      open.push(await openFrom(t.server, '127.0.0.2', b!.id, b!.token));
+    } finally {
+      for (const ws of open) ws.terminate();
+    }
+  });
+});
+
+describe('failed authentications per client IP (AUTH_FAILURE_LIMIT)', () => {
+  const t = useTestServer({ authFailureLimit: 3 });
+
+  it('counts 401 and 404 on upgrades and HTTP alike; past the limit the IP gets 429 with Retry-After, even with the token', async () => {
+    const { token } = await register(t.server, 'vault');
+    const auth = { authorization: `Bearer ${token}` };
+    const from = '127.0.0.4';
+    // Three failures of three kinds: a wrong token on an upgrade, no token over HTTP, an unknown session.
+    expect((await requestFrom(from, `${t.server.wsUrl}/ws/vault`, { upgrade: true, headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await requestFrom(from, `${t.server.httpUrl}/api/sessions/vault/messages`)).status).toBe(401);
+    expect((await requestFrom(from, `${t.server.httpUrl}/api/sessions/probe-1/messages`, { headers: auth })).status).toBe(404);
+
+    for (const [url, upgrade] of [
+      [`${t.server.wsUrl}/ws/vault`, true],
+      [`${t.server.httpUrl}/ws/vault`, true],
+      [`${t.server.httpUrl}/api/sessions/vault/messages`, false],
+      [`${t.server.httpUrl}/api/sessions/vault`, false],
+    ] as const) {
+      const answer = await requestFrom(from, url, { upgrade, headers: auth });
+      expect(answer.status, url).toBe(429);
+      expect(JSON.parse(answer.body), url).toMatchObject({ error: { code: 'too_many_auth_failures' } });
+      expect(Number(answer.headers['retry-after']), url).toBeGreaterThanOrEqual(1);
+      expect(Number(answer.headers['retry-after']), url).toBeLessThanOrEqual(60);
+    }
+    // Probes and static routes are not refused; neither is another IP, nor this one's successes before the limit.
+    expect((await requestFrom(from, `${t.server.httpUrl}/healthz`)).status).toBe(200);
+    expect((await requestFrom('127.0.0.5', `${t.server.httpUrl}/api/sessions/vault/messages`, { headers: auth })).status).toBe(200);
+    expect((await requestFrom('127.0.0.5', `${t.server.wsUrl}/ws/vault`, { upgrade: true, headers: auth })).status).toBe(101);
+  });
+
+  it('a success does not reset the count, and IDs probed from one IP are throttled after the limit', async () => {
+    const { token } = await register(t.server, 'own');
+    const from = '127.0.0.6';
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      // A valid request in between must not clear the record of guesses.
+      await requestFrom(from, `${t.server.httpUrl}/api/sessions/own`, { headers: { authorization: `Bearer ${token}` } });
+      statuses.push((await requestFrom(from, `${t.server.httpUrl}/api/sessions/guess-${i}/messages`)).status);
+    }
+    expect(statuses).toEqual([404, 404, 404, 429, 429, 429]);
+  });
+});
+
+describe('registrations per client IP (REGISTER_RATE_LIMIT, on rate-limiter-flexible)', () => {
+  const t = useTestServer({ registerRateLimit: 2 });
+
+  it('is per IP: one IP past its limit gets 429, another still registers', async () => {
+    const post = (from: string, id: string) => requestFrom(from, `${t.server.httpUrl}/stream?id=${id}`);
+    expect((await post('127.0.0.7', 'g1')).status).toBe(201);
+    expect((await post('127.0.0.7', 'g2')).status).toBe(201);
+    const refused = await post('127.0.0.7', 'g3');
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'too_many_registrations' } });
+    expect((await post('127.0.0.8', 'g3')).status).toBe(201);
+  });
+});
