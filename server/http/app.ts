@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import serve from 'koa-static';
 import { AppError } from '../domain/errors.js';
-import { redactUrl, type Logger } from '../logger.js';
+import { loggableUrl, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
 import type { Store } from '../store/index.js';
@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps): Koa {
   app.proxy = false;
 
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
-    logger.error({ err, method: ctx?.method, url: redactUrl(ctx?.url) }, 'request failed');
+    logger.error({ err, method: ctx?.method, url: loggableUrl(ctx?.url) }, 'request failed');
   });
 
   app.use(async (ctx, next) => {
@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps): Koa {
       // The route pattern, never the raw path, keeps the label set small.
       const route = ctx._matchedRoute === undefined ? (ctx.status < 400 ? 'static' : 'unmatched') : String(ctx._matchedRoute);
       metrics.httpRequest(ctx.method, route, ctx.status);
-      logger.info({ method: ctx.method, url: redactUrl(ctx.url), route, status: ctx.status, ms: +ms.toFixed(2) }, 'request');
+      logger.info({ method: ctx.method, url: loggableUrl(ctx.url), route, status: ctx.status, ms: +ms.toFixed(2) }, 'request');
     }
   });
   app.use(errorMiddleware());
