@@ -1,10 +1,11 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import serve from 'koa-static';
-import { AppError } from '../domain/errors.js';
+import { AppError, badRequest } from '../domain/errors.js';
 import { loggableUrl, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
+import { originForm } from '../request-target.js';
 import type { Store } from '../store/index.js';
 import type { SessionRecord } from '../store/session-repo.js';
 import { errorMiddleware } from './errors.js';
@@ -56,6 +57,13 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(errorMiddleware());
   app.use(securityHeaders(wsPort));
+  // Koa reads ctx.path with url.parse, which throws on or misreads an absolute-form target: give it the origin form.
+  app.use(async (ctx, next) => {
+    const target = originForm(ctx.url);
+    if (target === null) throw badRequest('bad_request', 'the request-target must be a path like /api/sessions');
+    ctx.url = target;
+    await next();
+  });
   // Cross-site request forgery: a browser request from a foreign page is refused outright.
   app.use(async (ctx, next) => {
     if (!originAllowed(ctx.req)) throw new AppError(403, 'origin_not_allowed', `origin ${ctx.get('origin')} is not allowed`);

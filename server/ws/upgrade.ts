@@ -5,6 +5,7 @@ import { authorizeSession, presentedToken } from '../auth.js';
 import type { AppError} from '../domain/errors.js';
 import { badRequest, notFound } from '../domain/errors.js';
 import { requireSessionId } from '../domain/session-id.js';
+import { requestTarget } from '../request-target.js';
 import type { SessionRecord, SessionRepo } from '../store/session-repo.js';
 
 export type WireMode = 'text' | 'json';
@@ -30,11 +31,11 @@ function offeredProtocols(req: IncomingMessage): string[] {
  * the mode. Throws the AppError whose status refuses it.
  */
 export function authorizeUpgrade(req: IncomingMessage, sessions: SessionRepo): UpgradeTarget {
-  const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
-  if (!url.pathname.startsWith(WS_PATH_PREFIX)) {
+  const { path, query } = requestTarget(req.url);
+  if (!path.startsWith(WS_PATH_PREFIX)) {
     throw notFound('not_found', `WebSocket endpoint is ${WS_PATH_PREFIX}{ID}`);
   }
-  const sessionId = requireSessionId(url.pathname.slice(WS_PATH_PREFIX.length));
+  const sessionId = requireSessionId(path.slice(WS_PATH_PREFIX.length));
 
   const protocols = offeredProtocols(req);
   if (protocols.length > 0 && !protocols.includes(SUBPROTOCOL)) {
@@ -43,7 +44,7 @@ export function authorizeUpgrade(req: IncomingMessage, sessions: SessionRepo): U
   const mode: WireMode = protocols.length > 0 ? 'json' : 'text';
 
   let afterSeq: number | null = null;
-  const after = url.searchParams.get('after');
+  const after = query.get('after');
   if (after !== null) {
     if (mode !== 'json') throw badRequest('invalid_after', `?after= needs the ${SUBPROTOCOL} subprotocol`);
     if (!/^\d{1,10}$/.test(after) || Number(after) > MAX_SEQ) {
@@ -52,7 +53,7 @@ export function authorizeUpgrade(req: IncomingMessage, sessions: SessionRepo): U
     afterSeq = Number(after);
   }
 
-  const session = authorizeSession(sessions, sessionId, presentedToken(req, url, sessionId));
+  const session = authorizeSession(sessions, sessionId, presentedToken(req, query, sessionId));
   return { session, mode, afterSeq };
 }
 
