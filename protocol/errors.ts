@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   session_exists: { status: 409, retry: false, summary: 'the session ID is taken and the request does not hold its token' },
   payload_too_large: { status: 413, retry: false, summary: 'the body is larger than the limit' },
   unsupported_media_type: { status: 415, retry: false, summary: 'the body is not application/json (or has an encoding the server does not take)' },
+  host_not_allowed: { status: 421, retry: false, summary: 'the Host header names a host this server does not answer to (ALLOWED_HOSTS)' },
   upgrade_required: { status: 426, retry: false, summary: 'the WebSocket port was asked plain HTTP' },
   too_many_requests: { status: 429, retry: true, summary: 'too many requests from this client; see Retry-After' },
   too_many_registrations: { status: 429, retry: true, summary: 'too many registrations from this IP; see Retry-After' },

@@ -2,10 +2,12 @@ import { STATUS_CODES, createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../protocol/wire.js';
+import { createClientIp } from './client-ip.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { allowedHostsFor, createHostPolicy } from './host-policy.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createCommitQueue, type CommitQueue } from './store/commit-queue.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -57,8 +59,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Ports as bound: with 0 in the config they are known only after listening.
   let boundHttpPort = config.httpPort;
   let boundWsPort = config.wsPort;
-  const originAllowed = createOriginPolicy({ allowedOrigins: config.allowedOrigins, httpPort: () => boundHttpPort });
-  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, metrics });
+  const allowedHosts = allowedHostsFor(config.allowedHosts, config.host);
+  const hostAllowed = createHostPolicy(allowedHosts);
+  const originAllowed = createOriginPolicy({
+    allowedOrigins: config.allowedOrigins,
+    allowedHosts,
+    httpPort: () => boundHttpPort,
+    devPort: config.devOrigins ? config.vitePort : null,
+    behindProxy: config.trustProxy !== false,
+  });
+  const clientIp = createClientIp(config.trustProxy);
+  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, hostAllowed, clientIp, metrics });
 
   function deleteSession(session: SessionRecord): void {
     hub.closeSession(session.pk, CloseCode.sessionDeleted, 'session deleted');
@@ -80,6 +91,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     isDraining: () => draining,
     retentionDefaults,
     deleteSession,
+    hostAllowed,
+    allowedHosts,
+    trustProxy: config.trustProxy,
+    clientIp,
+    serveSourceMaps: config.serveSourceMaps,
   });
 
   // Node checks request timeouts on this interval; make it fine enough for the configured ones.

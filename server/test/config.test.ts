@@ -34,6 +34,10 @@ describe('configuration', () => {
     [{ MAX_MESSAGE_BYTES: '0' }, 'invalid MAX_MESSAGE_BYTES "0": must be at least 1'],
     [{ ALLOWED_ORIGINS: 'https://a.example/path' }, 'invalid ALLOWED_ORIGINS'],
     [{ DB_SYNC: 'sometimes' }, 'invalid DB_SYNC "sometimes"'],
+    [{ ALLOWED_HOSTS: 'chat.example.com:443' }, 'invalid ALLOWED_HOSTS "chat.example.com:443": "chat.example.com:443" is not a host name'],
+    [{ ALLOWED_HOSTS: 'https://chat.example.com' }, 'invalid ALLOWED_HOSTS'],
+    [{ TRUST_PROXY: 'yes' }, 'invalid TRUST_PROXY "yes": must be false, true, or the number of proxies'],
+    [{ DEV_ORIGINS: 'maybe' }, 'invalid DEV_ORIGINS "maybe": must be true or false'],
   ])('refuses %j with one line naming the setting', (env, message) => {
     expect(() => load(env)).toThrow(ConfigError);
     expect(() => load(env)).toThrow(message);

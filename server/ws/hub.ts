@@ -5,6 +5,7 @@ import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import { toAppError } from '../errors.js';
+import type { HostPolicy } from '../host-policy.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
@@ -34,6 +35,10 @@ export interface WsHubDeps {
   logger: Logger;
   limits: WsLimits;
   originAllowed: OriginPolicy;
+  /** Refuses an upgrade whose Host this server does not answer to. */
+  hostAllowed: HostPolicy;
+  /** The client's IP, by the same rule as HTTP's `ctx.ip` (TRUST_PROXY). */
+  clientIp(req: IncomingMessage): string;
   metrics: Metrics;
 }
 
@@ -44,7 +49,7 @@ export type WsHub = ReturnType<typeof createWsHub>;
  * them over), keeps the open connections by session, fans echoes out, and
  * pings every socket so dead peers are cut off.
  */
-export function createWsHub({ store, queue, logger, limits, originAllowed, metrics }: WsHubDeps) {
+export function createWsHub({ store, queue, logger, limits, originAllowed, hostAllowed, clientIp, metrics }: WsHubDeps) {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -99,7 +104,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
       connectionCount--;
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
-    connLogger.info({ req }, 'connected');
+    connLogger.info({ req, ip: clientIp(req) }, 'connected');
     connection.start(afterSeq).catch((err: unknown) => {
       connLogger.error({ err }, 'replay failed');
       connection.close(CloseCode.internalError, 'replay failed');
@@ -108,6 +113,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
 
   /** Refuses what the caps and the Origin policy forbid, then authorises against the DB. */
   function admit(req: IncomingMessage): UpgradeTarget {
+    hostAllowed(req);
     if (draining) throw new AppError(503, 'shutting_down', 'the server is shutting down; retry shortly');
     if (connectionCount >= limits.maxConnections) {
       throw new AppError(503, 'server_full', 'the server has reached its connection limit; retry later', { 'Retry-After': '5' });
@@ -140,7 +146,10 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
       } catch (err) {
         const refusal = toAppError(err);
         const level = refusal.code === 'internal' ? 'error' : refusal.status >= 500 ? 'warn' : 'info';
-        logger[level]({ req, status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
+        logger[level](
+          { req, ip: clientIp(req), status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined },
+          'upgrade refused',
+        );
         metrics.upgradeRefused(refusal.code);
         refuseUpgrade(socket, refusal);
         return;
