@@ -12,6 +12,7 @@ import { originForm } from '../request-target.js';
 import type { Store } from '../store/index.js';
 import type { SessionRecord } from '../store/session-repo.js';
 import { errorMiddleware } from './errors.js';
+import { methodGuard } from './methods.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
@@ -117,7 +118,7 @@ export function createApp(deps: AppDeps): Koa {
   router.use(searchRoutes({ sessions: store.sessions, search: store.search }).routes());
   router.use(exportRoutes({ sessions: store.sessions, messages: store.messages }).routes());
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(methodGuard(router));
 
   const staticFiles = serve(staticDir, {
     index: 'index.html',

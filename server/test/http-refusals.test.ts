@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { api, expectApiError, register, startTestServer, tempDir, useTestServer, type TestServer } from './harness.js';
+import { errorCode, rawRequest, requestHead } from '../../scripts/abuse/raw-http.js';
 
 describe('PATCH retention: what rounds to no limit is refused', () => {
   const t = useTestServer();
@@ -20,6 +21,47 @@ describe('PATCH retention: what rounds to no limit is refused', () => {
     // The smallest age that is stored as itself: 1 ms.
     expect((await patch(1 / 86_400_000)).status).toBe(200);
     expect(t.server.store.sessions.findById('ret')!.retention.maxAgeMs).toBe(1);
+  });
+});
+
+describe('handshakes ws would refuse itself get the JSON refusal of every other', () => {
+  const t = useTestServer();
+  const valid = { key: 'dGhlIHNhbXBsZSBub25jZQ==', version: '13' };
+
+  const handshake = (port: number, token: string, opts: { method?: string; key?: string | null; version?: string | null; protocol?: string }) => {
+    const headers = [
+      'Connection: Upgrade',
+      'Upgrade: websocket',
+      `Authorization: Bearer ${token}`,
+      ...(opts.key === null ? [] : [`Sec-WebSocket-Key: ${opts.key ?? valid.key}`]),
+      ...(opts.version === null ? [] : [`Sec-WebSocket-Version: ${opts.version ?? valid.version}`]),
+      ...(opts.protocol === undefined ? [] : [`Sec-WebSocket-Protocol: ${opts.protocol}`]),
+    ];
+    return rawRequest(port, requestHead(`${opts.method ?? 'GET'} /ws/hs HTTP/1.1`, headers));
+  };
+
+  it.each(['ws', 'http'] as const)('on the %s port', async (which) => {
+    const { token } = await register(t.server, 'hs');
+    const port = which === 'ws' ? t.server.wsPort : t.server.httpPort;
+    const cases: Array<[string, Parameters<typeof handshake>[2], number, string]> = [
+      ['version 99', { version: '99' }, 400, 'invalid_handshake'],
+      ['no version', { version: null }, 400, 'invalid_handshake'],
+      ['key too short', { key: 'abc' }, 400, 'invalid_handshake'],
+      ['no key', { key: null }, 400, 'invalid_handshake'],
+      ['empty subprotocol between commas', { protocol: 'session.v1,,' }, 400, 'invalid_handshake'],
+      ['subprotocol with a space inside', { protocol: 'session.v1 x' }, 400, 'invalid_handshake'],
+      ['subprotocol offered twice', { protocol: 'session.v1, session.v1' }, 400, 'invalid_handshake'],
+      ['empty subprotocol header', { protocol: '' }, 400, 'invalid_handshake'],
+      ['POST', { method: 'POST' }, 405, 'method_not_allowed'],
+      ['well-formed but unknown subprotocol', { protocol: 'chat.v9' }, 400, 'unsupported_subprotocol'],
+    ];
+    for (const [name, opts, status, code] of cases) {
+      const res = await handshake(port, token, opts);
+      expect([res.status, res.headers['content-type'], errorCode(res)], name).toEqual([status, 'application/json; charset=utf-8', code]);
+    }
+    const badVersion = await handshake(port, token, { version: '7' });
+    expect(badVersion.headers['sec-websocket-version']).toBe('13, 8');
+    expect((await handshake(port, token, { method: 'POST' })).headers.allow).toBe('GET');
   });
 });
 
