@@ -8,6 +8,7 @@
  * for binary frames and 1008 for policy (fragment floods, rate limit).
  */
 import { appCases } from './app-cases.js';
+import { edgeCases } from './edge-cases.js';
 import { Op, RSV1, RSV2, RSV3, closePayload, type FrameSpec } from './raw-ws.js';
 import { echoOutcome, openSession, outcome, type AbuseCase, type AbuseLimits, type AbuseTarget } from './target.js';
 
@@ -170,4 +171,4 @@ export const protocolCases: AbuseCase[] = [
   accepted('unsolicited pong, then a message (valid)', 'after pong', [{ opcode: Op.pong, payload: 'x' }, text('after pong')]),
 ];
 
-export const cases: AbuseCase[] = [...protocolCases, ...appCases];
+export const cases: AbuseCase[] = [...protocolCases, ...appCases, ...edgeCases];
