@@ -3,6 +3,7 @@
 #
 #   docker build -t websocket-session .
 #   docker run -p 8080:8080 -p 8765:8765 -v wss-data:/app/data websocket-session
+# Served under a name other than localhost, add -e ALLOWED_HOSTS=<that name> (else 421).
 
 # --- build: dev dependencies, compile the server, bundle the app ---------------
 FROM node:20-bookworm-slim AS build

@@ -1,8 +1,12 @@
-import { defineConfig } from 'vite';
+import { defineConfig, loadEnv } from 'vite';
 
+// The same settings the server reads (the environment, then .env), so the two agree on ports.
+const env = { ...loadEnv('development', process.cwd(), ''), ...process.env };
 /** Where `npm run dev` finds the API server (started by tsx watch beside Vite). */
-const apiPort = Number(process.env.HTTP_PORT ?? 8080);
+const apiPort = Number(env.HTTP_PORT || 8080);
 const apiTarget = `http://localhost:${apiPort}`;
+/** The dev server's own port: the server lets its pages in as the app's origin (DEV_ORIGINS, VITE_PORT). */
+const vitePort = Number(env.VITE_PORT || 5173);
 
 export default defineConfig({
   root: 'web',
@@ -12,7 +16,7 @@ export default defineConfig({
     sourcemap: true,
   },
   server: {
-    port: 5173,
+    port: vitePort,
     strictPort: true,
     proxy: {
       '/api': apiTarget,

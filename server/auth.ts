@@ -12,17 +12,18 @@ export const tokenCookieName = (sessionId: string) => `st_${sessionId}`;
 
 /**
  * The token a request presents for a session, from (in this order) the
- * `Authorization: Bearer` header, the `?token=` query parameter, or the
+ * `Authorization: Bearer` header, the `?token=` query parameter (unless
+ * `query` is null: registration never takes it from the URL), or the
  * session's cookie. Shared by HTTP routes and the WebSocket upgrade.
  */
-export function presentedToken(req: IncomingMessage, url: URL, sessionId: string): string | undefined {
+export function presentedToken(req: IncomingMessage, query: URLSearchParams | null, sessionId: string): string | undefined {
   const auth = req.headers.authorization;
   if (auth) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (match) return match[1];
   }
-  const query = url.searchParams.get('token');
-  if (query) return query;
+  const fromQuery = query?.get('token');
+  if (fromQuery) return fromQuery;
   const cookieHeader = req.headers.cookie;
   if (cookieHeader) return parseCookies(cookieHeader)[tokenCookieName(sessionId)] || undefined;
   return undefined;

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { maxEchoFrameBytes } from './ws/frames.js';
+import { canonicalHostname } from './host-policy.js';
 
 /**
  * Every setting, once: its env var is the key in SNAKE_CASE and its CLI flag
@@ -33,6 +35,39 @@ const originList = z
     return origins;
   });
 
+/** A comma-separated list of host names or addresses, without ports; canonical (lower case, [IPv6]). */
+const hostList = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const hosts: string[] = [];
+    for (const entry of value.split(',').map((h) => h.trim()).filter(Boolean)) {
+      const host = canonicalHostname(isIP(entry) === 6 ? `[${entry}]` : entry);
+      if (host === null || entry.includes(':') !== host.startsWith('[')) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not a host name or address (no port), like chat.example.com` });
+        return z.NEVER;
+      }
+      hosts.push(host);
+    }
+    return hosts;
+  });
+
+/** On or off: true/false, 1/0, yes/no, on/off. */
+const onOff = () => z.stringbool({ error: 'must be true or false' });
+
+/** false, true (every proxy in X-Forwarded-For is trusted) or how many proxies are in front. */
+const proxyTrust = z
+  .string()
+  .default('false')
+  .transform((value, ctx): boolean | number => {
+    const v = value.trim().toLowerCase();
+    if (v === 'false' || v === '0') return false;
+    if (v === 'true') return true;
+    if (/^[1-9]\d?$/.test(v)) return Number(v);
+    ctx.addIssue({ code: 'custom', message: 'must be false, true, or the number of proxies in front (1 to 99)' });
+    return z.NEVER;
+  });
+
 const settings = {
   httpPort: port.default(8080).describe('port of the HTTP API and the built SPA (0 picks a free port)'),
   wsPort: port.default(8765).describe('port of the WebSocket server, path /ws/{ID} (0 picks a free port)'),
@@ -47,8 +82,17 @@ const settings = {
   staticDir: z.string().min(1).default('dist/web').describe('folder of the built SPA served on the HTTP port'),
   maxMessageBytes: positiveInt.max(16 * 1024 * 1024).default(65536).describe('largest WebSocket message, in bytes (close 1009)'),
   allowedOrigins: originList.describe(
-    'comma-separated exact origins allowed to connect and to POST/DELETE (default: the app\'s own, on HTTP_PORT and the Vite dev port 5173)',
+    'comma-separated exact origins allowed to connect and to POST/DELETE (default: the app\'s own: each allowed host on HTTP_PORT)',
   ),
+  allowedHosts: hostList.describe(
+    'comma-separated host names (no port) the server answers to besides localhost, 127.0.0.1 and [::1], 421 for others; empty: HOST when it names one host',
+  ),
+  devOrigins: onOff().default(false).describe('development: pages of the Vite dev server (VITE_PORT) count as the app\'s own origin; npm run dev sets it'),
+  vitePort: port.default(5173).describe('port of the Vite dev server (npm run dev)'),
+  trustProxy: proxyTrust.describe(
+    'behind a proxy: false, true, or the number of proxies in front; client IP from X-Forwarded-For, https from X-Forwarded-Proto',
+  ),
+  serveSourceMaps: onOff().default(false).describe('serve the app\'s source maps (.map files, with its full source text) publicly'),
   wsRateLimit: nonNegativeInt.default(20).describe('messages per second per connection, burst twice that; 0 disables'),
   maxConnectionsPerSession: positiveInt.default(8).describe('open WebSockets per session (429 at the upgrade beyond)'),
   maxConnections: positiveInt.default(10_000).describe('open WebSockets in total (503 at the upgrade beyond)'),

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { TOKEN_CHARS } from './domain/token.js';
+import { requestTarget } from './request-target.js';
 
 export type { Logger };
 
@@ -10,19 +12,53 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** Query parameters whose values never reach a log line. */
-const SECRET_PARAMS = /([?&](?:token|access_token)=)[^&#]*/gi;
+/** Query parameters whose values are logged: none is a secret or someone's text. */
+const LOGGED_PARAMS = new Set(['id', 'before', 'after', 'limit', 'offset', 'format']);
 
-/** A URL as it may be logged: secret query values replaced. */
-export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(SECRET_PARAMS, '$1[Redacted]');
+/** Runs of valid percent-escapes: decoded one run at a time, so a malformed one elsewhere stops nothing. */
+const ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
+
+const decodeEscapes = (text: string) =>
+  text.replace(ESCAPES, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+
+/**
+ * A request-target as it may be logged. The query keeps the values of
+ * LOGGED_PARAMS only, matched by decoded name; every other value is replaced,
+ * so `token=`, `TOKEN=`, `%74oken=`, a second `token=` and any name a
+ * client invents never carry a secret into a log. The path is logged
+ * percent-decoded, so a token hidden in it by encoding meets the censor below.
+ */
+export function loggableUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const { path, query } = requestTarget(url);
+  const params = [...query].map(([name, value]) =>
+    `${encodeURIComponent(name)}=${LOGGED_PARAMS.has(name) ? encodeURIComponent(value) : '[Redacted]'}`,
+  );
+  return decodeEscapes(path) + (params.length > 0 ? `?${params.join('&')}` : '');
 }
+
+/**
+ * A session token's shape: TOKEN_CHARS of base64url, not part of
+ * a longer run. Every log line, at every level and in every format, has these
+ * censored as it is written: a token in a path, a header or an error message
+ * cannot be caught by field names. A session ID of exactly 43 characters is
+ * censored too; a price paid knowingly.
+ */
+const TOKEN_SHAPED = new RegExp(`(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{${TOKEN_CHARS}}(?![A-Za-z0-9_-])`, 'g');
+
+const censorTokens = (line: string) => line.replace(TOKEN_SHAPED, '[Redacted]');
 
 /** Serializer for Node requests: method, redacted URL, and no headers but the harmless ones. */
 export function requestSummary(req: IncomingMessage) {
   return {
     method: req.method,
-    url: redactUrl(req.url),
+    url: loggableUrl(req.url),
     remoteAddress: req.socket?.remoteAddress,
     origin: req.headers.origin,
     userAgent: req.headers['user-agent'],
@@ -52,6 +88,7 @@ export function createLogger({ level, format, destination }: LoggerOptions): Log
       censor: '[Redacted]',
     },
     serializers: { req: requestSummary },
+    hooks: { streamWrite: censorTokens },
   };
   if (format === 'pretty') {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });

@@ -1,12 +1,15 @@
-import { STATUS_CODES, createServer, type Server } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../protocol/wire.js';
+import { createClientIp } from './client-ip.js';
 import type { Config } from './config.js';
+import { methodNotAllowed } from './domain/errors.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { createAuthFailureLimiter } from './ip-limits.js';
 import { createMetrics } from './metrics.js';
+import { allowedHostsFor, createHostPolicy } from './host-policy.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { createCommitQueue, type CommitQueue } from './store/commit-queue.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -14,7 +17,9 @@ import { createDiskGuard } from './store/disk-guard.js';
 import { createStore, type Store } from './store/index.js';
 import { createRetention, type Retention } from './store/retention.js';
 import type { SessionRecord } from './store/session-repo.js';
+import { dispatchUpgrades } from './upgrade-dispatch.js';
 import { createWsHub, type WsHub } from './ws/hub.js';
+import { refuseUpgrade } from './ws/upgrade.js';
 
 export interface RunningServer {
   httpPort: number;
@@ -67,8 +72,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Ports as bound: with 0 in the config they are known only after listening.
   let boundHttpPort = config.httpPort;
   let boundWsPort = config.wsPort;
-  const originAllowed = createOriginPolicy({ allowedOrigins: config.allowedOrigins, httpPort: () => boundHttpPort });
-  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, metrics, authFailures });
+  const allowedHosts = allowedHostsFor(config.allowedHosts, config.host);
+  const hostAllowed = createHostPolicy(allowedHosts);
+  const originAllowed = createOriginPolicy({
+    allowedOrigins: config.allowedOrigins,
+    allowedHosts,
+    httpPort: () => boundHttpPort,
+    devPort: config.devOrigins ? config.vitePort : null,
+    behindProxy: config.trustProxy !== false,
+  });
+  const clientIp = createClientIp(config.trustProxy);
+  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, hostAllowed, clientIp, metrics, authFailures });
 
   function deleteSession(session: SessionRecord): void {
     // The delete commits first: if it fails (the database is locked, read-only),
@@ -96,6 +110,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     isDraining: () => draining,
     retentionDefaults,
     deleteSession,
+    hostAllowed,
+    allowedHosts,
+    trustProxy: config.trustProxy,
+    clientIp,
+    serveSourceMaps: config.serveSourceMaps,
   });
 
   // Node checks request timeouts on this interval; make it fine enough for the configured ones.
@@ -104,14 +123,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // The WebSocket port answers plain HTTP with 426, like any WebSocket-only endpoint.
   const wsServer = createServer(serverOptions, (_req, res) => {
     const body = JSON.stringify({ error: { code: 'upgrade_required', message: 'this port speaks WebSocket: ws://host:port/ws/{ID}' } });
-    res.writeHead(426, { 'Content-Type': 'application/json; charset=utf-8', Upgrade: 'websocket', Connection: 'Upgrade' });
+    // `close` too: a Connection header set here overrides Node's own, and a client that asked to close must see it done.
+    res.writeHead(426, { 'Content-Type': 'application/json; charset=utf-8', Upgrade: 'websocket', Connection: 'Upgrade, close' });
     res.end(body);
   });
   for (const server of [httpServer, wsServer]) {
     // Slowloris guard: a client must send its headers, and its whole request, in time.
     server.headersTimeout = config.headersTimeoutMs;
     server.requestTimeout = config.requestTimeoutMs;
-    server.on('upgrade', hub.handleUpgrade);
+    dispatchUpgrades(server, hub.handleUpgrade);
+    // CONNECT asks for a tunnel: this is no proxy (Node would drop the socket without a word).
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket, methodNotAllowed(['GET', 'HEAD'])));
     server.on('clientError', answerClientError);
   }
 

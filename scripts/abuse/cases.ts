@@ -8,6 +8,7 @@
  * for binary frames and 1008 for policy (fragment floods, rate limit).
  */
 import { appCases } from './app-cases.js';
+import { edgeCases } from './edge-cases.js';
 import { dataCases } from './data-cases.js';
 import { limitCases } from './limit-cases.js';
 import { Op, RSV1, RSV2, RSV3, closePayload, type FrameSpec } from './raw-ws.js';
@@ -172,4 +173,4 @@ export const protocolCases: AbuseCase[] = [
   accepted('unsolicited pong, then a message (valid)', 'after pong', [{ opcode: Op.pong, payload: 'x' }, text('after pong')]),
 ];
 
-export const cases: AbuseCase[] = [...protocolCases, ...appCases, ...dataCases, ...limitCases];
+export const cases: AbuseCase[] = [...protocolCases, ...appCases, ...dataCases, ...limitCases, ...edgeCases];

@@ -20,3 +20,6 @@ export const unauthorized = (message = 'a valid session token is required') =>
   new AppError(401, 'unauthorized', message);
 export const notFound = (code: string, message: string) => new AppError(404, code, message);
 export const conflict = (code: string, message: string) => new AppError(409, code, message);
+/** 405 naming, in `Allow`, the methods the resource takes (RFC 9110 §15.5.6). */
+export const methodNotAllowed = (allowed: readonly string[]) =>
+  new AppError(405, 'method_not_allowed', `this resource takes ${allowed.join(', ')}`, { Allow: allowed.join(', ') });

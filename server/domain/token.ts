@@ -1,6 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** 256 random bits, base64url (43 characters). */
+/** Length of a token: 256 bits in base64url. */
+export const TOKEN_CHARS = 43;
+
+/** 256 random bits, base64url (TOKEN_CHARS characters). */
 export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }

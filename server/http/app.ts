@@ -1,15 +1,20 @@
+import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import serve from 'koa-static';
-import { AppError } from '../domain/errors.js';
-import { redactUrl, type Logger } from '../logger.js';
+import type { ProxyTrust } from '../client-ip.js';
+import { AppError, badRequest } from '../domain/errors.js';
+import type { HostPolicy } from '../host-policy.js';
+import { loggableUrl, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
 import type { AuthFailureLimiter } from '../ip-limits.js';
+import { originForm } from '../request-target.js';
 import type { Store } from '../store/index.js';
 import type { SessionRecord } from '../store/session-repo.js';
 import { throttleFailedAuth } from './auth-throttle.js';
 import { errorMiddleware } from './errors.js';
+import { methodGuard } from './methods.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
@@ -37,15 +42,32 @@ export interface AppDeps {
   isDraining(): boolean;
   retentionDefaults: { maxAgeMs: number; maxMessages: number };
   deleteSession(session: SessionRecord): void;
+  /** Refuses a request whose Host this server does not answer to (421) or cannot read (400). */
+  hostAllowed: HostPolicy;
+  /** The allowed hosts: the CSP names the WebSocket port on each (configuration, never request text). */
+  allowedHosts: readonly string[];
+  /** TRUST_PROXY: X-Forwarded-Proto makes `ctx.secure` (and the cookie Secure). */
+  trustProxy: ProxyTrust;
+  /** The client-IP function upgrades use too; `ctx.ip` answers with it. */
+  clientIp(req: IncomingMessage): string;
+  /** Serve the built app's source maps (`.map`); off, they are 404. */
+  serveSourceMaps: boolean;
 }
 
 export function createApp(deps: AppDeps): Koa {
   const { store, logger, staticDir, wsPort, maxBodyBytes, registerRateLimit, originAllowed, metrics, deleteSession } = deps;
   const app = new Koa();
-  app.proxy = false;
+  app.proxy = deps.trustProxy !== false;
+  app.maxIpsCount = typeof deps.trustProxy === 'number' ? deps.trustProxy : 0;
+  // One client-IP rule for HTTP and upgrades: per-IP limits must not see two answers.
+  Object.defineProperty(app.request, 'ip', {
+    get(this: Koa.Request) {
+      return deps.clientIp(this.req);
+    },
+  });
 
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
-    logger.error({ err, method: ctx?.method, url: redactUrl(ctx?.url) }, 'request failed');
+    logger.error({ err, method: ctx?.method, url: loggableUrl(ctx?.url) }, 'request failed');
   });
 
   app.use(async (ctx, next) => {
@@ -57,11 +79,28 @@ export function createApp(deps: AppDeps): Koa {
       // The route pattern, never the raw path, keeps the label set small.
       const route = ctx._matchedRoute === undefined ? (ctx.status < 400 ? 'static' : 'unmatched') : String(ctx._matchedRoute);
       metrics.httpRequest(ctx.method, route, ctx.status);
-      logger.info({ method: ctx.method, url: redactUrl(ctx.url), route, status: ctx.status, ms: +ms.toFixed(2) }, 'request');
+      logger.info({ method: ctx.method, url: loggableUrl(ctx.url), route, status: ctx.status, ms: +ms.toFixed(2) }, 'request');
     }
   });
   app.use(errorMiddleware());
-  app.use(securityHeaders(wsPort));
+  app.use(securityHeaders(wsPort, deps.allowedHosts));
+  // Answers that carry tokens or history are never stored by a cache; static files set their own.
+  app.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  // Koa reads ctx.path with url.parse, which throws on or misreads an absolute-form target: give it the origin form.
+  app.use(async (ctx, next) => {
+    const target = originForm(ctx.url);
+    if (target === null) throw badRequest('bad_request', 'the request-target must be a path like /api/sessions');
+    ctx.url = target;
+    await next();
+  });
+  // A DNS-rebinding page comes under its own Host; nothing answers it.
+  app.use(async (ctx, next) => {
+    deps.hostAllowed(ctx.req);
+    await next();
+  });
   // Cross-site request forgery: a browser request from a foreign page is refused outright.
   app.use(async (ctx, next) => {
     if (!originAllowed(ctx.req)) throw new AppError(403, 'origin_not_allowed', `origin ${ctx.get('origin')} is not allowed`);
@@ -87,16 +126,25 @@ export function createApp(deps: AppDeps): Koa {
   router.use(searchRoutes({ sessions: store.sessions, search: store.search }).routes());
   router.use(exportRoutes({ sessions: store.sessions, messages: store.messages }).routes());
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(methodGuard(router));
 
-  app.use(
-    serve(staticDir, {
-      index: 'index.html',
-      // Vite fingerprints everything under assets/, so it never changes.
-      setHeaders: (res, path) => {
-        res.setHeader('Cache-Control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
-      },
-    }),
-  );
+  const staticFiles = serve(staticDir, {
+    index: 'index.html',
+    // Vite fingerprints everything under assets/, so it never changes.
+    setHeaders: (res, path) => {
+      res.setHeader('Cache-Control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+  // Source maps hold the app's whole source text: public only when asked for.
+  app.use((ctx, next) => (deps.serveSourceMaps || !isSourceMap(ctx.path) ? staticFiles(ctx, next) : next()));
   return app;
+}
+
+/** A request for a `.map` file, however its path is encoded (koa-send decodes it before looking). */
+function isSourceMap(path: string): boolean {
+  try {
+    return decodeURIComponent(path).toLowerCase().endsWith('.map');
+  } catch {
+    return false; // koa-send refuses what it cannot decode
+  }
 }

@@ -1,5 +1,4 @@
 import type Koa from 'koa';
-import { clientIp } from '../client-ip.js';
 import { isFailedAuthentication, type AuthFailureLimiter } from '../ip-limits.js';
 
 /** The routes that check a token: a session's resources, and /metrics when METRICS_TOKEN is set. */
@@ -14,7 +13,7 @@ const AUTHENTICATED_PATH = /^\/(?:api\/sessions\/[^/]+|metrics$)/;
 export function throttleFailedAuth(limiter: AuthFailureLimiter): Koa.Middleware {
   return async (ctx, next) => {
     if (!AUTHENTICATED_PATH.test(ctx.path)) return next();
-    const ip = clientIp(ctx);
+    const ip = ctx.ip;
     await limiter.check(ip);
     try {
       await next();

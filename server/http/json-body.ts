@@ -4,7 +4,9 @@ import { AppError } from '../domain/errors.js';
 
 /**
  * The JSON body of a request, or undefined when it has none. Anything but
- * application/json is 415, a body over the limit 413, malformed JSON 400.
+ * application/json is 415 (so is a Content-Encoding other than gzip, deflate
+ * or br), a body over the limit 413 (counted decoded), malformed JSON 400, a
+ * body that does not decode as its Content-Encoding says 400.
  */
 export async function readJsonBody(ctx: Koa.Context, limitBytes: number): Promise<unknown> {
   const hasBody = ctx.request.length > 0 || ctx.get('transfer-encoding') !== '';
@@ -15,11 +17,16 @@ export async function readJsonBody(ctx: Koa.Context, limitBytes: number): Promis
   try {
     return await coBody.json(ctx, { limit: limitBytes, strict: true });
   } catch (err) {
-    const status = (err as { status?: number }).status;
+    // raw-body's own errors carry a status and a type; co-body's JSON parse errors a status only.
+    const { status, type } = err as { status?: number; type?: string };
     if (status === 413) {
       throw new AppError(413, 'payload_too_large', `request body is larger than ${limitBytes} bytes`);
     }
-    if (status === 400) throw new AppError(400, 'invalid_json', 'request body is not valid JSON');
+    if (status === 400 && type === undefined) throw new AppError(400, 'invalid_json', 'request body is not valid JSON');
+    // zlib fails on a body that is not what Content-Encoding says, with no HTTP status.
+    if (status === undefined && ctx.get('content-encoding') !== '') {
+      throw new AppError(400, 'undecodable_body', `request body is not ${ctx.get('content-encoding')} as its Content-Encoding says`);
+    }
     throw err;
   }
 }

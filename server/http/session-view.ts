@@ -3,6 +3,7 @@ import type { HistoryMessage, RegisteredSession } from '../../protocol/wire.js';
 import { echoText } from '../../protocol/wire.js';
 import { authorizeSession, presentedToken, tokenCookieName } from '../auth.js';
 import { requireSessionId } from '../domain/session-id.js';
+import { requestTarget } from '../request-target.js';
 import type { StoredMessage } from '../store/message-log.js';
 import type { SessionRecord, SessionRepo } from '../store/session-repo.js';
 
@@ -41,5 +42,5 @@ export function clearTokenCookie(ctx: Koa.Context, sessionId: string): void {
 /** The session named by the `:id` route parameter, if the request holds its token. */
 export function requireAuthorizedSession(ctx: Koa.Context, sessions: SessionRepo): SessionRecord {
   const sessionId = requireSessionId(ctx.params.id);
-  return authorizeSession(sessions, sessionId, presentedToken(ctx.req, ctx.URL, sessionId));
+  return authorizeSession(sessions, sessionId, presentedToken(ctx.req, requestTarget(ctx.req.url).query, sessionId));
 }

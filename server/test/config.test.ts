@@ -41,6 +41,10 @@ describe('configuration', () => {
     // One echo of a 64 KiB message of control characters is 394,145 bytes once JSON-escaped.
     [{ MAX_BUFFERED_BYTES: '65536' }, 'invalid MAX_BUFFERED_BYTES "65536": must be at least 394145, the largest echo of a message of MAX_MESSAGE_BYTES (65536)'],
     [{ MAX_MESSAGE_BYTES: '1000000' }, 'invalid MAX_BUFFERED_BYTES: must be at least 6000929'],
+    [{ ALLOWED_HOSTS: 'chat.example.com:443' }, 'invalid ALLOWED_HOSTS "chat.example.com:443": "chat.example.com:443" is not a host name'],
+    [{ ALLOWED_HOSTS: 'https://chat.example.com' }, 'invalid ALLOWED_HOSTS'],
+    [{ TRUST_PROXY: 'yes' }, 'invalid TRUST_PROXY "yes": must be false, true, or the number of proxies'],
+    [{ DEV_ORIGINS: 'maybe' }, 'invalid DEV_ORIGINS "maybe": must be true or false'],
   ])('refuses %j with one line naming the setting', (env, message) => {
     expect(() => load(env)).toThrow(ConfigError);
     expect(() => load(env)).toThrow(message);

@@ -24,7 +24,7 @@ describe('default policy: the app\'s own origins', () => {
     const own = [
       `http://127.0.0.1:${t.server.httpPort}`,
       `http://localhost:${t.server.httpPort}`,
-      'http://localhost:5173', // the Vite dev server
+      `http://[::1]:${t.server.httpPort}`,
     ];
     for (const origin of own) {
       await expect(upgradeStatus(url, { headers: { origin, authorization: `Bearer ${token}` } }), origin).rejects.toThrow('accepted');

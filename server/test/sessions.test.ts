@@ -143,18 +143,57 @@ describe('POST /api/sessions', () => {
 describe('GET /stream?id= (legacy registration)', () => {
   const t = useTestServer();
 
-  it('registers like POST: 201 with token and cookie, then 409 without the token, 200 with it', async () => {
+  it('registers a new ID like POST: 201 with token and cookie', async () => {
     const res = await api(t.server, '/stream?id=legacy-1');
     expect(res.status).toBe(201);
     const body = (await res.json()) as RegisteredSession;
     expect(body.id).toBe('legacy-1');
     expect(body.token).toMatch(/^[A-Za-z0-9_-]{22,}$/);
     expect(tokenCookie(res, 'legacy-1')).toMatch(/;\s*httponly/i);
+    expect((await history(t.server, 'legacy-1', body.token)).messages).toEqual([]);
+  });
 
-    await expectApiError(await api(t.server, '/stream?id=legacy-1'), 409, 'session_exists');
-    const again = await api(t.server, `/stream?id=legacy-1&token=${body.token}`);
-    expect(again.status).toBe(200);
-    expect(((await again.json()) as RegisteredSession).token).toBe(body.token);
+  it('never rejoins, and never sets a cookie, for an ID that exists: a link cannot fix a session on a victim', async () => {
+    // The attacker registers the ID, then sends the victim a link carrying the attacker's token.
+    const attacker = await register(t.server, 'board');
+    const links = [
+      `/stream?id=board&token=${attacker.token}`,
+      `/stream?id=board&%74oken=${attacker.token}`,
+      `/stream?token=${attacker.token}&id=board`,
+      '/stream?id=board',
+    ];
+    for (const link of links) {
+      const res = await api(t.server, link);
+      await expectApiError(res, 409, 'session_exists');
+      expect(res.headers.getSetCookie(), link).toEqual([]);
+    }
+    // Presenting the token in a header or the cookie changes nothing on a GET either.
+    for (const headers of [{ authorization: `Bearer ${attacker.token}` }, { cookie: `st_board=${attacker.token}` }] as Array<Record<string, string>>) {
+      const res = await api(t.server, '/stream?id=board', { headers });
+      await expectApiError(res, 409, 'session_exists');
+      expect(res.headers.getSetCookie()).toEqual([]);
+    }
+  });
+
+  it('a POST rejoins with the token as Bearer or cookie only, never from the URL', async () => {
+    const owner = await register(t.server, 'post-rejoin');
+    const viaQuery = await api(t.server, `/api/sessions?token=${owner.token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'post-rejoin' }),
+    });
+    await expectApiError(viaQuery, 409, 'session_exists');
+    expect(viaQuery.headers.getSetCookie()).toEqual([]);
+    const viaBearer = await postSession(t.server, { id: 'post-rejoin' }, { authorization: `Bearer ${owner.token}` });
+    expect(viaBearer.status).toBe(200);
+  });
+
+  it('HEAD changes nothing: 405 naming GET, and the ID stays free', async () => {
+    const head = await api(t.server, '/stream?id=head-only', { method: 'HEAD' });
+    expect(head.status).toBe(405);
+    expect(head.headers.get('allow')).toBe('GET');
+    expect(t.server.store.sessions.findById('head-only')).toBeUndefined();
+    expect((await api(t.server, '/stream?id=head-only')).status).toBe(201);
   });
 
   it.each(['', 'a b', 'é', 'x'.repeat(65), '../x'])('refuses the invalid ID %j with 400 naming the rule', async (id) => {

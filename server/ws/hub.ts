@@ -4,9 +4,9 @@ import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
-import { clientIp } from '../client-ip.js';
 import { toAppError } from '../errors.js';
 import { isFailedAuthentication, type AuthFailureLimiter } from '../ip-limits.js';
+import type { HostPolicy } from '../host-policy.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
@@ -37,6 +37,10 @@ export interface WsHubDeps {
   logger: Logger;
   limits: WsLimits;
   originAllowed: OriginPolicy;
+  /** Refuses an upgrade whose Host this server does not answer to. */
+  hostAllowed: HostPolicy;
+  /** The client's IP, by the same rule as HTTP's `ctx.ip` (TRUST_PROXY). */
+  clientIp(req: IncomingMessage): string;
   metrics: Metrics;
   /** Failed authentications per IP, shared with HTTP. */
   authFailures: AuthFailureLimiter;
@@ -49,7 +53,7 @@ export type WsHub = ReturnType<typeof createWsHub>;
  * them over), keeps the open connections by session, fans echoes out, and
  * pings every socket so dead peers are cut off.
  */
-export function createWsHub({ store, queue, logger, limits, originAllowed, metrics, authFailures }: WsHubDeps) {
+export function createWsHub({ store, queue, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures }: WsHubDeps) {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -110,7 +114,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
       else byIp.set(ip, left);
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
-    connLogger.info({ req }, 'connected');
+    connLogger.info({ req, ip }, 'connected');
     connection.start(afterSeq).catch((err: unknown) => {
       connLogger.error({ err }, 'replay failed');
       connection.close(CloseCode.internalError, 'replay failed');
@@ -119,6 +123,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
 
   /** Refuses what the caps and the Origin policy forbid, then authorises against the DB. */
   function admit(req: IncomingMessage, ip: string): UpgradeTarget {
+    hostAllowed(req);
     if (draining) throw new AppError(503, 'shutting_down', 'the server is shutting down; retry shortly');
     // Per IP before the total: one client reaches its own cap long before it can fill the server.
     if ((byIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) {
@@ -150,7 +155,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, metri
   function refuse(req: IncomingMessage, socket: Duplex, err: unknown): void {
     const refusal = toAppError(err);
     const level = refusal.code === 'internal' ? 'error' : refusal.status >= 500 ? 'warn' : 'info';
-    logger[level]({ req, status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
+    logger[level]({ req, ip: clientIp(req), status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
     metrics.upgradeRefused(refusal.code);
     refuseUpgrade(socket, refusal);
   }

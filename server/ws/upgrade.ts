@@ -2,9 +2,9 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { SUBPROTOCOL, WS_PATH_PREFIX } from '../../protocol/wire.js';
 import { authorizeSession, presentedToken } from '../auth.js';
-import type { AppError} from '../domain/errors.js';
-import { badRequest, notFound } from '../domain/errors.js';
+import { AppError, badRequest, methodNotAllowed, notFound } from '../domain/errors.js';
 import { requireSessionId } from '../domain/session-id.js';
+import { requestTarget } from '../request-target.js';
 import type { SessionRecord, SessionRepo } from '../store/session-repo.js';
 
 export type WireMode = 'text' | 'json';
@@ -18,32 +18,57 @@ export interface UpgradeTarget {
 
 const MAX_SEQ = 0xffffffff;
 
-/** Offered subprotocols, from the raw header. */
-function offeredProtocols(req: IncomingMessage): string[] {
+/** RFC 7230 §3.2.6 token: what a subprotocol name is made of. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A Sec-WebSocket-Key: 16 bytes in base64 (RFC 6455 §4.1). */
+const KEY = /^[+/0-9A-Za-z]{22}==$/;
+const invalidHandshake = (message: string) => badRequest('invalid_handshake', message);
+
+/**
+ * Refuses, as the service's own JSON refusal, every handshake the ws library
+ * would refuse itself (with a text/html body of its own): a method other than
+ * GET, a malformed key, a version other than 13 (or 8), a malformed
+ * subprotocol list. The same rules as ws 8's `handleUpgrade`, checked first.
+ */
+function checkHandshake(req: IncomingMessage): string[] {
+  if (req.method !== 'GET') throw methodNotAllowed(['GET']);
+  if (!KEY.test(req.headers['sec-websocket-key'] ?? '')) {
+    throw invalidHandshake('Sec-WebSocket-Key must be 16 bytes in base64 (RFC 6455)');
+  }
+  const version = req.headers['sec-websocket-version'];
+  if (version !== '13' && version !== '8') {
+    throw new AppError(400, 'invalid_handshake', 'Sec-WebSocket-Version must be 13', { 'Sec-WebSocket-Version': '13, 8' });
+  }
   const header = req.headers['sec-websocket-protocol'];
-  return header ? header.split(',').map((p) => p.trim()).filter(Boolean) : [];
+  if (header === undefined) return [];
+  const protocols = header.split(',').map((p) => p.replace(/^[ \t]+|[ \t]+$/g, ''));
+  if (!protocols.every((p) => TOKEN.test(p)) || new Set(protocols).size !== protocols.length) {
+    throw invalidHandshake('Sec-WebSocket-Protocol must be a comma-separated list of distinct names');
+  }
+  return protocols;
 }
 
 /**
- * Decides an upgrade before the 101, against the database: the path names a
- * valid, existing session, the request carries its token, and the options fit
- * the mode. Throws the AppError whose status refuses it.
+ * Decides an upgrade before the 101, against the database: the handshake is
+ * one ws takes, the path names a valid, existing session, the request carries
+ * its token, and the options fit the mode. Throws the AppError whose status
+ * refuses it.
  */
 export function authorizeUpgrade(req: IncomingMessage, sessions: SessionRepo): UpgradeTarget {
-  const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
-  if (!url.pathname.startsWith(WS_PATH_PREFIX)) {
+  const protocols = checkHandshake(req);
+  const { path, query } = requestTarget(req.url);
+  if (!path.startsWith(WS_PATH_PREFIX)) {
     throw notFound('not_found', `WebSocket endpoint is ${WS_PATH_PREFIX}{ID}`);
   }
-  const sessionId = requireSessionId(url.pathname.slice(WS_PATH_PREFIX.length));
+  const sessionId = requireSessionId(path.slice(WS_PATH_PREFIX.length));
 
-  const protocols = offeredProtocols(req);
   if (protocols.length > 0 && !protocols.includes(SUBPROTOCOL)) {
     throw badRequest('unsupported_subprotocol', `supported subprotocol: ${SUBPROTOCOL} (or none for text mode)`);
   }
   const mode: WireMode = protocols.length > 0 ? 'json' : 'text';
 
   let afterSeq: number | null = null;
-  const after = url.searchParams.get('after');
+  const after = query.get('after');
   if (after !== null) {
     if (mode !== 'json') throw badRequest('invalid_after', `?after= needs the ${SUBPROTOCOL} subprotocol`);
     if (!/^\d{1,10}$/.test(after) || Number(after) > MAX_SEQ) {
@@ -52,7 +77,7 @@ export function authorizeUpgrade(req: IncomingMessage, sessions: SessionRepo): U
     afterSeq = Number(after);
   }
 
-  const session = authorizeSession(sessions, sessionId, presentedToken(req, url, sessionId));
+  const session = authorizeSession(sessions, sessionId, presentedToken(req, query, sessionId));
   return { session, mode, afterSeq };
 }
 

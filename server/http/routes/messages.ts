@@ -27,7 +27,6 @@ export function messageRoutes({ sessions, messages }: MessageRoutesDeps): Router
     const session = requireAuthorizedSession(ctx, sessions);
     const { before = SEQ_LIMIT, limit } = parseQuery(pageQuerySchema, ctx.query, `before: a seq >= 1; limit: 1 to ${HISTORY_PAGE_MAX}`);
     const page = messages.page(session.pk, before, limit);
-    ctx.set('Cache-Control', 'no-store');
     ctx.body = { messages: page.messages.map((m) => historyMessage(session.id, m)), hasMore: page.hasMore };
   });
 

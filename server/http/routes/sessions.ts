@@ -3,8 +3,7 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import { SESSION_ID_RULE, isValidSessionId } from '../../../protocol/session-id.js';
 import { presentedToken } from '../../auth.js';
-import { clientIp } from '../../client-ip.js';
-import { AppError, badRequest, conflict } from '../../domain/errors.js';
+import { AppError, badRequest, conflict, methodNotAllowed } from '../../domain/errors.js';
 import { generateSessionId } from '../../domain/session-id.js';
 import { generateToken, hashToken, tokenMatches } from '../../domain/token.js';
 import { createRegistrationLimiter } from '../../ip-limits.js';
@@ -43,15 +42,29 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, delet
 
   /** Every registration attempt counts, so 409s cannot be used to probe IDs quickly either. */
   const rateLimited: Koa.Middleware = async (ctx, next) => {
-    await limiter.take(clientIp(ctx));
+    await limiter.take(ctx.ip);
     await next();
   };
 
-  function register(ctx: Koa.Context, requestedId: string | undefined): void {
+  /** The router answers HEAD with the GET route; a HEAD must not register (it changes nothing). */
+  const rejectHead: Koa.Middleware = async (ctx, next) => {
+    if (ctx.method === 'HEAD') throw methodNotAllowed(['GET']);
+    await next();
+  };
+
+  /**
+   * Creates the session `requestedId` (or one with a generated ID): 201. An ID
+   * that exists is a 409, except to a POST presenting the session's token as a
+   * Bearer header or in its cookie: 200 with that token (rejoin). A GET never
+   * rejoins, and a token is never taken from the URL here: else a link like
+   * `/stream?id=board&token=<attacker's>` would plant the attacker's token in a
+   * victim's cookie (session fixation).
+   */
+  function register(ctx: Koa.Context, requestedId: string | undefined, rejoin: boolean): void {
     if (requestedId !== undefined) {
       const existing = sessions.findById(requestedId);
       if (existing) {
-        const token = presentedToken(ctx.req, ctx.URL, requestedId);
+        const token = rejoin ? presentedToken(ctx.req, null, requestedId) : undefined;
         if (!tokenMatches(token, existing.tokenHash)) {
           throw conflict('session_exists', `session ID "${requestedId}" is taken; choose another, or present its token`);
         }
@@ -80,13 +93,13 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, delet
   }
 
   router.post('/api/sessions', rateLimited, async (ctx) => {
-    register(ctx, parseRegistration(await readJsonBody(ctx, maxBodyBytes)));
+    register(ctx, parseRegistration(await readJsonBody(ctx, maxBodyBytes)), true);
   });
 
-  // The original demo's registration: GET /stream?id=ID.
-  router.get('/stream', rateLimited, (ctx) => {
-    const id = ctx.URL.searchParams.get('id');
-    register(ctx, parseRegistration(id === null ? {} : { id }));
+  // The original demo's registration: GET /stream?id=ID creates ID, nothing more.
+  router.get('/stream', rejectHead, rateLimited, (ctx) => {
+    const { id } = ctx.query;
+    register(ctx, parseRegistration(id === undefined ? {} : { id }), false);
   });
 
   router.delete('/api/sessions/:id', (ctx) => {

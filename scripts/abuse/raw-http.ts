@@ -1,0 +1,72 @@
+import { connect } from 'node:net';
+
+/** A response read off a raw socket: what a client that sends any bytes gets back. */
+export interface RawResponse {
+  /** 0 when the server closed without answering. */
+  status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A request head: the request line, then `Host` (when given) and the other header lines, `Connection: close` last. */
+export function requestHead(line: string, headers: Array<string | [string, string]> = [], host: string | null = '127.0.0.1'): string {
+  const lines = headers.map((h) => (typeof h === 'string' ? h : `${h[0]}: ${h[1]}`));
+  return [line, ...(host === null ? [] : [`Host: ${host}`]), ...lines, 'Connection: close', '', ''].join('\r\n');
+}
+
+/**
+ * Sends `bytes` as they are on a new connection and parses the one response
+ * that comes back before the server closes (send `Connection: close`), or
+ * what came within `timeoutMs` (a 101 keeps the socket open). The client
+ * never half-closes first: Node's server drops the answer of a request whose
+ * client has ended its side.
+ */
+export function rawRequest(port: number, bytes: string | Buffer, timeoutMs = 10_000): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    socket.setTimeout(timeoutMs, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+    socket.on('close', () => resolve(parseResponse(Buffer.concat(chunks).toString('latin1'))));
+  });
+}
+
+function parseResponse(text: string): RawResponse {
+  const end = text.indexOf('\r\n\r\n');
+  if (end === -1) return { status: 0, headers: {}, body: '' };
+  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  }
+  let body = text.slice(end + 4);
+  if (headers['transfer-encoding'] === 'chunked') body = unchunk(body);
+  return { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1] ?? 0), headers, body: Buffer.from(body, 'latin1').toString() };
+}
+
+function unchunk(text: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const lineEnd = text.indexOf('\r\n', at);
+    if (lineEnd === -1) return out;
+    const size = parseInt(text.slice(at, lineEnd), 16);
+    if (!(size > 0)) return out;
+    out += text.slice(lineEnd + 2, lineEnd + 2 + size);
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+/** The error code of a JSON error body, or null when the body is not one. */
+export function errorCode(res: RawResponse): string | null {
+  try {
+    return (JSON.parse(res.body) as { error?: { code?: string } }).error?.code ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,61 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** A WebSocket opening handshake asks for exactly this protocol (RFC 6455 §4.1). */
+function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  return req.headers.upgrade?.trim().toLowerCase() === 'websocket';
+}
+
+/**
+ * Routes `server`'s upgrades: `Upgrade: websocket` to `onWebSocket`, any
+ * other (h2c from `curl --http2`, TLS/1.0...) back to the server's own
+ * request handler as an ordinary HTTP/1.1 request, which a server may answer
+ * without switching (RFC 9110 §7.8).
+ *
+ * Once a server has an 'upgrade' listener, Node 20 gives it every request
+ * with `Connection: upgrade` and an `Upgrade` header, having parsed neither
+ * its body nor anything after it (a per-request choice, shouldUpgradeCallback,
+ * came in Node 24). So a declined request is handed back as bytes: its head
+ * rebuilt without the upgrade offer, then whatever followed it, parsed anew on
+ * the same socket. Body, timeouts and keep-alive then work as for any request.
+ */
+export function dispatchUpgrades(server: Server, onWebSocket: UpgradeListener): void {
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (isWebSocketUpgrade(req)) onWebSocket(req, socket, head);
+    else replayWithoutUpgrade(server, req, socket, head);
+  });
+}
+
+function replayWithoutUpgrade(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  if (!socket.readable || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.unshift(Buffer.concat([Buffer.from(headWithoutUpgrade(req), 'latin1'), head]));
+  server.emit('connection', socket);
+}
+
+/** The request head as received, minus the `Upgrade` header and the `upgrade` token of `Connection`. */
+function headWithoutUpgrade(req: IncomingMessage): string {
+  // Node read the head as latin1 (one char per byte), so it goes back byte for byte.
+  let text = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    let value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    if (lower === 'upgrade') continue;
+    if (lower === 'connection') {
+      value = value
+        .split(',')
+        .map((token) => token.trim())
+        .filter((token) => token !== '' && token.toLowerCase() !== 'upgrade')
+        .join(', ');
+      if (value === '') continue;
+    }
+    text += `${name}: ${value}\r\n`;
+  }
+  return `${text}\r\n`;
+}
