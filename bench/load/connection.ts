@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { Histogram } from '../lib/histogram.js';
+import type { LatencyRecorder } from '../lib/latency.js';
 import { buildClientFrame, FrameReader, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT, repeatFrame } from './frames.js';
 
 /** Counters shared by every connection of one run. */
 export interface LoadStats {
-  hist: Histogram;
+  hist: LatencyRecorder;
   /** While true, echoes are counted and their latency recorded. */
   recording: boolean;
   /** Echoes received while recording. */
@@ -19,7 +19,7 @@ export interface LoadStats {
   errors: string[];
 }
 
-export function newStats(hist: Histogram): LoadStats {
+export function newStats(hist: LatencyRecorder): LoadStats {
   return { hist, recording: false, echoes: 0, totalEchoes: 0, badEchoes: 0, sample: null, errors: [] };
 }
 

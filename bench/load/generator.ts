@@ -1,4 +1,5 @@
-import { Histogram, round3, type LatencySummary } from '../lib/histogram.js';
+import { LatencyRecorder, type LatencySummary } from '../lib/latency.js';
+import { round3 } from '../lib/stats.js';
 import { machineBusySeconds, sleep } from '../lib/proc.js';
 import { LoadConnection, newStats, type LoadStats } from './connection.js';
 import { upgrade } from './handshake.js';
@@ -123,7 +124,7 @@ export async function runClosedLoop(
   timing: { warmupMs: number; durationMs: number },
   serverCpu: () => number,
 ): Promise<LoadResult> {
-  const stats = newStats(new Histogram());
+  const stats = newStats(new LatencyRecorder());
   const conns = await openConnections(options, stats);
   try {
     for (const c of conns) c.startClosedLoop();
@@ -153,7 +154,7 @@ export async function runPaced(
   timing: { warmupMs: number; durationMs: number; rate: number },
   serverCpu: () => number,
 ): Promise<PacedResult> {
-  const stats = newStats(new Histogram());
+  const stats = newStats(new LatencyRecorder());
   const conns = await openConnections(options, stats, 8192);
   const interval = 1000 / timing.rate;
   const t0 = performance.now();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from '../cli.js';
-import { median, round3 } from '../lib/histogram.js';
+import { median, round3 } from '../lib/stats.js';
 import { registerSessions } from '../lib/http.js';
 import { quietly } from '../lib/proc.js';
 import { startBenchServer, VARIANT_NAMES, type DbSync, type Variant } from '../lib/server-process.js';
