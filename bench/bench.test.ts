@@ -14,6 +14,7 @@ interface Run {
   echoes: number;
   msgsPerSec: number;
   badEchoes: number;
+  pongs: number;
   sample: string | null;
   errors: string[];
   latency: { p50: number; p99: number; p999: number };
@@ -26,7 +27,7 @@ interface Report {
   problems: string[];
   targets: { name: string; figure: number; limit: number; met: boolean }[];
   throughput: { reps: { runs: Record<string, Run>; ratios: Record<string, number> }[]; medians: { ratios: Record<string, number> } };
-  latency: { runs: Record<string, Run & { targetRate: number }> };
+  latency: { reps: { runs: Record<string, Run & { targetRate: number; kept: boolean; cpuUsPerMsg: number }>; ratios: Record<string, number> }[]; medians: { ratios: Record<string, number> } };
   memory: { runs: Record<string, { connections: number; perConnectionKiB: number }>; ratio: number };
   history: { store: { p99: number }; http: { p99: number }; bare: { p99: number }; ratio: number; reps: unknown[] };
   startup: { medianEmptyMs: number; medianBigMs: number };
@@ -52,6 +53,24 @@ function runSmoke(out: string): Promise<{ code: number | null; output: string }>
   });
 }
 
+const BODY = 'the quick brown fox [a-z0-9 ]{44}';
+/** The echo a variant sends back for "<prefix>-<n>": the session text mode, or a Socket.IO event (with a recovery offset on e). */
+const ECHO_OF: Record<string, (prefix: string) => RegExp> = {
+  a: (p) => new RegExp(`^${p}-\\d+: ${BODY}$`),
+  b: (p) => new RegExp(`^${p}-\\d+: ${BODY}$`),
+  c: (p) => new RegExp(`^${p}-\\d+: ${BODY}$`),
+  d: (p) => new RegExp(`^42\\["message","${p}-\\d+: ${BODY}"\\]$`),
+  e: (p) => new RegExp(`^42\\["message","${p}-\\d+: ${BODY}","[0-9A-Za-z_.-]+"\\]$`),
+};
+/** Every echo was compared byte for byte with what it must be; the sample shows one; the short heartbeats were answered. */
+function expectEchoed(variant: string, run: Run, prefix: string): void {
+  expect(run.echoes, variant).toBeGreaterThan(0);
+  expect(run.badEchoes, variant).toBe(0);
+  expect(run.errors, variant).toEqual([]);
+  expect(run.sample, variant).toMatch(ECHO_OF[variant]!(prefix));
+  if (variant !== 'b' && variant !== 'c') expect(run.pongs, variant).toBeGreaterThan(0);
+}
+
 describe('npm run bench -- --smoke', () => {
   it('measures every variant and target and writes a well-formed report', { timeout: 180_000 }, async () => {
     if (!existsSync(SERVER_MAIN)) {
@@ -64,28 +83,32 @@ describe('npm run bench -- --smoke', () => {
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
 
     expect(report).toMatchObject({ version: 1, smoke: true, passed: true, problems: [] });
-    expect(report.targets.map((t) => t.name)).toEqual(['throughput', 'latency', 'memory', 'history', 'startup']);
+    expect(report.targets.map((t) => t.name)).toEqual([
+      'throughput', 'throughput-vs-socketio',
+      'latency', 'latency-vs-ws', 'cpu-per-message', 'latency-vs-socketio',
+      'memory', 'history', 'startup',
+    ]);
     for (const t of report.targets) {
       expect(typeof t.figure).toBe('number');
       expect(typeof t.met).toBe('boolean');
     }
 
     const runs = report.throughput.reps[0]!.runs;
-    expect(Object.keys(runs).sort()).toEqual(['a', 'b', 'c']);
+    expect(Object.keys(runs).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     for (const [variant, run] of Object.entries(runs)) {
-      expect(run.echoes, variant).toBeGreaterThan(0);
-      expect(run.badEchoes, variant).toBe(0);
-      expect(run.errors, variant).toEqual([]);
-      // Every echo was compared byte for byte with "<ID>: <body>"; the sample shows one.
-      expect(run.sample, variant).toMatch(/^bench-0-\d+: the quick brown fox [a-z0-9 ]{44}$/);
+      expectEchoed(variant, run, 'bench-0');
       expect(run.latency.p99, variant).toBeGreaterThan(0);
     }
-    expect(report.throughput.medians.ratios['a/b']).toBeGreaterThan(0);
+    for (const ratio of ['a/b', 'a/d', 'a/e']) expect(report.throughput.medians.ratios[ratio], ratio).toBeGreaterThan(0);
 
-    for (const [variant, run] of Object.entries(report.latency.runs)) {
-      expect(run.echoes, variant).toBeGreaterThan(0);
-      expect(run.badEchoes, variant).toBe(0);
-      expect(run.sample, variant).toMatch(/^paced-\d+: /);
+    const paced = report.latency.reps[0]!.runs;
+    expect(Object.keys(paced).sort()).toEqual(['a', 'b', 'd', 'e']);
+    for (const [variant, run] of Object.entries(paced)) {
+      expectEchoed(variant, run, 'paced-0');
+      expect(run.cpuUsPerMsg, variant).toBeGreaterThan(0);
+    }
+    for (const ratio of ['p99 a/b', 'p99 a/d', 'p99 a/e', 'cpu/msg a/b']) {
+      expect(Number.isNaN(report.latency.medians.ratios[ratio]), ratio).toBe(false);
     }
     expect(report.memory.runs.a!.connections).toBeGreaterThan(0);
     expect(Number.isFinite(report.memory.ratio)).toBe(true);

@@ -2,6 +2,7 @@ import { LatencyRecorder, type LatencySummary } from '../lib/latency.js';
 import { round3 } from '../lib/stats.js';
 import { machineBusySeconds, sleep } from '../lib/proc.js';
 import { LoadConnection, newStats, type LoadStats } from './connection.js';
+import { SESSION_TEXT, type Dialect } from './dialect.js';
 import { upgrade } from './handshake.js';
 
 export interface SessionCredentials {
@@ -19,6 +20,8 @@ export interface LoadOptions {
   window: number;
   /** Handshakes in progress at once. */
   concurrency?: number;
+  /** What the server speaks inside the frames (the session text mode unless said). */
+  dialect?: Dialect;
 }
 
 export interface LoadResult {
@@ -36,6 +39,8 @@ export interface LoadResult {
    */
   otherCpu: number;
   badEchoes: number;
+  /** Pings of the server answered. */
+  pongs: number;
   sample: string | null;
   errors: string[];
 }
@@ -50,22 +55,38 @@ export function messageBody(bytes: number): Buffer {
   return Buffer.from(sentence.repeat(Math.ceil(bytes / sentence.length) + 1).slice(0, bytes));
 }
 
+/**
+ * What makes a run's figures meaningless: no echo in the window, an echo not
+ * exactly as it must be, a connection error; and, when the server was told to
+ * ping often (`expectPongs`, the smoke run), no ping answered.
+ */
+export function runProblems(label: string, run: LoadResult, expectPongs = false): string[] {
+  const problems: string[] = [];
+  if (run.echoes <= 0) problems.push(`${label}: no echoes in the window`);
+  if (run.badEchoes > 0) problems.push(`${label}: ${run.badEchoes} echoes not exactly as sent`);
+  if (expectPongs && run.pongs === 0) problems.push(`${label}: no ping of the server answered`);
+  for (const e of run.errors) problems.push(`${label}: ${e}`);
+  return problems;
+}
+
 /** Opens one generator connection per session (raw sockets, hand-made handshake). */
 export async function openConnections(options: LoadOptions, stats: LoadStats, ringSize?: number): Promise<LoadConnection[]> {
   const body = messageBody(options.bytes);
+  const dialect = options.dialect ?? SESSION_TEXT;
   const conns: LoadConnection[] = new Array<LoadConnection>(options.sessions.length);
   let next = 0;
   const worker = async () => {
     while (next < options.sessions.length) {
       const i = next++;
       const session = options.sessions[i]!;
-      const { socket, rest } = await upgrade({
+      const upgraded = await upgrade({
         host: '127.0.0.1',
         port: options.port,
-        path: `/ws/${session.id}`,
+        path: dialect.path(session.id),
         headers: session.token ? { Authorization: `Bearer ${session.token}` } : {},
       });
-      conns[i] = new LoadConnection(socket, rest, session.id, body, options.window, stats, ringSize);
+      const rest = await dialect.open(upgraded.socket, upgraded.rest);
+      conns[i] = new LoadConnection(upgraded.socket, rest, session.id, body, options.window, stats, dialect, ringSize);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 32, options.sessions.length) }, worker));
@@ -110,6 +131,7 @@ async function measure(stats: LoadStats, durationMs: number, serverCpu: () => nu
     generatorCpu: round3(generatorSeconds / seconds),
     otherCpu: round3(Math.max(0, busy - generatorSeconds - (cpu1 - cpu0)) / seconds),
     badEchoes: stats.badEchoes,
+    pongs: stats.pongs,
     sample: stats.sample,
     errors: stats.errors,
   };
