@@ -6,14 +6,15 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseOptions, type BenchOptions, type TargetName } from './cli.js';
+import { parseOptions, TARGET_NAMES, type BenchOptions, type TargetName } from './cli.js';
 import { topSelfTime } from './lib/cpuprofile.js';
-import { clkTck, openFileLimit, pinSelf, setPatient, taskset } from './lib/proc.js';
+import { clkTck, openFileLimit, pinSelf, setPatience, taskset } from './lib/proc.js';
 import { GENERATOR_CORE, removeServerSnapshot, ROOT, SERVER_CORE, serverSnapshotDir, snapshotServer } from './lib/server-process.js';
 import { heading, table, targetLine, type TargetResult } from './report.js';
 import { historyTarget } from './targets/history.js';
 import { latencyTarget } from './targets/latency.js';
 import { memoryTarget } from './targets/memory.js';
+import { stallTarget } from './targets/stall.js';
 import { startupTarget } from './targets/startup.js';
 import { throughputTarget } from './targets/throughput.js';
 
@@ -26,6 +27,7 @@ const RUNNERS: Record<TargetName, (o: BenchOptions, profileDir?: string) => Prom
   memory: memoryTarget,
   history: historyTarget,
   startup: startupTarget,
+  stall: stallTarget,
 };
 
 /** The commit measured, and whether the work tree differed from it. */
@@ -38,7 +40,18 @@ function codeVersion(): { commit: string; dirty: boolean } | null {
   }
 }
 
+/** How this run was started, as a person would type it again. */
+function commandLine(): string {
+  const script = process.env.npm_lifecycle_event;
+  if (!script) return `tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim();
+  // The npm script's own arguments (bench:smoke's --smoke) come first; what follows was typed after `--`.
+  const own = (process.env.npm_lifecycle_script ?? '').split('bench/run.ts')[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+  const typed = process.argv.slice(2 + own.length).join(' ');
+  return `npm run ${script}${typed ? ` -- ${typed}` : ''}`;
+}
+
 async function main(): Promise<number> {
+  const command = commandLine();
   const parsed = parseOptions(process.argv.slice(2));
   if ('help' in parsed) {
     process.stdout.write(parsed.help);
@@ -46,7 +59,7 @@ async function main(): Promise<number> {
   }
   const options = parsed;
   const pinned = options.pin && pinSelf(GENERATOR_CORE);
-  setPatient(!options.smoke);
+  setPatience(options.patienceMs);
   const machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -61,8 +74,10 @@ async function main(): Promise<number> {
   console.log(
     `node ${machine.node}, ${machine.cpus} cores (${machine.cpuModel}), ` +
       (pinned ? `generator on core ${GENERATOR_CORE}, server on core ${SERVER_CORE} (taskset)` : 'NOT pinned (taskset missing or --no-pin)') +
-      `, ulimit -n ${machine.openFileLimit}`,
+      `, ulimit -n ${machine.openFileLimit}` +
+      (machine.code ? `, commit ${machine.code.commit.slice(0, 10)}${machine.code.dirty ? ' (server/ or protocol/ changed since)' : ''}` : ''),
   );
+  console.log(`command: ${command}`);
 
   const started = new Date();
   snapshotServer();
@@ -73,7 +88,7 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   let profile: ReturnType<typeof topSelfTime> & { file: string } | undefined;
   const profileDir = options.profile ? join(options.resultsDir, 'profiles', started.toISOString().replace(/[:.]/g, '-')) : undefined;
-  for (const name of ['throughput', 'latency', 'memory', 'history', 'startup'] as TargetName[]) {
+  for (const name of TARGET_NAMES) {
     if (!options.only.has(name)) continue;
     const outcome = await RUNNERS[name](options, profileDir);
     results[name] = outcome.report;
@@ -99,6 +114,7 @@ async function main(): Promise<number> {
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     machine,
+    command,
     options: { ...options, only: [...options.only] },
     ...results,
     ...(profile ? { profile } : {}),
@@ -107,7 +123,9 @@ async function main(): Promise<number> {
     passed,
   };
   mkdirSync(dirname(options.out), { recursive: true });
-  writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  // JSON has no Infinity or NaN (a rate not kept, a reference that failed): they are written as strings, not null.
+  const finite = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value);
+  writeFileSync(options.out, `${JSON.stringify(report, finite, 2)}\n`);
 
   heading(options.smoke ? 'targets (smoke: not enforced)' : 'targets');
   for (const t of targets) console.log(targetLine(t));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { awaitListening } from '../../e2e/listening.js';
 import { cpuSeconds, rssKiB, taskset } from './proc.js';
 
@@ -23,6 +23,11 @@ export function snapshotServer(): string {
   cpSync(join(ROOT, 'dist'), snapshotDir, { recursive: true, filter: (src) => src !== join(ROOT, 'dist/web') });
   serverMain = join(snapshotDir, 'server/main.js');
   return serverMain;
+}
+
+/** The built backup CLI (`npm run backup`'s code), from the same build as the server under test. */
+export function backupCli(): string {
+  return join(dirname(serverMain), 'backup-cli.js');
 }
 
 /** The snapshot's folder relative to the project, as it appears in profiles. */

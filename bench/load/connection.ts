@@ -76,8 +76,7 @@ export class LoadConnection {
         this.onEcho(data, start, end, now);
         received++;
       } else if (kind === 'ping' && this.pongFrame) {
-        this.socket.write(this.pongFrame);
-        stats.pongs++;
+        this.pong(this.pongFrame);
       } else {
         this.error(`unexpected message: ${data.toString('utf8', start, Math.min(end, start + 120))}`);
       }
@@ -167,14 +166,20 @@ export class LoadConnection {
 
   private onControl(opcode: number, data: Buffer, start: number, end: number): void {
     if (opcode === OPCODE_PING) {
-      this.socket.write(buildClientFrame(OPCODE_PONG, Buffer.from(data.subarray(start, end)), this.maskKey));
-      this.stats.pongs++;
+      this.pong(buildClientFrame(OPCODE_PONG, Buffer.from(data.subarray(start, end)), this.maskKey));
     } else if (opcode === OPCODE_CLOSE) {
       const code = end - start >= 2 ? data.readUInt16BE(start) : 1005;
       if (!this.closed && code !== 1000) this.error(`server closed ${code} ${data.toString('utf8', start + 2, end)}`);
       this.closed = true;
       this.socket.end();
     }
+  }
+
+  /** Answers a ping, unless this side has already closed (a ping can cross the close frame). */
+  private pong(frame: Buffer): void {
+    if (!this.socket.writable) return;
+    this.socket.write(frame);
+    this.stats.pongs++;
   }
 
   private error(message: string): void {

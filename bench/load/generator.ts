@@ -38,6 +38,8 @@ export interface LoadResult {
    * processes, interrupts), in cores: how noisy the measurement was.
    */
   otherCpu: number;
+  /** CPU of the bench's own helper processes over the window (a side load), in cores, when there are any. */
+  helperCpu?: number;
   badEchoes: number;
   /** Pings of the server answered. */
   pongs: number;
@@ -106,11 +108,12 @@ export async function closeAll(conns: readonly LoadConnection[]): Promise<void> 
   for (const c of conns) c.socket.destroy();
 }
 
-/** Measures one window: recording on, wait, recording off; CPU of both sides. */
-async function measure(stats: LoadStats, durationMs: number, serverCpu: () => number): Promise<LoadResult> {
+/** Measures one window: recording on, wait, recording off; CPU of both sides (and of helpers, not counted as other work). */
+async function measure(stats: LoadStats, durationMs: number, serverCpu: () => number, helperCpu?: () => number): Promise<LoadResult> {
   stats.hist.reset();
   stats.echoes = 0;
   const cpu0 = serverCpu();
+  const helper0 = helperCpu?.() ?? 0;
   const gen0 = process.cpuUsage();
   const busy0 = machineBusySeconds();
   const t0 = performance.now();
@@ -122,6 +125,7 @@ async function measure(stats: LoadStats, durationMs: number, serverCpu: () => nu
   const gen = process.cpuUsage(gen0);
   const busy = machineBusySeconds() - busy0;
   const generatorSeconds = (gen.user + gen.system) / 1e6;
+  const helperSeconds = (helperCpu?.() ?? 0) - helper0;
   return {
     echoes: stats.echoes,
     seconds: round3(seconds),
@@ -129,7 +133,8 @@ async function measure(stats: LoadStats, durationMs: number, serverCpu: () => nu
     latency: stats.hist.summary(),
     serverCpu: round3((cpu1 - cpu0) / seconds),
     generatorCpu: round3(generatorSeconds / seconds),
-    otherCpu: round3(Math.max(0, busy - generatorSeconds - (cpu1 - cpu0)) / seconds),
+    otherCpu: round3(Math.max(0, busy - generatorSeconds - helperSeconds - (cpu1 - cpu0)) / seconds),
+    ...(helperCpu ? { helperCpu: round3(helperSeconds / seconds) } : {}),
     badEchoes: stats.badEchoes,
     pongs: stats.pongs,
     sample: stats.sample,
@@ -175,6 +180,8 @@ export async function runPaced(
   options: LoadOptions,
   timing: { warmupMs: number; durationMs: number; rate: number },
   serverCpu: () => number,
+  /** CPU of helper processes running beside, e.g. a side load (seconds so far). */
+  helperCpu?: () => number,
 ): Promise<PacedResult> {
   const stats = newStats(new LatencyRecorder());
   const conns = await openConnections(options, stats, 8192);
@@ -195,7 +202,7 @@ export async function runPaced(
   }, 1);
   try {
     await sleep(timing.warmupMs);
-    const result = await measure(stats, timing.durationMs, serverCpu);
+    const result = await measure(stats, timing.durationMs, serverCpu, helperCpu);
     clearInterval(tick);
     await drain(conns);
     return { ...result, targetRate: timing.rate, meanSendLagMs: round3(lagMs / Math.max(1, sent)) };
