@@ -84,7 +84,10 @@ async function attempt<R extends RawHttpResponse>(ctx: LoadContext, op: () => Pr
   try {
     res = await op();
   } catch (err) {
-    if (ctx.running()) ctx.error((err as Error).message);
+    if (!ctx.running()) return;
+    ctx.error((err as Error).message);
+    // A server that refuses at once would otherwise be asked again in a busy loop.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     return;
   } finally {
     ctx.ready();
