@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseOptions, TARGET_NAMES, type BenchOptions, type TargetName } from './cli.js';
 import { topSelfTime } from './lib/cpuprofile.js';
-import { clkTck, openFileLimit, pinSelf, setPatience, taskset } from './lib/proc.js';
+import { clkTck, NOISY_CORES, noiseSummary, openFileLimit, pinSelf, setPatience, taskset } from './lib/proc.js';
 import { GENERATOR_CORE, removeServerSnapshot, ROOT, SERVER_CORE, serverSnapshotDir, snapshotServer } from './lib/server-process.js';
 import { heading, table, targetLine, type TargetResult } from './report.js';
 import { historyTarget } from './targets/history.js';
@@ -108,12 +108,13 @@ async function main(): Promise<number> {
 
   // A smoke run checks function, not figures; a full run needs both.
   const passed = problems.length === 0 && (options.smoke || targets.every((t) => t.met));
+  const noise = noiseSummary();
   const report = {
     version: 1,
     smoke: options.smoke,
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
-    machine,
+    machine: { ...machine, noise: { ...noise, noisyAboveCores: NOISY_CORES } },
     command,
     options: { ...options, only: [...options.only] },
     ...results,
@@ -130,6 +131,12 @@ async function main(): Promise<number> {
   heading(options.smoke ? 'targets (smoke: not enforced)' : 'targets');
   for (const t of targets) console.log(targetLine(t));
   for (const p of problems) console.log(`PROBLEM ${p}`);
+  if (!options.smoke && noise.noisy > 0) {
+    console.log(
+      `WARNING ${noise.noisy} of ${noise.windows} measured windows had other work above ${NOISY_CORES} cores on this machine: ` +
+        'their figures, and ratios over them, say more about the machine than about the servers',
+    );
+  }
   console.log(`\nreport: ${options.out}`);
   if (!passed) {
     const missed = options.smoke ? [] : [`${targets.filter((t) => !t.met).length} target(s) missed`];

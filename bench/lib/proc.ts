@@ -164,16 +164,28 @@ export async function waitForQuiet(maxCores = NOISY_CORES, maxWaitMs = 30_000): 
  */
 export async function quietly<T extends { otherCpu: number }>(run: () => Promise<T>, attempts = 3): Promise<T & { attempts: number }> {
   let best: T | undefined;
+  const kept = (attempt: number) => {
+    noise.windows++;
+    if (best!.otherCpu > NOISY_CORES) noise.noisy++;
+    return { ...best!, attempts: attempt };
+  };
   for (let attempt = 1; attempt <= attempts; attempt++) {
     await waitForQuiet(NOISY_CORES);
     const started = performance.now();
     const result = await run();
     if (!best || result.otherCpu < best.otherCpu) best = result;
-    if (result.otherCpu <= NOISY_CORES || patienceLeftMs <= 0) return { ...best, attempts: attempt };
+    if (result.otherCpu <= NOISY_CORES || patienceLeftMs <= 0) return kept(attempt);
     spend(performance.now() - started);
     const again = attempt < attempts && patienceLeftMs > 0;
     console.log(`   noisy window (other work took ${result.otherCpu} cores): ${again ? 'measuring again' : 'keeping the least noisy'}`);
-    if (!again) return { ...best, attempts: attempt };
+    if (!again) return kept(attempt);
   }
-  return { ...best!, attempts };
+  return kept(attempts);
+}
+
+const noise = { windows: 0, noisy: 0 };
+
+/** Measured windows kept by quietly() so far, and how many of them were noisy (other work above NOISY_CORES). */
+export function noiseSummary(): { windows: number; noisy: number } {
+  return { ...noise };
 }
