@@ -14,6 +14,7 @@ interface Run {
   echoes: number;
   msgsPerSec: number;
   badEchoes: number;
+  pongs: number;
   sample: string | null;
   errors: string[];
   latency: { p50: number; p99: number; p999: number };
@@ -24,12 +25,20 @@ interface Report {
   smoke: boolean;
   passed: boolean;
   problems: string[];
-  targets: { name: string; figure: number; limit: number; met: boolean }[];
+  targets: { name: string; figure: number | string; limit: number; met: boolean }[];
   throughput: { reps: { runs: Record<string, Run>; ratios: Record<string, number> }[]; medians: { ratios: Record<string, number> } };
-  latency: { runs: Record<string, Run & { targetRate: number }> };
+  latency: { reps: { runs: Record<string, Run & { targetRate: number; kept: boolean; cpuUsPerMsg: number }>; ratios: Record<string, number> }[]; medians: { ratios: Record<string, number> } };
   memory: { runs: Record<string, { connections: number; perConnectionKiB: number }>; ratio: number };
   history: { store: { p99: number }; http: { p99: number }; bare: { p99: number }; ratio: number; reps: unknown[] };
   startup: { medianEmptyMs: number; medianBigMs: number };
+  stall: {
+    fixture: { messages: number };
+    reps: {
+      runs: Record<string, Run & { kind: string; sideLoad: { completed: number; statuses: Record<string, number>; detail: Record<string, number>; errors: string[] }; smallSearch?: { samples: number; p99: number; errors: string[] } }>;
+      ratios: Record<string, number>;
+    }[];
+    medians: { ratios: Record<string, number>; smallSearchP99: number };
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'wss-bench-test-'));
@@ -44,7 +53,8 @@ function runSmoke(out: string): Promise<{ code: number | null; output: string }>
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    // About a minute on a quiet machine; a shared, saturated one has taken 2.5 minutes.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 280_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, output });
@@ -52,8 +62,26 @@ function runSmoke(out: string): Promise<{ code: number | null; output: string }>
   });
 }
 
+const BODY = 'the quick brown fox [a-z0-9 ]{44}';
+/** The echo a variant sends back for "<prefix>-<n>": the session text mode, or a Socket.IO event (with a recovery offset on e). */
+const ECHO_OF: Record<string, (prefix: string) => RegExp> = {
+  a: (p) => new RegExp(`^${p}-\\d+: ${BODY}$`),
+  b: (p) => new RegExp(`^${p}-\\d+: ${BODY}$`),
+  c: (p) => new RegExp(`^${p}-\\d+: ${BODY}$`),
+  d: (p) => new RegExp(`^42\\["message","${p}-\\d+: ${BODY}"\\]$`),
+  e: (p) => new RegExp(`^42\\["message","${p}-\\d+: ${BODY}","[0-9A-Za-z_.-]+"\\]$`),
+};
+/** Every echo was compared byte for byte with what it must be; the sample shows one; the short heartbeats were answered. */
+function expectEchoed(variant: string, run: Run, prefix: string): void {
+  expect(run.echoes, variant).toBeGreaterThan(0);
+  expect(run.badEchoes, variant).toBe(0);
+  expect(run.errors, variant).toEqual([]);
+  expect(run.sample, variant).toMatch(ECHO_OF[variant]!(prefix));
+  if (variant !== 'b' && variant !== 'c') expect(run.pongs, variant).toBeGreaterThan(0);
+}
+
 describe('npm run bench -- --smoke', () => {
-  it('measures every variant and target and writes a well-formed report', { timeout: 180_000 }, async () => {
+  it('measures every variant and target and writes a well-formed report', { timeout: 300_000 }, async () => {
     if (!existsSync(SERVER_MAIN)) {
       const built = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
       expect(built.status, built.stdout + built.stderr).toBe(0);
@@ -64,29 +92,34 @@ describe('npm run bench -- --smoke', () => {
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
 
     expect(report).toMatchObject({ version: 1, smoke: true, passed: true, problems: [] });
-    expect(report.targets.map((t) => t.name)).toEqual(['throughput', 'latency', 'memory', 'history', 'startup']);
+    expect(report.targets.map((t) => t.name)).toEqual([
+      'throughput', 'throughput-vs-socketio',
+      'latency', 'latency-vs-ws', 'cpu-per-message', 'latency-vs-socketio',
+      'memory', 'history', 'startup',
+      'stall-search', 'search-small-session', 'stall-export', 'stall-retention', 'stall-backup', 'stall-metrics',
+    ]);
     for (const t of report.targets) {
-      expect(typeof t.figure).toBe('number');
+      // A figure that could not be had (a rate not kept) is written "Infinity" or "NaN": JSON has neither.
+      expect(typeof t.figure === 'number' || ['Infinity', 'NaN'].includes(t.figure), `${t.name}: ${t.figure}`).toBe(true);
       expect(typeof t.met).toBe('boolean');
     }
 
     const runs = report.throughput.reps[0]!.runs;
-    expect(Object.keys(runs).sort()).toEqual(['a', 'b', 'c']);
+    expect(Object.keys(runs).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     for (const [variant, run] of Object.entries(runs)) {
-      expect(run.echoes, variant).toBeGreaterThan(0);
-      expect(run.badEchoes, variant).toBe(0);
-      expect(run.errors, variant).toEqual([]);
-      // Every echo was compared byte for byte with "<ID>: <body>"; the sample shows one.
-      expect(run.sample, variant).toMatch(/^bench-0-\d+: the quick brown fox [a-z0-9 ]{44}$/);
+      expectEchoed(variant, run, 'bench-0');
       expect(run.latency.p99, variant).toBeGreaterThan(0);
     }
-    expect(report.throughput.medians.ratios['a/b']).toBeGreaterThan(0);
+    for (const ratio of ['a/b', 'a/d', 'a/e']) expect(report.throughput.medians.ratios[ratio], ratio).toBeGreaterThan(0);
 
-    for (const [variant, run] of Object.entries(report.latency.runs)) {
-      expect(run.echoes, variant).toBeGreaterThan(0);
-      expect(run.badEchoes, variant).toBe(0);
-      expect(run.sample, variant).toMatch(/^paced-\d+: /);
+    const paced = report.latency.reps[0]!.runs;
+    expect(Object.keys(paced).sort()).toEqual(['a', 'b', 'd', 'e']);
+    for (const [variant, run] of Object.entries(paced)) {
+      expectEchoed(variant, run, 'paced-0');
+      expect(run.cpuUsPerMsg, variant).toBeGreaterThan(0);
     }
+    // Figures are not judged in a smoke (a busy machine may not keep even its rate): only that each is there.
+    for (const ratio of ['p99 a/b', 'p99 a/d', 'p99 a/e', 'cpu/msg a/b']) expect(report.latency.medians.ratios, ratio).toHaveProperty([ratio]);
     expect(report.memory.runs.a!.connections).toBeGreaterThan(0);
     expect(Number.isFinite(report.memory.ratio)).toBe(true);
     expect(report.history.http.p99).toBeGreaterThan(0);
@@ -96,5 +129,25 @@ describe('npm run bench -- --smoke', () => {
     expect(report.history.reps).toHaveLength(3);
     expect(report.startup.medianBigMs).toBeGreaterThan(0);
     expect(report.startup.medianEmptyMs).toBeGreaterThan(0);
+
+    // The stall target: the echo beside each side load, every load seen doing its work, answers checked.
+    const stall = report.stall.reps[0]!;
+    expect(report.stall.fixture.messages).toBe(3001);
+    expect(Object.keys(stall.runs).sort()).toEqual(['backup', 'export', 'metrics', 'none', 'retention', 'search']);
+    for (const [kind, run] of Object.entries(stall.runs)) {
+      expect(run.echoes, kind).toBeGreaterThan(0);
+      expect(run.badEchoes, kind).toBe(0);
+      expect(run.sample, kind).toMatch(new RegExp(`^echo-0-\\d+: ${BODY}$`));
+      expect(run.sideLoad.errors, kind).toEqual([]);
+      if (kind !== 'none') expect(run.sideLoad.completed, kind).toBeGreaterThan(0);
+    }
+    expect(stall.runs.search!.sideLoad.statuses['200']).toBeGreaterThan(0);
+    expect(stall.runs.export!.sideLoad.detail.bytes).toBeGreaterThan(0);
+    expect(stall.runs.retention!.sideLoad.detail.rowsDeletedAtLeast).toBeGreaterThan(0);
+    expect(stall.runs.backup!.sideLoad.statuses['exit 0']).toBeGreaterThan(0);
+    expect(stall.runs.none!.smallSearch).toMatchObject({ errors: [] });
+    expect(stall.runs.none!.smallSearch!.samples).toBeGreaterThan(0);
+    expect(report.stall.medians.smallSearchP99).toBeGreaterThan(0);
+    for (const kind of ['search', 'export', 'retention', 'backup', 'metrics']) expect(stall.ratios, kind).toHaveProperty([kind]);
   });
 });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/server-process.js';
 
-export const TARGET_NAMES = ['throughput', 'latency', 'memory', 'history', 'startup'] as const;
+export const TARGET_NAMES = ['throughput', 'latency', 'memory', 'history', 'startup', 'stall'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface BenchOptions {
@@ -28,6 +28,12 @@ export interface BenchOptions {
   /** Size of the start-up fixture, in MiB. */
   startupMiB: number;
   startupReps: number;
+  /** Messages in the stall target's database (over many sessions). */
+  stallMessages: number;
+  /** Interleaved repetitions of the stall target (its arms are six). */
+  stallReps: number;
+  /** Time the run may spend waiting for a quiet machine and measuring again, ms (0 in a smoke run). */
+  patienceMs: number;
   /** Write a V8 CPU profile of variant (a) during one throughput run. */
   profile: boolean;
   resultsDir: string;
@@ -45,6 +51,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --only LIST       targets to run: ${TARGET_NAMES.join(',')} (all)
   --rate N          fixed rate of the latency target, msg/s (10000)
   --idle N          idle connections of the memory target (10000)
+  --stall-messages N  messages in the stall target's database (400000)
+  --patience S      seconds the whole run may spend waiting for a quiet machine
+                    and measuring noisy windows again (180; 0: never)
   --profile         write a CPU profile of variant (a) and print its top functions
   --no-pin          do not pin server and generator with taskset
   --smoke           a few seconds, tiny fixtures, targets reported but not enforced
@@ -76,6 +85,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | { help: st
       idle: { type: 'string' },
       'history-messages': { type: 'string' },
       'startup-mb': { type: 'string' },
+      'stall-messages': { type: 'string' },
+      patience: { type: 'string' },
       profile: { type: 'boolean' },
       'no-pin': { type: 'boolean' },
       smoke: { type: 'boolean' },
@@ -110,6 +121,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | { help: st
     historyRequests: smoke ? 200 : 2000,
     startupMiB: num(values['startup-mb'], smoke ? 8 : 1024, 'startup-mb'),
     startupReps: smoke ? 1 : 5,
+    stallMessages: num(values['stall-messages'], smoke ? 3000 : 400_000, 'stall-messages', 1000),
+    stallReps: smoke ? 1 : Math.min(3, num(values.reps, 3, 'reps')),
+    patienceMs: smoke ? 0 : num(values.patience, 180, 'patience', 0) * 1000,
     profile: values.profile === true,
     resultsDir,
     out: values.out ?? join(resultsDir, smoke ? 'smoke.json' : 'latest.json'),

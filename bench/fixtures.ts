@@ -1,5 +1,5 @@
 /**
- * Cached databases for the history and start-up targets, written through the
+ * Cached databases for the history, start-up and stall targets, written through the
  * server's own store (same schema, keys and indexes as production). Each is
  * built under a temporary name and renamed when complete, so an interrupted
  * build is never mistaken for a cache hit.
@@ -10,6 +10,7 @@ import { openDatabase } from '../server/store/database.js';
 import { createStore, type Store } from '../server/store/index.js';
 import { MIGRATIONS } from '../server/store/migrations.js';
 import { generateToken, hashToken } from '../server/domain/token.js';
+import { chatText, ONE_MESSAGE, prng } from './chat-text.js';
 import { freeBytes } from './lib/proc.js';
 import { progress } from './report.js';
 
@@ -17,7 +18,8 @@ export interface Fixture {
   path: string;
   bytes: number;
   messages: number;
-  sessions: { id: string; token: string }[];
+  /** The fixture's sessions with their tokens, and how many messages each holds where that matters. */
+  sessions: { id: string; token: string; messages?: number }[];
   buildSeconds: number;
   cached: boolean;
 }
@@ -112,5 +114,43 @@ export function startupFixture(dir: string, mib: number): Fixture {
       }
     }
     return { messages, sessions: sessions.map(({ id, token }) => ({ id, token })) };
+  });
+}
+
+/** Messages in each of the stall fixture's small sessions (smaller when the whole is small). */
+const stallSessionSize = (count: number) => (count >= 100_000 ? 1000 : 100);
+
+/**
+ * `count` chat-like messages of up to 64 bytes (chat-text.ts) over many
+ * sessions, interleaved in the log as live traffic leaves them: a quarter in
+ * one big session ("stall-big", first), the rest in sessions of 1,000
+ * ("stall-s<n>", 100 when `count` is small); then "stall-one", a session of
+ * one message, created last. The stall target's database.
+ */
+export function stallFixture(dir: string, count: number): Fixture {
+  return cached(dir, `stall-${count}`, (store) => {
+    progress(`building the stall fixture: ${count.toLocaleString('en-US')} messages over many sessions (cached for later runs)`);
+    const size = stallSessionSize(count);
+    const smallCount = Math.floor((count * 0.75) / size);
+    const counts = [count - smallCount * size, ...Array.from({ length: smallCount }, () => size)];
+    const sessions = counts.map((n, i) => ({ ...session(store, i === 0 ? 'stall-big' : `stall-s${i - 1}`), messages: n }));
+    // One slot per message, shuffled: the sessions' messages interleave in the log.
+    const next = prng(13);
+    const owners = new Uint16Array(count);
+    for (let i = 0, at = 0; i < counts.length; at += counts[i]!, i++) owners.fill(i, at, at + counts[i]!);
+    for (let i = count - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [owners[i], owners[j]] = [owners[j]!, owners[i]!];
+    }
+    const BATCH = 10_000;
+    for (let done = 0; done < count; done += BATCH) {
+      const slice = owners.subarray(done, Math.min(count, done + BATCH));
+      store.messages.append(Array.from(slice, (owner) => ({ sessionPk: sessions[owner]!.pk, clientId: null, body: chatText(next) })));
+      if ((done + BATCH) % 100_000 === 0) progress(`  ${(done + BATCH).toLocaleString('en-US')} messages`);
+    }
+    const one = session(store, 'stall-one');
+    store.messages.append([{ sessionPk: one.pk, clientId: null, body: ONE_MESSAGE }]);
+    const all = [...sessions, { ...one, messages: 1 }];
+    return { messages: count + 1, sessions: all.map(({ id, token, messages }) => ({ id, token, messages })) };
   });
 }

@@ -6,18 +6,20 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseOptions, type BenchOptions, type TargetName } from './cli.js';
+import { parseOptions, TARGET_NAMES, type BenchOptions, type TargetName } from './cli.js';
 import { topSelfTime } from './lib/cpuprofile.js';
-import { clkTck, openFileLimit, pinSelf, setPatient, taskset } from './lib/proc.js';
+import { clkTck, NOISY_CORES, noiseSummary, openFileLimit, pinSelf, setPatience, taskset } from './lib/proc.js';
 import { GENERATOR_CORE, removeServerSnapshot, ROOT, SERVER_CORE, serverSnapshotDir, snapshotServer } from './lib/server-process.js';
 import { heading, table, targetLine, type TargetResult } from './report.js';
 import { historyTarget } from './targets/history.js';
 import { latencyTarget } from './targets/latency.js';
 import { memoryTarget } from './targets/memory.js';
+import { stallTarget } from './targets/stall.js';
 import { startupTarget } from './targets/startup.js';
-import { throughputTarget, type ThroughputReport } from './targets/throughput.js';
+import { throughputTarget } from './targets/throughput.js';
 
-type Outcome = { report: unknown; targets: TargetResult[] };
+/** A target's figures, its targets, and what makes its figures meaningless (bad echoes, failed side loads). */
+type Outcome = { report: unknown; targets: TargetResult[]; problems?: string[] };
 
 const RUNNERS: Record<TargetName, (o: BenchOptions, profileDir?: string) => Promise<Outcome>> = {
   throughput: throughputTarget,
@@ -25,6 +27,7 @@ const RUNNERS: Record<TargetName, (o: BenchOptions, profileDir?: string) => Prom
   memory: memoryTarget,
   history: historyTarget,
   startup: startupTarget,
+  stall: stallTarget,
 };
 
 /** The commit measured, and whether the work tree differed from it. */
@@ -37,21 +40,18 @@ function codeVersion(): { commit: string; dirty: boolean } | null {
   }
 }
 
-/** What a smoke run checks instead of the targets: every variant answered, correctly. */
-function problemsOf(results: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  const throughput = results.throughput as ThroughputReport | undefined;
-  for (const rep of throughput?.reps ?? []) {
-    for (const [key, run] of Object.entries(rep.runs)) {
-      if (run.echoes <= 0) problems.push(`throughput ${key}: no echoes in the window`);
-      if (run.badEchoes > 0) problems.push(`throughput ${key}: ${run.badEchoes} echoes without the "<ID>: " prefix`);
-      for (const e of run.errors) problems.push(`throughput ${key}: ${e}`);
-    }
-  }
-  return problems;
+/** How this run was started, as a person would type it again. */
+function commandLine(): string {
+  const script = process.env.npm_lifecycle_event;
+  if (!script) return `tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim();
+  // The npm script's own arguments (bench:smoke's --smoke) come first; what follows was typed after `--`.
+  const own = (process.env.npm_lifecycle_script ?? '').split('bench/run.ts')[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+  const typed = process.argv.slice(2 + own.length).join(' ');
+  return `npm run ${script}${typed ? ` -- ${typed}` : ''}`;
 }
 
 async function main(): Promise<number> {
+  const command = commandLine();
   const parsed = parseOptions(process.argv.slice(2));
   if ('help' in parsed) {
     process.stdout.write(parsed.help);
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   }
   const options = parsed;
   const pinned = options.pin && pinSelf(GENERATOR_CORE);
-  setPatient(!options.smoke);
+  setPatience(options.patienceMs);
   const machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -74,8 +74,10 @@ async function main(): Promise<number> {
   console.log(
     `node ${machine.node}, ${machine.cpus} cores (${machine.cpuModel}), ` +
       (pinned ? `generator on core ${GENERATOR_CORE}, server on core ${SERVER_CORE} (taskset)` : 'NOT pinned (taskset missing or --no-pin)') +
-      `, ulimit -n ${machine.openFileLimit}`,
+      `, ulimit -n ${machine.openFileLimit}` +
+      (machine.code ? `, commit ${machine.code.commit.slice(0, 10)}${machine.code.dirty ? ' (server/ or protocol/ changed since)' : ''}` : ''),
   );
+  console.log(`command: ${command}`);
 
   const started = new Date();
   snapshotServer();
@@ -83,13 +85,15 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => process.exit(130));
   const results: Record<string, unknown> = {};
   const targets: TargetResult[] = [];
+  const problems: string[] = [];
   let profile: ReturnType<typeof topSelfTime> & { file: string } | undefined;
   const profileDir = options.profile ? join(options.resultsDir, 'profiles', started.toISOString().replace(/[:.]/g, '-')) : undefined;
-  for (const name of ['throughput', 'latency', 'memory', 'history', 'startup'] as TargetName[]) {
+  for (const name of TARGET_NAMES) {
     if (!options.only.has(name)) continue;
     const outcome = await RUNNERS[name](options, profileDir);
     results[name] = outcome.report;
     targets.push(...outcome.targets);
+    problems.push(...(outcome.problems ?? []));
   }
   if (profileDir && options.only.has('throughput')) {
     const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
@@ -102,14 +106,16 @@ async function main(): Promise<number> {
     }
   }
 
-  const problems = problemsOf(results);
-  const passed = options.smoke ? problems.length === 0 : targets.every((t) => t.met);
+  // A smoke run checks function, not figures; a full run needs both.
+  const passed = problems.length === 0 && (options.smoke || targets.every((t) => t.met));
+  const noise = noiseSummary();
   const report = {
     version: 1,
     smoke: options.smoke,
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
-    machine,
+    machine: { ...machine, noise: { ...noise, noisyAboveCores: NOISY_CORES } },
+    command,
     options: { ...options, only: [...options.only] },
     ...results,
     ...(profile ? { profile } : {}),
@@ -118,13 +124,24 @@ async function main(): Promise<number> {
     passed,
   };
   mkdirSync(dirname(options.out), { recursive: true });
-  writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  // JSON has no Infinity or NaN (a rate not kept, a reference that failed): they are written as strings, not null.
+  const finite = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value);
+  writeFileSync(options.out, `${JSON.stringify(report, finite, 2)}\n`);
 
   heading(options.smoke ? 'targets (smoke: not enforced)' : 'targets');
   for (const t of targets) console.log(targetLine(t));
   for (const p of problems) console.log(`PROBLEM ${p}`);
+  if (!options.smoke && noise.noisy > 0) {
+    console.log(
+      `WARNING ${noise.noisy} of ${noise.windows} measured windows had other work above ${NOISY_CORES} cores on this machine: ` +
+        'their figures, and ratios over them, say more about the machine than about the servers',
+    );
+  }
   console.log(`\nreport: ${options.out}`);
-  if (!passed) console.log(options.smoke ? 'smoke FAILED' : `${targets.filter((t) => !t.met).length} target(s) missed`);
+  if (!passed) {
+    const missed = options.smoke ? [] : [`${targets.filter((t) => !t.met).length} target(s) missed`];
+    console.log([`${options.smoke ? 'smoke ' : ''}FAILED:`, ...missed, ...(problems.length ? [`${problems.length} problem(s)`] : [])].join(' '));
+  }
   return passed ? 0 : 1;
 }
 

@@ -16,13 +16,17 @@ export function clkTck(): number {
   return clockTicks;
 }
 
-/** User + system CPU time of a process so far, in seconds (NaN when unreadable). */
-export function cpuSeconds(pid: number): number {
+/**
+ * User + system CPU time of a process so far, in seconds (NaN when
+ * unreadable); with `children`, that of the children it has waited for too.
+ */
+export function cpuSeconds(pid: number, { children = false } = {}): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name "(...)": state is field 3, utime 14, stime 15.
+    // Fields after the command name "(...)": state is field 3, utime 14, stime 15, cutime 16, cstime 17.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clkTck();
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (children ? own + Number(fields[13]) + Number(fields[14]) : own) / clkTck();
   } catch {
     return NaN;
   }
@@ -105,11 +109,22 @@ export function machineBusySeconds(): number {
 /** Other work above this many cores during a measured window makes it noisy. */
 export const NOISY_CORES = 0.25;
 
-let patient = true;
+/**
+ * Time a whole run may spend on a busy machine waiting for quiet and
+ * measuring again, ms. Past it, every measurement is taken at once and once
+ * (its other-CPU figure shows how noisy it was), so a run stays bounded.
+ */
+let patienceLeftMs = 0;
 
-/** Off: never wait for a quiet machine nor measure again (a smoke run checks function, not figures). */
-export function setPatient(value: boolean): void {
-  patient = value;
+/** Sets the run's patience (0: never wait nor measure again, as a smoke run checks function, not figures). */
+export function setPatience(ms: number): void {
+  patienceLeftMs = ms;
+}
+
+function spend(ms: number): void {
+  const had = patienceLeftMs > 0;
+  patienceLeftMs -= ms;
+  if (had && patienceLeftMs <= 0) console.log('   NOTE the machine stayed busy and the bench\'s patience is spent: from here on, one measurement each, at once (noisy)');
 }
 
 /**
@@ -118,7 +133,7 @@ export function setPatient(value: boolean): void {
  * otherwise land inside a measured window. Returns the seconds waited.
  */
 export async function waitForQuiet(maxCores = NOISY_CORES, maxWaitMs = 30_000): Promise<number> {
-  if (!patient) return 0;
+  if (patienceLeftMs <= 0) return 0;
   const started = performance.now();
   let told = false;
   for (;;) {
@@ -128,7 +143,8 @@ export async function waitForQuiet(maxCores = NOISY_CORES, maxWaitMs = 30_000): 
     const own = process.cpuUsage(own0);
     const other = (machineBusySeconds() - busy0 - (own.user + own.system) / 1e6) / 0.5;
     const waited = performance.now() - started;
-    if (!(other >= maxCores) || waited >= maxWaitMs) {
+    if (!(other >= maxCores) || waited >= Math.min(maxWaitMs, patienceLeftMs)) {
+      if (waited > 600) spend(waited);
       if (told) console.log(`   ...${other >= maxCores ? 'still busy, going on' : 'quiet'} after ${Math.round(waited / 1000)} s`);
       return waited / 1000;
     }
@@ -142,18 +158,34 @@ export async function waitForQuiet(maxCores = NOISY_CORES, maxWaitMs = 30_000): 
 
 /**
  * Runs a measurement after waiting for a quiet machine, and runs it again (up
- * to `attempts` times in all) while other work took more than NOISY_CORES of
- * CPU during its window; the least noisy attempt is kept.
+ * to `attempts` times in all, while patience lasts) while other work took
+ * more than NOISY_CORES of CPU during its window; the least noisy attempt is
+ * kept.
  */
 export async function quietly<T extends { otherCpu: number }>(run: () => Promise<T>, attempts = 3): Promise<T & { attempts: number }> {
   let best: T | undefined;
-  if (!patient) return { ...(await run()), attempts: 1 };
+  const kept = (attempt: number) => {
+    noise.windows++;
+    if (best!.otherCpu > NOISY_CORES) noise.noisy++;
+    return { ...best!, attempts: attempt };
+  };
   for (let attempt = 1; attempt <= attempts; attempt++) {
     await waitForQuiet(NOISY_CORES);
+    const started = performance.now();
     const result = await run();
     if (!best || result.otherCpu < best.otherCpu) best = result;
-    if (result.otherCpu <= NOISY_CORES) return { ...best, attempts: attempt };
-    console.log(`   noisy window (other work took ${result.otherCpu} cores): ${attempt < attempts ? 'measuring again' : 'keeping the least noisy'}`);
+    if (result.otherCpu <= NOISY_CORES || patienceLeftMs <= 0) return kept(attempt);
+    spend(performance.now() - started);
+    const again = attempt < attempts && patienceLeftMs > 0;
+    console.log(`   noisy window (other work took ${result.otherCpu} cores): ${again ? 'measuring again' : 'keeping the least noisy'}`);
+    if (!again) return kept(attempt);
   }
-  return { ...best!, attempts };
+  return kept(attempts);
+}
+
+const noise = { windows: 0, noisy: 0 };
+
+/** Measured windows kept by quietly() so far, and how many of them were noisy (other work above NOISY_CORES). */
+export function noiseSummary(): { windows: number; noisy: number } {
+  return { ...noise };
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { awaitListening } from '../../e2e/listening.js';
 import { cpuSeconds, rssKiB, taskset } from './proc.js';
 
@@ -25,6 +25,11 @@ export function snapshotServer(): string {
   return serverMain;
 }
 
+/** The built backup CLI (`npm run backup`'s code), from the same build as the server under test. */
+export function backupCli(): string {
+  return join(dirname(serverMain), 'backup-cli.js');
+}
+
 /** The snapshot's folder relative to the project, as it appears in profiles. */
 export function serverSnapshotDir(): string | null {
   return snapshotDir && relative(ROOT, snapshotDir);
@@ -38,16 +43,19 @@ export function removeServerSnapshot(): void {
 
 /**
  * a: websocket-session as built; b: plain ws echo (the ceiling); c: naive
- * one-INSERT-per-message; h: bare node:http, a constant JSON body (the
- * history target's floor).
+ * one-INSERT-per-message; d: Socket.IO 4 echo, websocket transport, nothing
+ * stored (the peer people pick); e: d with connection-state recovery; h: bare
+ * node:http, a constant JSON body (the history target's floor).
  */
-export type Variant = 'a' | 'b' | 'c' | 'h';
+export type Variant = 'a' | 'b' | 'c' | 'd' | 'e' | 'h';
 export type DbSync = 'full' | 'normal';
 
 export const VARIANT_NAMES: Record<Variant, string> = {
   a: 'websocket-session',
   b: 'plain ws echo',
   c: 'naive INSERT/msg',
+  d: 'Socket.IO 4 echo',
+  e: 'Socket.IO 4 + recovery',
   h: 'bare node:http',
 };
 
@@ -55,7 +63,13 @@ export const VARIANT_NAMES: Record<Variant, string> = {
 export const PLAIN_HTTP_BODY = '{"ok":true}';
 
 /** The script of each reference server. */
-const SCRIPTS: Record<Exclude<Variant, 'a'>, string> = { b: 'plain-echo.ts', c: 'naive.ts', h: 'plain-http.ts' };
+const SCRIPTS: Record<Exclude<Variant, 'a'>, string> = {
+  b: 'plain-echo.ts',
+  c: 'naive.ts',
+  d: 'socketio-echo.ts',
+  e: 'socketio-recovery.ts',
+  h: 'plain-http.ts',
+};
 
 /** The core the server under test runs on; the generator takes core 0. */
 export const SERVER_CORE = 1;
@@ -78,7 +92,7 @@ export interface StartOptions {
 export interface BenchServer {
   variant: Variant;
   pid: number;
-  /** The WebSocket port (a, b, c); h's only port (HTTP) is this and httpPort. */
+  /** The WebSocket port (a to e); h's only port (HTTP) is this and httpPort. */
   wsPort: number;
   /** HTTP port (variants a and h). */
   httpPort: number | null;

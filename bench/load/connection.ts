@@ -1,26 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { Histogram } from '../lib/histogram.js';
+import type { LatencyRecorder } from '../lib/latency.js';
+import type { Dialect } from './dialect.js';
 import { buildClientFrame, FrameReader, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT, repeatFrame } from './frames.js';
 
 /** Counters shared by every connection of one run. */
 export interface LoadStats {
-  hist: Histogram;
+  hist: LatencyRecorder;
   /** While true, echoes are counted and their latency recorded. */
   recording: boolean;
   /** Echoes received while recording. */
   echoes: number;
   /** Echoes received at all. */
   totalEchoes: number;
-  /** Echoes whose text was not exactly "<ID>: <body>". */
+  /** Echoes whose text was not exactly "<ID>: <body>" in the server's dialect. */
   badEchoes: number;
+  /** Pings answered (WebSocket ping frames, or Engine.IO's text ping). */
+  pongs: number;
   /** First echo text seen, as a sample for the report. */
   sample: string | null;
   errors: string[];
 }
 
-export function newStats(hist: Histogram): LoadStats {
-  return { hist, recording: false, echoes: 0, totalEchoes: 0, badEchoes: 0, sample: null, errors: [] };
+export function newStats(hist: LatencyRecorder): LoadStats {
+  return { hist, recording: false, echoes: 0, totalEchoes: 0, badEchoes: 0, pongs: 0, sample: null, errors: [] };
 }
 
 const MAX_ERRORS = 20;
@@ -28,12 +31,14 @@ const MAX_ERRORS = 20;
 /**
  * One generator connection. Its message frame is built and masked once; a
  * send is a write of a slice of pre-built bytes. Echoes come back in order on
- * a connection, so send times sit in a FIFO ring.
+ * a connection, so send times sit in a FIFO ring. What a message and its echo
+ * look like inside the frames is the dialect's (dialect.ts).
  */
 export class LoadConnection {
   private readonly frame: Buffer;
   private readonly frames: Buffer;
   private readonly expected: Buffer;
+  private readonly pongFrame: Buffer | null;
   private readonly ring: Float64Array;
   private readonly ringMask: number;
   private head = 0;
@@ -51,11 +56,13 @@ export class LoadConnection {
     /** Messages in flight in closed-loop mode. */
     private readonly window: number,
     private readonly stats: LoadStats,
+    private readonly dialect: Dialect,
     ringSize = 4096,
   ) {
-    this.frame = buildClientFrame(OPCODE_TEXT, body, this.maskKey);
+    this.frame = buildClientFrame(OPCODE_TEXT, dialect.message(body), this.maskKey);
     this.frames = repeatFrame(this.frame, Math.max(1, window));
-    this.expected = Buffer.concat([Buffer.from(`${sessionId}: `), body]);
+    this.expected = dialect.echoPrefix(sessionId, body);
+    this.pongFrame = dialect.pong && buildClientFrame(OPCODE_TEXT, dialect.pong, this.maskKey);
     let size = 1;
     while (size < Math.max(ringSize, window * 2)) size <<= 1;
     this.ring = new Float64Array(size);
@@ -63,10 +70,16 @@ export class LoadConnection {
     let received = 0;
     let now = 0;
     this.reader = new FrameReader((opcode, data, start, end) => {
-      if (opcode === OPCODE_TEXT) {
+      if (opcode !== OPCODE_TEXT) return this.onControl(opcode, data, start, end);
+      const kind = dialect.classify(data, start, end);
+      if (kind === 'echo') {
         this.onEcho(data, start, end, now);
         received++;
-      } else this.onControl(opcode, data, start, end);
+      } else if (kind === 'ping' && this.pongFrame) {
+        this.pong(this.pongFrame);
+      } else {
+        this.error(`unexpected message: ${data.toString('utf8', start, Math.min(end, start + 120))}`);
+      }
     });
     socket.on('data', (chunk: Buffer) => {
       now = performance.now();
@@ -133,7 +146,8 @@ export class LoadConnection {
   private onEcho(data: Buffer, start: number, end: number, now: number): void {
     const stats = this.stats;
     stats.totalEchoes++;
-    if (data.compare(this.expected, 0, this.expected.length, start, end) !== 0) {
+    const n = this.expected.length;
+    if (end - start < n || data.compare(this.expected, 0, n, start, start + n) !== 0 || !this.dialect.echoTailOk(data, start + n, end)) {
       stats.badEchoes++;
       if (stats.badEchoes <= 3) this.error(`unexpected echo: ${data.toString('utf8', start, Math.min(end, start + 120))}`);
     } else if (stats.sample === null) {
@@ -152,13 +166,20 @@ export class LoadConnection {
 
   private onControl(opcode: number, data: Buffer, start: number, end: number): void {
     if (opcode === OPCODE_PING) {
-      this.socket.write(buildClientFrame(OPCODE_PONG, Buffer.from(data.subarray(start, end)), this.maskKey));
+      this.pong(buildClientFrame(OPCODE_PONG, Buffer.from(data.subarray(start, end)), this.maskKey));
     } else if (opcode === OPCODE_CLOSE) {
       const code = end - start >= 2 ? data.readUInt16BE(start) : 1005;
       if (!this.closed && code !== 1000) this.error(`server closed ${code} ${data.toString('utf8', start + 2, end)}`);
       this.closed = true;
       this.socket.end();
     }
+  }
+
+  /** Answers a ping, unless this side has already closed (a ping can cross the close frame). */
+  private pong(frame: Buffer): void {
+    if (!this.socket.writable) return;
+    this.socket.write(frame);
+    this.stats.pongs++;
   }
 
   private error(message: string): void {

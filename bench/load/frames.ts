@@ -75,4 +75,11 @@ export class FrameReader {
     }
     if (pos < end) this.pending = Buffer.from(buf.subarray(pos));
   }
+
+  /** The bytes of an incomplete frame held back, handed over to another reader. */
+  takePending(): Buffer {
+    const pending = this.pending ?? Buffer.alloc(0);
+    this.pending = null;
+    return pending;
+  }
 }

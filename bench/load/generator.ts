@@ -1,6 +1,8 @@
-import { Histogram, round3, type LatencySummary } from '../lib/histogram.js';
+import { LatencyRecorder, type LatencySummary } from '../lib/latency.js';
+import { round3 } from '../lib/stats.js';
 import { machineBusySeconds, sleep } from '../lib/proc.js';
 import { LoadConnection, newStats, type LoadStats } from './connection.js';
+import { SESSION_TEXT, type Dialect } from './dialect.js';
 import { upgrade } from './handshake.js';
 
 export interface SessionCredentials {
@@ -18,6 +20,8 @@ export interface LoadOptions {
   window: number;
   /** Handshakes in progress at once. */
   concurrency?: number;
+  /** What the server speaks inside the frames (the session text mode unless said). */
+  dialect?: Dialect;
 }
 
 export interface LoadResult {
@@ -34,7 +38,11 @@ export interface LoadResult {
    * processes, interrupts), in cores: how noisy the measurement was.
    */
   otherCpu: number;
+  /** CPU of the bench's own helper processes over the window (a side load), in cores, when there are any. */
+  helperCpu?: number;
   badEchoes: number;
+  /** Pings of the server answered. */
+  pongs: number;
   sample: string | null;
   errors: string[];
 }
@@ -49,22 +57,38 @@ export function messageBody(bytes: number): Buffer {
   return Buffer.from(sentence.repeat(Math.ceil(bytes / sentence.length) + 1).slice(0, bytes));
 }
 
+/**
+ * What makes a run's figures meaningless: no echo in the window, an echo not
+ * exactly as it must be, a connection error; and, when the server was told to
+ * ping often (`expectPongs`, the smoke run), no ping answered.
+ */
+export function runProblems(label: string, run: LoadResult, expectPongs = false): string[] {
+  const problems: string[] = [];
+  if (run.echoes <= 0) problems.push(`${label}: no echoes in the window`);
+  if (run.badEchoes > 0) problems.push(`${label}: ${run.badEchoes} echoes not exactly as sent`);
+  if (expectPongs && run.pongs === 0) problems.push(`${label}: no ping of the server answered`);
+  for (const e of run.errors) problems.push(`${label}: ${e}`);
+  return problems;
+}
+
 /** Opens one generator connection per session (raw sockets, hand-made handshake). */
 export async function openConnections(options: LoadOptions, stats: LoadStats, ringSize?: number): Promise<LoadConnection[]> {
   const body = messageBody(options.bytes);
+  const dialect = options.dialect ?? SESSION_TEXT;
   const conns: LoadConnection[] = new Array<LoadConnection>(options.sessions.length);
   let next = 0;
   const worker = async () => {
     while (next < options.sessions.length) {
       const i = next++;
       const session = options.sessions[i]!;
-      const { socket, rest } = await upgrade({
+      const upgraded = await upgrade({
         host: '127.0.0.1',
         port: options.port,
-        path: `/ws/${session.id}`,
+        path: dialect.path(session.id),
         headers: session.token ? { Authorization: `Bearer ${session.token}` } : {},
       });
-      conns[i] = new LoadConnection(socket, rest, session.id, body, options.window, stats, ringSize);
+      const rest = await dialect.open(upgraded.socket, upgraded.rest);
+      conns[i] = new LoadConnection(upgraded.socket, rest, session.id, body, options.window, stats, dialect, ringSize);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 32, options.sessions.length) }, worker));
@@ -84,11 +108,12 @@ export async function closeAll(conns: readonly LoadConnection[]): Promise<void> 
   for (const c of conns) c.socket.destroy();
 }
 
-/** Measures one window: recording on, wait, recording off; CPU of both sides. */
-async function measure(stats: LoadStats, durationMs: number, serverCpu: () => number): Promise<LoadResult> {
+/** Measures one window: recording on, wait, recording off; CPU of both sides (and of helpers, not counted as other work). */
+async function measure(stats: LoadStats, durationMs: number, serverCpu: () => number, helperCpu?: () => number): Promise<LoadResult> {
   stats.hist.reset();
   stats.echoes = 0;
   const cpu0 = serverCpu();
+  const helper0 = helperCpu?.() ?? 0;
   const gen0 = process.cpuUsage();
   const busy0 = machineBusySeconds();
   const t0 = performance.now();
@@ -100,6 +125,7 @@ async function measure(stats: LoadStats, durationMs: number, serverCpu: () => nu
   const gen = process.cpuUsage(gen0);
   const busy = machineBusySeconds() - busy0;
   const generatorSeconds = (gen.user + gen.system) / 1e6;
+  const helperSeconds = (helperCpu?.() ?? 0) - helper0;
   return {
     echoes: stats.echoes,
     seconds: round3(seconds),
@@ -107,8 +133,10 @@ async function measure(stats: LoadStats, durationMs: number, serverCpu: () => nu
     latency: stats.hist.summary(),
     serverCpu: round3((cpu1 - cpu0) / seconds),
     generatorCpu: round3(generatorSeconds / seconds),
-    otherCpu: round3(Math.max(0, busy - generatorSeconds - (cpu1 - cpu0)) / seconds),
+    otherCpu: round3(Math.max(0, busy - generatorSeconds - helperSeconds - (cpu1 - cpu0)) / seconds),
+    ...(helperCpu ? { helperCpu: round3(helperSeconds / seconds) } : {}),
     badEchoes: stats.badEchoes,
+    pongs: stats.pongs,
     sample: stats.sample,
     errors: stats.errors,
   };
@@ -123,7 +151,7 @@ export async function runClosedLoop(
   timing: { warmupMs: number; durationMs: number },
   serverCpu: () => number,
 ): Promise<LoadResult> {
-  const stats = newStats(new Histogram());
+  const stats = newStats(new LatencyRecorder());
   const conns = await openConnections(options, stats);
   try {
     for (const c of conns) c.startClosedLoop();
@@ -152,8 +180,10 @@ export async function runPaced(
   options: LoadOptions,
   timing: { warmupMs: number; durationMs: number; rate: number },
   serverCpu: () => number,
+  /** CPU of helper processes running beside, e.g. a side load (seconds so far). */
+  helperCpu?: () => number,
 ): Promise<PacedResult> {
-  const stats = newStats(new Histogram());
+  const stats = newStats(new LatencyRecorder());
   const conns = await openConnections(options, stats, 8192);
   const interval = 1000 / timing.rate;
   const t0 = performance.now();
@@ -172,7 +202,7 @@ export async function runPaced(
   }, 1);
   try {
     await sleep(timing.warmupMs);
-    const result = await measure(stats, timing.durationMs, serverCpu);
+    const result = await measure(stats, timing.durationMs, serverCpu, helperCpu);
     clearInterval(tick);
     await drain(conns);
     return { ...result, targetRate: timing.rate, meanSendLagMs: round3(lagMs / Math.max(1, sent)) };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { BenchOptions } from '../cli.js';
 import { historyFixture, type Fixture } from '../fixtures.js';
-import { percentile, round3 } from '../lib/histogram.js';
+import { percentile, round3 } from '../lib/stats.js';
 import { RawHttpClient } from '../lib/raw-http.js';
 import { machineBusySeconds, quietly } from '../lib/proc.js';
 import { PLAIN_HTTP_BODY, startBenchServer, type BenchServer } from '../lib/server-process.js';

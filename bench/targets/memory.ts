@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { BenchOptions } from '../cli.js';
-import { round3 } from '../lib/histogram.js';
+import { round3 } from '../lib/stats.js';
 import { registerSessions } from '../lib/http.js';
 import { openFileLimit, sleep, waitForQuiet } from '../lib/proc.js';
 import { startBenchServer, VARIANT_NAMES, type BenchServer, type Variant } from '../lib/server-process.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from '../cli.js';
 import { startupFixture, type Fixture } from '../fixtures.js';
-import { median, round3 } from '../lib/histogram.js';
+import { median, round3 } from '../lib/stats.js';
 import { dropPageCache, waitForQuiet } from '../lib/proc.js';
 import { startBenchServer } from '../lib/server-process.js';
 import { heading, progress, table, target, type TargetResult } from '../report.js';

@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BenchOptions } from '../cli.js';
-import { median, round3 } from '../lib/histogram.js';
-import { registerSessions } from '../lib/http.js';
+import { median, round3 } from '../lib/stats.js';
 import { quietly } from '../lib/proc.js';
-import { startBenchServer, VARIANT_NAMES, type DbSync, type Variant } from '../lib/server-process.js';
-import { runClosedLoop, type LoadResult, type SessionCredentials } from '../load/generator.js';
+import { VARIANT_NAMES, type DbSync, type Variant } from '../lib/server-process.js';
+import { runClosedLoop, runProblems, type LoadResult } from '../load/generator.js';
 import { heading, progress, table, target, type TargetResult } from '../report.js';
+import { withServer } from './with-server.js';
 
 /** A variant of one repetition: a server kind and, for (a), its DB_SYNC. */
 interface Arm {
@@ -33,44 +30,49 @@ export interface ThroughputReport {
 function arms(sync: BenchOptions['sync']): Arm[] {
   const a: Arm[] = sync === 'both' ? [{ key: 'a', variant: 'a', sync: 'full' }, { key: 'a_normal', variant: 'a', sync: 'normal' }]
     : [{ key: 'a', variant: 'a', sync }];
-  return [...a, { key: 'b', variant: 'b' }, { key: 'c', variant: 'c' }];
+  return [...a, ...(['b', 'c', 'd', 'e'] as const).map((v) => ({ key: v, variant: v }))];
 }
 
 const RATIOS: Record<string, [string, string]> = {
   'a/b': ['a', 'b'],
+  'a/d': ['a', 'd'],
+  'a/e': ['a', 'e'],
   'c/b': ['c', 'b'],
+  'd/b': ['d', 'b'],
   'a/c': ['a', 'c'],
   'a_full/a_normal': ['a', 'a_normal'],
 };
 
-async function runArm(arm: Arm, options: BenchOptions, rep: number, cpuProfDir?: string): Promise<ThroughputRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'wss-bench-'));
-  try {
-    const server = await startBenchServer({ variant: arm.variant, dbPath: join(dir, 'app.db'), sync: arm.sync, pin: options.pin, cpuProfDir });
-    try {
-      const ids = Array.from({ length: options.connections }, (_, i) => `bench-${rep}-${i}`);
-      const sessions: SessionCredentials[] = server.httpPort !== null ? await registerSessions(server.httpPort, ids) : ids.map((id) => ({ id }));
+function runArm(arm: Arm, options: BenchOptions, rep: number, cpuProfDir?: string): Promise<ThroughputRun> {
+  const ids = Array.from({ length: options.connections }, (_, i) => `bench-${rep}-${i}`);
+  return withServer(
+    arm.variant,
+    options,
+    ids,
+    async ({ server, sessions, dialect }) => {
       const result = await runClosedLoop(
-        { port: server.wsPort, sessions, bytes: options.bytes, window: options.window },
+        { port: server.wsPort, sessions, bytes: options.bytes, window: options.window, dialect },
         { warmupMs: options.warmupMs, durationMs: options.durationMs },
         server.cpuSeconds,
       );
       return { ...result, key: arm.key, variant: arm.variant, sync: arm.sync ?? null };
-    } finally {
-      await server.stop();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    },
+    { sync: arm.sync, cpuProfDir },
+  );
 }
 
 const label = (run: ThroughputRun) => `${run.key} ${VARIANT_NAMES[run.variant]}${run.sync ? ` (DB_SYNC=${run.sync})` : ''}`;
 
 /**
- * Target 1/2: (a) vs (b) vs (c), interleaved, `reps` repetitions, the order
- * rotated each repetition; reported as medians of per-repetition ratios.
+ * Saturation throughput of (a) against the plain ws echo (b), the naive
+ * design (c) and the Socket.IO peers (d, e), interleaved, `reps`
+ * repetitions, the order rotated each repetition; reported as medians of
+ * per-repetition ratios.
  */
-export async function throughputTarget(options: BenchOptions, profileDir?: string): Promise<{ report: ThroughputReport; targets: TargetResult[] }> {
+export async function throughputTarget(
+  options: BenchOptions,
+  profileDir?: string,
+): Promise<{ report: ThroughputReport; targets: TargetResult[]; problems: string[] }> {
   heading(`throughput: C=${options.connections} W=${options.window} B=${options.bytes}, ${options.warmupMs / 1000}s warm-up + ${options.durationMs / 1000}s measured, ${options.reps} interleaved repetitions`);
   const list = arms(options.sync);
   const reps: ThroughputReport['reps'] = [];
@@ -90,10 +92,10 @@ export async function throughputTarget(options: BenchOptions, profileDir?: strin
     console.log(`\nrepetition ${rep + 1}`);
     console.log(
       table(
-        ['variant', 'msgs/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'server CPU', 'gen CPU', 'other CPU', 'errors'],
+        ['variant', 'msgs/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'server CPU', 'gen CPU', 'other CPU', 'pongs', 'errors'],
         list.map((arm) => {
           const r = runs[arm.key]!;
-          return [label(r), r.msgsPerSec, r.latency.p50, r.latency.p99, r.latency.p999, r.serverCpu, r.generatorCpu, r.otherCpu, r.errors.length + r.badEchoes];
+          return [label(r), r.msgsPerSec, r.latency.p50, r.latency.p99, r.latency.p999, r.serverCpu, r.generatorCpu, r.otherCpu, r.pongs, r.errors.length + r.badEchoes];
         }),
       ),
     );
@@ -118,8 +120,19 @@ export async function throughputTarget(options: BenchOptions, profileDir?: strin
   const { connections, window, bytes, warmupMs, durationMs } = options;
   return {
     report: { settings: { connections, window, bytes, warmupMs, durationMs, reps: options.reps }, reps, medians },
+    problems: reps.flatMap((r) =>
+      Object.values(r.runs).flatMap((run) => runProblems(`throughput rep ${r.rep} ${run.key}`, run, options.smoke && run.variant !== 'b' && run.variant !== 'c')),
+    ),
     targets: [
-      target('throughput', `(a)/(b) msgs/s, median of ${options.reps} per-repetition ratios`, medians.ratios['a/b']!, '>=', 0.75),
+      target('throughput', `(a)/(b) msgs/s at saturation, median of ${options.reps} per-repetition ratios`, medians.ratios['a/b']!, '>=', 0.9, 'x'),
+      target(
+        'throughput-vs-socketio',
+        `(a)/(d) msgs/s at saturation, median of ${options.reps} per-repetition ratios ((a)/(e): ${medians.ratios['a/e']})`,
+        medians.ratios['a/d']!,
+        '>=',
+        1.3,
+        'x',
+      ),
     ],
   };
 }
