@@ -28,7 +28,6 @@ export function searchRoutes({ sessions, search }: { sessions: SessionRepo; sear
       elidedBefore: snippet.elidedBefore,
       elidedAfter: snippet.elidedAfter,
     }));
-    ctx.set('Cache-Control', 'no-store');
     ctx.body = { results, hasMore };
   });
 
