@@ -15,6 +15,7 @@ import { searchRoutes } from './routes/search.js';
 import { sessionSettingsRoutes } from './routes/session-settings.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { securityHeaders } from './security-headers.js';
+import { spaFallback } from './spa-fallback.js';
 
 export interface AppDeps {
   store: Store;
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
 
+  app.use(spaFallback());
   app.use(
     serve(staticDir, {
       index: 'index.html',
