@@ -13,6 +13,8 @@ async function expectNoSeriousViolations(page: Page, state: string): Promise<voi
 
 for (const theme of ['light', 'dark'] as const) {
   test(`axe finds no serious or critical violation in any state (${theme})`, async ({ page, browser, baseURL }, testInfo) => {
+    // A dozen axe runs on a loaded machine.
+    test.setTimeout(240_000);
     const other = await browser.newContext({ baseURL });
     await createSession(await other.newPage(), 'held');
     await other.close();

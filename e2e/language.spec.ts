@@ -22,10 +22,14 @@ test.describe('in São Paulo', () => {
     await expect(page.getByText('Results for “mensagem”: 4')).toBeVisible();
     // On a phone the search covers the message box: close it to type, then open it again (its results stay).
     await page.keyboard.press('Escape');
-    for (const text of ['burst 1', 'burst 2', 'burst 3', 'burst 4']) {
-      await ui.message.fill(text);
-      await ui.message.press('Enter');
-    }
+    // Six messages in one task: past the burst the server takes, whatever the machine's speed.
+    await ui.message.evaluate((box: HTMLTextAreaElement) => {
+      for (let i = 1; i <= 6; i++) {
+        box.value = `burst ${i}`;
+        box.dispatchEvent(new Event('input'));
+        box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+      }
+    });
     await expect(ui.toasts).toContainText('You are sending too fast');
     await ui.searchButton.click();
     await expect(page.getByText('Results for “mensagem”: 4')).toBeVisible();
@@ -36,7 +40,7 @@ test.describe('in São Paulo', () => {
     await expect(separators).toHaveText(['Segunda-feira, 9 de março de 2026', 'Terça-feira, 10 de março de 2026', 'Hoje']);
     await expect(page.locator('#messages time > span:last-child').first()).toHaveText('09:00');
     await expect(page.getByText('Resultados para “mensagem”: 4')).toBeVisible();
-    await expect(page.getByRole('list', { name: 'Resultados da busca' }).locator('time').first()).toHaveText(/de março de 2026/);
+    await expect(page.getByRole('list', { name: 'Resultados da busca' }).locator('time').first()).toHaveText(/^\d+ de \p{L}+ de 2026 às/u);
     await expect(page.locator('#toasts')).toContainText('Você está enviando rápido demais');
     await expect(page.locator('#status')).toHaveText('Conectado');
     await expect(page.getByLabel('Mensagem', { exact: true })).toHaveAttribute('placeholder', 'Escreva uma mensagem');
