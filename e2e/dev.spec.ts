@@ -110,8 +110,8 @@ test.describe('npm run dev -- --port N', () => {
         WS_PORT: String(wsPort),
         HOST: '127.0.0.1',
         DB_PATH: join(data, 'app.db'),
-        // Whichever way the server lets the dev origin in, this one is allowed.
-        ALLOWED_ORIGINS: `http://localhost:${vitePort}`,
+        // No ALLOWED_ORIGINS: the dev origin gets in only through what npm run dev sets (DEV_ORIGINS, VITE_PORT).
+        ALLOWED_ORIGINS: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
