@@ -50,6 +50,8 @@ export function app(page: Page) {
 /** Opens session `id` through the UI (the list panel first, on a phone with a session open) and waits for "Connected". */
 export async function openSession(page: Page, id: string): Promise<void> {
   const ui = app(page);
+  // Wait for the app to render one or the other before deciding (a check right after goto races the first paint).
+  await expect(ui.sessionId.or(ui.sessionsToggle).first()).toBeVisible();
   if (!(await ui.sessionId.isVisible())) await ui.sessionsToggle.click();
   await ui.sessionId.fill(id);
   await ui.open.click();
