@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ErrorCode } from '../protocol/errors.js';
 import { cacheFor } from './cache-for.js';
 
 export interface MetricsSources {
@@ -116,7 +117,7 @@ export function createMetrics(sources: MetricsSources) {
     messagesOut(count = 1): void {
       messagesOut.inc(count);
     },
-    upgradeRefused(reason: string): void {
+    upgradeRefused(reason: ErrorCode): void {
       upgradeRefusals.labels(reason).inc();
     },
     committed(batchSize: number, durationMs: number): void {

@@ -1,11 +1,11 @@
-import { STATUS_CODES, createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { CloseCode } from '../protocol/wire.js';
 import { createClientIp } from './client-ip.js';
 import type { Config } from './config.js';
-import { methodNotAllowed } from './domain/errors.js';
+import { AppError, methodNotAllowed } from './domain/errors.js';
 import { createApp } from './http/app.js';
+import { writeError } from './http/write-error.js';
 import type { Logger } from './logger.js';
 import { createAuthFailureLimiter } from './ip-limits.js';
 import { createMetrics } from './metrics.js';
@@ -19,7 +19,6 @@ import { createRetention, type Retention } from './store/retention.js';
 import type { SessionRecord } from './store/session-repo.js';
 import { dispatchUpgrades } from './upgrade-dispatch.js';
 import { createWsHub, type WsHub } from './ws/hub.js';
-import { refuseUpgrade } from './ws/upgrade.js';
 
 export interface RunningServer {
   httpPort: number;
@@ -90,7 +89,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     store.deleteSession(session.pk);
     // Then, in the same synchronous run, so no append of the session can slip in:
     // its sockets close (before their pending messages fail, so they hear 4001)...
-    hub.closeSession(session.pk, CloseCode.sessionDeleted, 'session deleted');
+    hub.closeSession(session.pk);
     queue.discardSession(session.pk, new Error('session deleted'));
     // ...and its rows are purged now rather than at the next scheduled pass.
     retention.runOnce().catch((err: unknown) => logger.error({ err }, 'purge of a deleted session failed'));
@@ -122,10 +121,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const httpServer = createServer(serverOptions, app.callback());
   // The WebSocket port answers plain HTTP with 426, like any WebSocket-only endpoint.
   const wsServer = createServer(serverOptions, (_req, res) => {
-    const body = JSON.stringify({ error: { code: 'upgrade_required', message: 'this port speaks WebSocket: ws://host:port/ws/{ID}' } });
     // `close` too: a Connection header set here overrides Node's own, and a client that asked to close must see it done.
-    res.writeHead(426, { 'Content-Type': 'application/json; charset=utf-8', Upgrade: 'websocket', Connection: 'Upgrade, close' });
-    res.end(body);
+    const headers = { Upgrade: 'websocket', Connection: 'Upgrade, close' };
+    writeError(res, new AppError('upgrade_required', 'this port speaks WebSocket: ws://host:port/ws/{ID}', headers));
   });
   for (const server of [httpServer, wsServer]) {
     // Slowloris guard: a client must send its headers, and its whole request, in time.
@@ -133,7 +131,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.requestTimeout = config.requestTimeoutMs;
     dispatchUpgrades(server, hub.handleUpgrade);
     // CONNECT asks for a tunnel: this is no proxy (Node would drop the socket without a word).
-    server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket, methodNotAllowed(['GET', 'HEAD'])));
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => writeError(socket, methodNotAllowed(['GET', 'HEAD'])));
     server.on('clientError', answerClientError);
   }
 
@@ -184,19 +182,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
 /** A request Node could not parse or that took too long: a short JSON answer, then close. */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  const [status, code, message] =
-    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'the request took too long to arrive']
-    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'the request headers are too large']
-    : [400, 'bad_request', 'the request is not valid HTTP'];
-  if (socket.writable) {
-    const body = JSON.stringify({ error: { code, message } });
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  } else {
-    socket.destroy();
-  }
+  const refusal =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new AppError('request_timeout', 'the request took too long to arrive')
+    : err.code === 'HPE_HEADER_OVERFLOW' ? new AppError('headers_too_large', 'the request headers are too large')
+    : new AppError('bad_request', 'the request is not valid HTTP');
+  writeError(socket, refusal);
 }
 
 function listen(server: Server, port: number, host: string, setting: string): Promise<void> {

@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   // Cross-site request forgery: a browser request from a foreign page is refused outright.
   app.use(async (ctx, next) => {
-    if (!originAllowed(ctx.req)) throw new AppError(403, 'origin_not_allowed', `origin ${ctx.get('origin')} is not allowed`);
+    if (!originAllowed(ctx.req)) throw new AppError('origin_not_allowed', `origin ${ctx.get('origin')} is not allowed`);
     await next();
   });
   app.use(throttleFailedAuth(deps.authFailures));

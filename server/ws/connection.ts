@@ -7,7 +7,8 @@ import type { CommitQueue } from '../store/commit-queue.js';
 import { LowDiskSpace } from '../store/disk-guard.js';
 import { SessionStorageFull, type AppendResult, type MessageLog } from '../store/message-log.js';
 import type { SessionRecord } from '../store/session-repo.js';
-import { echoFrame, errorFrame, parseClientFrame, readyFrame } from './frames.js';
+import type { ErrorCode } from '../../protocol/errors.js';
+import { closeReason, echoFrame, errorFrame, parseClientFrame, readyFrame } from './frames.js';
 import type { WsLimits } from './hub.js';
 import type { WireMode } from './upgrade.js';
 import type { WriteCoalescer } from './write-coalescer.js';
@@ -110,9 +111,10 @@ export class SessionConnection {
     this.context.metrics.messagesOut();
   }
 
-  close(code: number, reason: string): void {
+  /** Closes with `code` and the reason `"<error code>: <message>"`. */
+  close(code: number, error: ErrorCode, message: string): void {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
-      this.ws.close(code, reason);
+      this.ws.close(code, closeReason(error, message));
     }
   }
 
@@ -141,7 +143,7 @@ export class SessionConnection {
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.closingAfterCommits) return;
     if (isBinary) {
-      this.closeAfterCommits(CloseCode.unsupportedData, 'binary frames are not supported; send text');
+      this.closeAfterCommits(CloseCode.unsupportedData, 'invalid_frame', 'binary frames are not supported; send text');
       return;
     }
     // Shutting down: the socket is closing with 1001; an unacknowledged
@@ -181,7 +183,7 @@ export class SessionConnection {
     const limit = this.context.limits.wsRateLimit;
     if (++this.refusedInARow > 2 * limit) {
       this.logger.warn('rate limit exceeded: closing');
-      this.closeAfterCommits(CloseCode.policyViolation, 'rate limit exceeded');
+      this.closeAfterCommits(CloseCode.policyViolation, 'rate_limited', 'rate limit exceeded');
       return;
     }
     if (this.mode === 'json') {
@@ -197,9 +199,9 @@ export class SessionConnection {
    * immediate), so a policy close never swallows an acknowledgement; nothing
    * more is taken meanwhile.
    */
-  private closeAfterCommits(code: number, reason: string): void {
+  private closeAfterCommits(code: number, error: ErrorCode, message: string): void {
     this.closingAfterCommits = true;
-    setImmediate(() => this.close(code, reason));
+    setImmediate(() => this.close(code, error, message));
   }
 
   private onStoreFailed(err: Error, clientId: string | null): void {
@@ -209,7 +211,7 @@ export class SessionConnection {
       this.logger.info('message refused: session storage budget used up');
       const message = `the session stores ${err.maxSessionBytes} bytes of messages, its limit: this one was not stored`;
       if (this.mode === 'json') this.sendFrame(errorFrame('session_storage_full', message, clientId));
-      else this.closeAfterCommits(CloseCode.policyViolation, 'session_storage_full: message not stored');
+      else this.closeAfterCommits(CloseCode.policyViolation, 'session_storage_full', 'message not stored');
       return;
     }
     if (err instanceof LowDiskSpace) this.logger.warn('message refused: free disk space under the floor');
@@ -217,7 +219,7 @@ export class SessionConnection {
     if (this.mode === 'json') {
       this.sendFrame(errorFrame('storage_unavailable', 'the message was not stored; send it again', clientId));
     } else {
-      this.close(CloseCode.internalError, 'storage unavailable; message not stored');
+      this.close(CloseCode.internalError, 'storage_unavailable', 'message not stored');
     }
   }
 

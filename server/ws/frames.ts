@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SESSION_ID_MAX_LENGTH } from '../../protocol/session-id.js';
-import { CLIENT_ID_MAX_LENGTH, echoText, type EchoFrame, type ErrorFrame, type ReadyFrame } from '../../protocol/wire.js';
+import type { ErrorCode } from '../../protocol/errors.js';
+import { CLIENT_ID_MAX_LENGTH, SEQ_MAX, echoText, type EchoFrame, type ErrorFrame, type ReadyFrame } from '../../protocol/wire.js';
 import type { StoredMessage } from '../store/message-log.js';
 
 /**
@@ -75,8 +76,17 @@ export function parseClientFrame(raw: string): ParsedFrame {
   return { ok: true, clientId: parsed.data.id ?? null, text: parsed.data.text };
 }
 
-export function errorFrame(code: string, message: string, id: string | null = null): ErrorFrame {
+export function errorFrame(code: ErrorCode, message: string, id: string | null = null): ErrorFrame {
   return { type: 'error', code, message, id };
+}
+
+/** Longest close reason RFC 6455 allows (§5.5: a control frame's payload is 125 bytes, 2 of them the code). */
+const CLOSE_REASON_MAX_BYTES = 123;
+
+/** A close reason: `"<code>: <message>"`, the code from the catalogue, cut to what a close frame holds. */
+export function closeReason(code: ErrorCode, message: string): string {
+  const reason = `${code}: ${message}`;
+  return Buffer.byteLength(reason) <= CLOSE_REASON_MAX_BYTES ? reason : Buffer.from(reason).subarray(0, CLOSE_REASON_MAX_BYTES).toString().replace(/\uFFFD$/, '');
 }
 
 export function echoFrame(sessionId: string, message: StoredMessage): EchoFrame {
@@ -107,7 +117,7 @@ const JSON_ESCAPE_GROWTH = 6;
  */
 export function maxEchoFrameBytes(maxMessageBytes: number): number {
   const envelope = echoFrame('x'.repeat(SESSION_ID_MAX_LENGTH), {
-    seq: 0xffffffff,
+    seq: SEQ_MAX,
     clientId: '\u0001'.repeat(CLIENT_ID_MAX_LENGTH),
     body: '',
     at: 8.64e15, // the latest Date: "+275760-09-13T00:00:00.000Z"

@@ -4,7 +4,8 @@ import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
 import type { Config } from '../config.js';
 import { AppError } from '../domain/errors.js';
-import { toAppError } from '../errors.js';
+import { toAppError } from '../http/to-app-error.js';
+import { writeError } from '../http/write-error.js';
 import { isFailedAuthentication, type AuthFailureLimiter } from '../ip-limits.js';
 import type { HostPolicy } from '../host-policy.js';
 import type { Logger } from '../logger.js';
@@ -16,7 +17,7 @@ import type { AppendResult } from '../store/message-log.js';
 import { SessionConnection, type ConnectionContext } from './connection.js';
 import { echoFrame } from './frames.js';
 import { createWriteCoalescer } from './write-coalescer.js';
-import { authorizeUpgrade, refuseUpgrade, type UpgradeTarget } from './upgrade.js';
+import { authorizeUpgrade, type UpgradeTarget } from './upgrade.js';
 
 export type WsLimits = Pick<
   Config,
@@ -117,27 +118,27 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
     connLogger.info({ req, ip }, 'connected');
     connection.start(afterSeq).catch((err: unknown) => {
       connLogger.error({ err }, 'replay failed');
-      connection.close(CloseCode.internalError, 'replay failed');
+      connection.close(CloseCode.internalError, 'storage_unavailable', 'replay failed');
     });
   }
 
   /** Refuses what the caps and the Origin policy forbid, then authorises against the DB. */
   function admit(req: IncomingMessage, ip: string): UpgradeTarget {
     hostAllowed(req);
-    if (draining) throw new AppError(503, 'shutting_down', 'the server is shutting down; retry shortly');
+    if (draining) throw new AppError('shutting_down', 'the server is shutting down; retry shortly');
     // Per IP before the total: one client reaches its own cap long before it can fill the server.
     if ((byIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) {
-      throw new AppError(429, 'too_many_ip_connections', `this client has ${limits.maxConnectionsPerIp} open connections already`, {
+      throw new AppError('too_many_ip_connections', `this client has ${limits.maxConnectionsPerIp} open connections already`, {
         'Retry-After': '5',
       });
     }
     if (connectionCount >= limits.maxConnections) {
-      throw new AppError(503, 'server_full', 'the server has reached its connection limit; retry later', { 'Retry-After': '5' });
+      throw new AppError('server_full', 'the server has reached its connection limit; retry later', { 'Retry-After': '5' });
     }
-    if (!originAllowed(req)) throw new AppError(403, 'origin_not_allowed', `origin ${req.headers.origin} is not allowed`);
+    if (!originAllowed(req)) throw new AppError('origin_not_allowed', `origin ${req.headers.origin} is not allowed`);
     const target = authorizeUpgrade(req, store.sessions);
     if ((bySession.get(target.session.pk)?.size ?? 0) >= limits.maxConnectionsPerSession) {
-      throw new AppError(429, 'too_many_connections', `session has ${limits.maxConnectionsPerSession} open connections already`);
+      throw new AppError('too_many_connections', `session has ${limits.maxConnectionsPerSession} open connections already`);
     }
     return target;
   }
@@ -157,7 +158,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
     const level = refusal.code === 'internal' ? 'error' : refusal.status >= 500 ? 'warn' : 'info';
     logger[level]({ req, ip: clientIp(req), status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
     metrics.upgradeRefused(refusal.code);
-    refuseUpgrade(socket, refusal);
+    writeError(socket, refusal);
   }
 
   /**
@@ -193,8 +194,8 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
     },
 
     /** Closes every socket of a session (it was deleted). */
-    closeSession(sessionPk: number, code: number, reason: string): void {
-      for (const connection of bySession.get(sessionPk) ?? []) connection.close(code, reason);
+    closeSession(sessionPk: number): void {
+      for (const connection of bySession.get(sessionPk) ?? []) connection.close(CloseCode.sessionDeleted, 'session_not_found', 'session deleted');
     },
 
     /** The open connections of a session (diagnostics, metrics, tests). */
@@ -222,7 +223,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
       const closed = open.map(
         (c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve()))),
       );
-      for (const c of open) c.close(CloseCode.goingAway, 'server shutting down');
+      for (const c of open) c.close(CloseCode.goingAway, 'shutting_down', 'server shutting down');
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
       await Promise.race([Promise.all(closed), deadline]);

@@ -1,6 +1,5 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { SUBPROTOCOL, WS_PATH_PREFIX } from '../../protocol/wire.js';
+import type { IncomingMessage } from 'node:http';
+import { SEQ_MAX, SUBPROTOCOL, WS_PATH_PREFIX } from '../../protocol/wire.js';
 import { authorizeSession, presentedToken } from '../auth.js';
 import { AppError, badRequest, methodNotAllowed, notFound } from '../domain/errors.js';
 import { requireSessionId } from '../domain/session-id.js';
@@ -15,8 +14,6 @@ export interface UpgradeTarget {
   /** JSON mode only: replay messages with seq > afterSeq before `ready`. */
   afterSeq: number | null;
 }
-
-const MAX_SEQ = 0xffffffff;
 
 /** RFC 7230 §3.2.6 token: what a subprotocol name is made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -37,7 +34,7 @@ function checkHandshake(req: IncomingMessage): string[] {
   }
   const version = req.headers['sec-websocket-version'];
   if (version !== '13' && version !== '8') {
-    throw new AppError(400, 'invalid_handshake', 'Sec-WebSocket-Version must be 13', { 'Sec-WebSocket-Version': '13, 8' });
+    throw new AppError('invalid_handshake', 'Sec-WebSocket-Version must be 13', { 'Sec-WebSocket-Version': '13, 8' });
   }
   const header = req.headers['sec-websocket-protocol'];
   if (header === undefined) return [];
@@ -71,32 +68,12 @@ export function authorizeUpgrade(req: IncomingMessage, sessions: SessionRepo): U
   const after = query.get('after');
   if (after !== null) {
     if (mode !== 'json') throw badRequest('invalid_after', `?after= needs the ${SUBPROTOCOL} subprotocol`);
-    if (!/^\d{1,10}$/.test(after) || Number(after) > MAX_SEQ) {
-      throw badRequest('invalid_after', `?after= must be a whole number from 0 to ${MAX_SEQ}`);
+    if (!/^\d{1,10}$/.test(after) || Number(after) > SEQ_MAX) {
+      throw badRequest('invalid_after', `?after= must be a whole number from 0 to ${SEQ_MAX}`);
     }
     afterSeq = Number(after);
   }
 
   const session = authorizeSession(sessions, sessionId, presentedToken(req, query, sessionId));
   return { session, mode, afterSeq };
-}
-
-/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function refuseUpgrade(socket: Duplex, err: AppError): void {
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  const headers = {
-    Connection: 'close',
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(body)),
-    ...err.headers,
-  };
-  const head = Object.entries(headers)
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join('');
-  if (socket.writable) {
-    socket.end(`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n${head}\r\n${body}`);
-    socket.once('finish', () => socket.destroy());
-  } else {
-    socket.destroy();
-  }
 }

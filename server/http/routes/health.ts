@@ -17,22 +17,22 @@ export function healthRoutes({ isHealthy, isWritable, isDraining, metricsText, m
   const metricsTokenHash = metricsToken ? hashToken(metricsToken) : null;
   // Liveness: the process answers and the database answers a query.
   router.get('/healthz', (ctx) => {
-    if (!isHealthy()) throw new AppError(503, 'unhealthy', 'the database does not answer');
+    if (!isHealthy()) throw new AppError('unhealthy', 'the database does not answer');
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
   });
   // Readiness: send traffic here only if a write commits and shutdown has not begun.
   router.get('/readyz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    if (isDraining()) throw new AppError(503, 'draining', 'the server is shutting down');
-    if (!isWritable()) throw new AppError(503, 'not_writable', 'the database does not accept writes');
+    if (isDraining()) throw new AppError('draining', 'the server is shutting down');
+    if (!isWritable()) throw new AppError('not_writable', 'the database does not accept writes');
     ctx.body = { status: 'ready' };
   });
 
   // Prometheus text format; with METRICS_TOKEN, for its holder only (a failure counts as a failed authentication).
   router.get('/metrics', async (ctx) => {
     if (metricsTokenHash && !tokenMatches(/^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1], metricsTokenHash)) {
-      throw new AppError(401, 'unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', {
+      throw new AppError('unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', {
         'WWW-Authenticate': 'Bearer realm="metrics"',
       });
     }

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
+import { SEQ_MAX } from '../../../protocol/wire.js';
 import type { MessageLog } from '../../store/message-log.js';
 import type { SessionRepo } from '../../store/session-repo.js';
 import { parseQuery } from '../query.js';
@@ -7,10 +8,9 @@ import { historyMessage, requireAuthorizedSession } from '../session-view.js';
 
 const HISTORY_PAGE_DEFAULT = 50;
 const HISTORY_PAGE_MAX = 500;
-const SEQ_LIMIT = 2 ** 32;
 
 const pageQuerySchema = z.object({
-  before: z.coerce.number().int().min(1).max(SEQ_LIMIT).optional(),
+  before: z.coerce.number().int().min(1).max(SEQ_MAX + 1).optional(),
   limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).default(HISTORY_PAGE_DEFAULT),
 });
 
@@ -25,7 +25,7 @@ export function messageRoutes({ sessions, messages }: MessageRoutesDeps): Router
   // History, newest page first; the next older page is ?before=<first seq of this one>.
   router.get('/api/sessions/:id/messages', (ctx) => {
     const session = requireAuthorizedSession(ctx, sessions);
-    const { before = SEQ_LIMIT, limit } = parseQuery(pageQuerySchema, ctx.query, `before: a seq >= 1; limit: 1 to ${HISTORY_PAGE_MAX}`);
+    const { before = SEQ_MAX + 1, limit } = parseQuery(pageQuerySchema, ctx.query, `before: a seq >= 1; limit: 1 to ${HISTORY_PAGE_MAX}`);
     const page = messages.page(session.pk, before, limit);
     ctx.body = { messages: page.messages.map((m) => historyMessage(session.id, m)), hasMore: page.hasMore };
   });

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
+import { SEQ_MAX } from '../../../protocol/wire.js';
 import { badRequest } from '../../domain/errors.js';
 import type { MessageLog } from '../../store/message-log.js';
 import { effectiveLimits } from '../../store/retention.js';
@@ -29,7 +30,7 @@ const settingsSchema = z
           .refine((days) => Math.round(days * DAY_MS) >= 1, 'must be at least 1 ms (1.2e-8 days)')
           .nullable()
           .optional(),
-        maxMessages: z.number().int().positive().max(4_294_967_295).nullable().optional(),
+        maxMessages: z.number().int().positive().max(SEQ_MAX).nullable().optional(),
       })
       .strict(),
   })

@@ -88,7 +88,7 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, delet
       if (requestedId !== undefined) break;
     }
     throw requestedId === undefined
-      ? new AppError(503, 'id_generation_failed', 'could not generate a free session ID; retry')
+      ? new AppError('id_generation_failed', 'could not generate a free session ID; retry')
       : conflict('session_exists', `session ID "${requestedId}" is taken; choose another, or present its token`);
   }
 
