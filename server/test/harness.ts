@@ -6,13 +6,17 @@ import type { DestinationStream } from 'pino';
 import { WebSocket } from 'ws';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
+import type { Store } from '../domain/ports.js';
 import { startServer, type RunningServer } from '../server.js';
 import { SUBPROTOCOL, type ApiError, type HistoryPage, type RegisteredSession } from '../../protocol/wire.js';
+import { openSqliteFixture, withDb, type SqliteFixture } from './sqlite-fixture.js';
 
-export interface TestServer extends RunningServer {
+export interface TestServer extends RunningServer, Omit<SqliteFixture, 'store'> {
   config: Config;
   httpUrl: string;
   wsUrl: string;
+  /** The store the server runs on, opened by the test (sqlite-fixture.ts). */
+  store: Store;
   /** Closes and starts again on the same ports and database file. */
   restart(): Promise<TestServer>;
 }
@@ -47,9 +51,11 @@ export async function startTestServer(
     ...overrides,
   };
   const logger = createLogger({ level: config.logLevel, format: 'json', ...(logDestination ? { destination: logDestination } : {}) });
-  const server = await startServer(config, logger);
+  const fixture = openSqliteFixture(config, logger);
+  const server = await startServer(config, logger, { store: fixture.store });
   const self: TestServer = {
     ...server,
+    ...fixture,
     config,
     httpUrl: `http://127.0.0.1:${server.httpPort}`,
     wsUrl: `ws://127.0.0.1:${server.wsPort}`,
@@ -194,12 +200,11 @@ export async function expectApiError(res: Response, status: number, code?: strin
   return body.error;
 }
 
-/** Rows stored for a session, read straight from the server's database. */
+/** Rows stored for a session, read straight from the server's database file (a connection of the test's own). */
 export function storedCount(server: TestServer, sessionId: string): number {
-  return server.store.db
-    .prepare('SELECT count(*) FROM messages m JOIN sessions s ON s.pk = m.session_pk WHERE s.id = ?')
-    .pluck()
-    .get(sessionId) as number;
+  return withDb(server.config.dbPath, (db) =>
+    db.prepare('SELECT count(*) FROM messages m JOIN sessions s ON s.pk = m.session_pk WHERE s.id = ?').pluck().get(sessionId) as number,
+  );
 }
 
 export interface ConnectOptions {

@@ -11,9 +11,9 @@ const t = useTestServer();
 
 it('replays 100,000 messages in order, with backpressure, merging live ones without gap or duplicate', async () => {
   const { token } = await register(t.server, 'big');
-  const session = t.server.store.sessions.findById('big')!;
+  const session = (await t.server.store.sessions.findById('big'))!;
   for (let done = 0; done < TOTAL; done += 10_000) {
-    t.server.store.messages.append(Array.from({ length: 10_000 }, () => ({ sessionPk: session.pk, clientId: null, body: BODY })));
+    await t.server.store.messages.append(Array.from({ length: 10_000 }, () => ({ sessionPk: session.pk, clientId: null, body: BODY })));
   }
 
   const reader = await t.connect('big', { token, json: true, query: { after: '0' } });
@@ -21,7 +21,7 @@ it('replays 100,000 messages in order, with backpressure, merging live ones with
   socket.pause(); // a slow reader
 
   // The server holds back: it is mid-replay with a bounded buffer, not the whole history.
-  const connection = () => t.server.hub.connectionsOf(session.pk)[0]!;
+  const connection = () => t.server.diagnostics.connections('big')[0]!;
   await expect.poll(() => connection().replaying && connection().bufferedAmount > 0, { timeout: 10_000 }).toBe(true);
   expect(connection().cursor).toBeLessThan(TOTAL);
   expect(connection().bufferedAmount).toBeLessThan(2 * 1024 * 1024);

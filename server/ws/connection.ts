@@ -1,14 +1,15 @@
 import { WebSocket, type RawData } from 'ws';
 import { CloseCode, echoText, type ServerFrame } from '../../protocol/wire.js';
+import type { CommitQueue } from '../domain/commit-queue.js';
+import { StorageUnavailableError } from '../domain/errors.js';
+import { SessionGoneError, SessionStorageFullError, type AppendResult, type SessionRecord } from '../domain/model.js';
+import type { ConnectionSnapshot, MessageLog } from '../domain/ports.js';
 import { TokenBucket } from '../domain/rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { CommitQueue } from '../store/commit-queue.js';
-import { LowDiskSpace } from '../store/disk-guard.js';
-import { SessionStorageFull, type AppendResult, type MessageLog } from '../store/message-log.js';
-import type { SessionRecord } from '../store/session-repo.js';
 import type { ErrorCode } from '../../protocol/errors.js';
-import { closeReason, echoFrame, errorFrame, parseClientFrame, readyFrame } from './frames.js';
+import { echoFrame } from '../domain/presenter.js';
+import { closeReason, errorFrame, parseClientFrame, readyFrame } from './frames.js';
 import type { WsLimits } from './hub.js';
 import type { WireMode } from './upgrade.js';
 import type { WriteCoalescer } from './write-coalescer.js';
@@ -74,25 +75,25 @@ export class SessionConnection {
   /** JSON mode: replays what the client missed (if asked), then says ready. */
   async start(afterSeq: number | null): Promise<void> {
     if (this.mode !== 'json') return;
-    const lastSeq = this.context.log.lastSeq(this.session.pk);
-    // A cursor beyond the log (the session was deleted and registered again)
-    // restarts at its end; `ready` tells the client the real lastSeq.
-    if (afterSeq === null || afterSeq >= lastSeq) {
-      this.cursor = lastSeq;
-    } else {
-      this.cursor = afterSeq;
-      this.replaying = true;
-      try {
+    this.replaying = true;
+    try {
+      const lastSeq = await this.context.log.lastSeq(this.session.pk);
+      // A cursor beyond the log (the session was deleted and registered again)
+      // restarts at its end; `ready` tells the client the real lastSeq.
+      if (afterSeq === null || afterSeq >= lastSeq) {
+        this.cursor = lastSeq;
+      } else {
+        this.cursor = afterSeq;
         await this.replay();
-      } finally {
-        this.replaying = false;
       }
+    } finally {
+      this.replaying = false;
     }
     this.sendFrame(readyFrame(this.cursor, this.context.limits.maxMessageBytes));
   }
 
   /** What this connection is doing, for diagnostics and metrics. */
-  snapshot(): { mode: WireMode; cursor: number; replaying: boolean; bufferedAmount: number } {
+  snapshot(): ConnectionSnapshot {
     return { mode: this.mode, cursor: this.cursor, replaying: this.replaying, bufferedAmount: this.ws.bufferedAmount };
   }
 
@@ -121,7 +122,7 @@ export class SessionConnection {
   private async replay(): Promise<void> {
     const { log } = this.context;
     while (this.ws.readyState === WebSocket.OPEN) {
-      const rows = log.after(this.session.pk, this.cursor, REPLAY_CHUNK);
+      const rows = await log.after(this.session.pk, this.cursor, REPLAY_CHUNK);
       if (rows.length === 0) return;
       for (const row of rows) {
         if (this.ws.readyState !== WebSocket.OPEN) return;
@@ -141,7 +142,8 @@ export class SessionConnection {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    if (this.closingAfterCommits) return;
+    // Closing (a policy close on its way, the session deleted, shutdown): nothing more is taken.
+    if (this.closingAfterCommits || this.ws.readyState !== WebSocket.OPEN) return;
     if (isBinary) {
       this.closeAfterCommits(CloseCode.unsupportedData, 'invalid_frame', 'binary frames are not supported; send text');
       return;
@@ -206,7 +208,8 @@ export class SessionConnection {
 
   private onStoreFailed(err: Error, clientId: string | null): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (err instanceof SessionStorageFull) {
+    if (err instanceof SessionGoneError) return; // deleted: the socket is closing with 4001
+    if (err instanceof SessionStorageFullError) {
       // The client's to fix (delete the session, or tighten its retention): not a server fault.
       this.logger.info('message refused: session storage budget used up');
       const message = `the session stores ${err.maxSessionBytes} bytes of messages, its limit: this one was not stored`;
@@ -214,7 +217,7 @@ export class SessionConnection {
       else this.closeAfterCommits(CloseCode.policyViolation, 'session_storage_full', 'message not stored');
       return;
     }
-    if (err instanceof LowDiskSpace) this.logger.warn('message refused: free disk space under the floor');
+    if (err instanceof StorageUnavailableError && err.kind === 'refused') this.logger.warn({ reason: err.message }, 'message refused by the store');
     else this.logger.error({ err }, 'message not stored');
     if (this.mode === 'json') {
       this.sendFrame(errorFrame('storage_unavailable', 'the message was not stored; send it again', clientId));

@@ -3,7 +3,11 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
 import type { Config } from '../config.js';
+import type { CommitQueue } from '../domain/commit-queue.js';
 import { AppError } from '../domain/errors.js';
+import type { AppendResult, SessionRecord } from '../domain/model.js';
+import type { ConnectionSnapshot, MessageBus, MessageLog } from '../domain/ports.js';
+import type { SessionService } from '../domain/session-service.js';
 import { toAppError } from '../http/to-app-error.js';
 import { writeError } from '../http/write-error.js';
 import { isFailedAuthentication, type AuthFailureLimiter } from '../ip-limits.js';
@@ -11,13 +15,10 @@ import type { HostPolicy } from '../host-policy.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
-import type { CommitQueue } from '../store/commit-queue.js';
-import type { Store } from '../store/index.js';
-import type { AppendResult } from '../store/message-log.js';
 import { SessionConnection, type ConnectionContext } from './connection.js';
-import { echoFrame } from './frames.js';
+import { echoFrame } from '../domain/presenter.js';
 import { createWriteCoalescer } from './write-coalescer.js';
-import { authorizeUpgrade, type UpgradeTarget } from './upgrade.js';
+import { readUpgrade, type UpgradeRequest } from './upgrade.js';
 
 export type WsLimits = Pick<
   Config,
@@ -33,8 +34,10 @@ export type WsLimits = Pick<
 >;
 
 export interface WsHubDeps {
-  store: Store;
+  sessions: Pick<SessionService, 'authorise'>;
+  log: MessageLog;
   queue: CommitQueue;
+  bus: MessageBus;
   logger: Logger;
   limits: WsLimits;
   originAllowed: OriginPolicy;
@@ -54,7 +57,7 @@ export type WsHub = ReturnType<typeof createWsHub>;
  * them over), keeps the open connections by session, fans echoes out, and
  * pings every socket so dead peers are cut off.
  */
-export function createWsHub({ store, queue, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures }: WsHubDeps) {
+export function createWsHub({ sessions, log, queue, bus, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures }: WsHubDeps) {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -86,7 +89,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
   }
 
   const context: ConnectionContext = {
-    log: store.messages,
+    log,
     queue,
     publish,
     isDraining: () => draining,
@@ -95,8 +98,8 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
     limits,
   };
 
-  function attach(ws: WebSocket, target: UpgradeTarget, req: IncomingMessage, ip: string): void {
-    const { session, mode, afterSeq } = target;
+  function attach(ws: WebSocket, session: SessionRecord, target: UpgradeRequest, req: IncomingMessage, ip: string): void {
+    const { mode, afterSeq } = target;
     const connLogger = logger.child({ conn: nextConnectionId++, session: session.id, mode });
     const connection = new SessionConnection(ws, session, mode, context, connLogger);
     let connections = bySession.get(session.pk);
@@ -122,9 +125,16 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
     });
   }
 
-  /** Refuses what the caps and the Origin policy forbid, then authorises against the DB. */
-  function admit(req: IncomingMessage, ip: string): UpgradeTarget {
+  /** Refuses what the caps and the Origin policy forbid, and what the request itself gets wrong. */
+  function screen(req: IncomingMessage, ip: string): UpgradeRequest {
     hostAllowed(req);
+    checkCaps(ip);
+    if (!originAllowed(req)) throw new AppError('origin_not_allowed', `origin ${req.headers.origin} is not allowed`);
+    return readUpgrade(req);
+  }
+
+  /** The server-wide and per-IP connection caps. */
+  function checkCaps(ip: string): void {
     if (draining) throw new AppError('shutting_down', 'the server is shutting down; retry shortly');
     // Per IP before the total: one client reaches its own cap long before it can fill the server.
     if ((byIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) {
@@ -135,12 +145,14 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
     if (connectionCount >= limits.maxConnections) {
       throw new AppError('server_full', 'the server has reached its connection limit; retry later', { 'Retry-After': '5' });
     }
-    if (!originAllowed(req)) throw new AppError('origin_not_allowed', `origin ${req.headers.origin} is not allowed`);
-    const target = authorizeUpgrade(req, store.sessions);
-    if ((bySession.get(target.session.pk)?.size ?? 0) >= limits.maxConnectionsPerSession) {
+  }
+
+  /** The caps again, after the awaits (others may have been admitted meanwhile), and the session's own. */
+  function admit(session: SessionRecord, ip: string): void {
+    checkCaps(ip);
+    if ((bySession.get(session.pk)?.size ?? 0) >= limits.maxConnectionsPerSession) {
       throw new AppError('too_many_connections', `session has ${limits.maxConnectionsPerSession} open connections already`);
     }
-    return target;
   }
 
   function onSocketError(this: Duplex): void {
@@ -163,15 +175,19 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
 
   /**
    * Asks the failed-authentication limit (a promise: its store may be
-   * shared), then decides and completes the upgrade in one synchronous run,
-   * so the connection caps count every socket admitted.
+   * shared), reads the request, authorises the session (a promise: the
+   * store), then checks the caps and completes the upgrade in one
+   * synchronous run, so the caps count every socket admitted.
    */
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const ip = clientIp(req);
-    let target: UpgradeTarget;
+    let target: UpgradeRequest;
+    let session: SessionRecord;
     try {
       await authFailures.check(ip);
-      target = admit(req, ip);
+      target = screen(req, ip);
+      session = await sessions.authorise(target.sessionId, target.token);
+      admit(session, ip);
     } catch (err) {
       if (isFailedAuthentication(err)) await authFailures.failed(ip);
       refuse(req, socket, err);
@@ -179,8 +195,17 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.removeListener('error', onSocketError);
-      attach(ws, target, req, ip);
+      attach(ws, session, target, req, ip);
     });
+  }
+
+  // Every node closes the sockets of a session deleted anywhere.
+  const unsubscribe = bus.subscribe((event) => {
+    if (event.type === 'deleted') closeSession(event.sessionPk);
+  });
+
+  function closeSession(sessionPk: number): void {
+    for (const connection of bySession.get(sessionPk) ?? []) connection.close(CloseCode.sessionDeleted, 'session_not_found', 'session deleted');
   }
 
   return {
@@ -193,14 +218,13 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
       });
     },
 
-    /** Closes every socket of a session (it was deleted). */
-    closeSession(sessionPk: number): void {
-      for (const connection of bySession.get(sessionPk) ?? []) connection.close(CloseCode.sessionDeleted, 'session_not_found', 'session deleted');
-    },
-
-    /** The open connections of a session (diagnostics, metrics, tests). */
-    connectionsOf(sessionPk: number): ReturnType<SessionConnection['snapshot']>[] {
-      return [...(bySession.get(sessionPk) ?? [])].map((c) => c.snapshot());
+    /** The open connections of a session (diagnostics). */
+    connections(sessionId: string): ConnectionSnapshot[] {
+      for (const connections of bySession.values()) {
+        const first = connections.values().next().value;
+        if (first?.session.id === sessionId) return [...connections].map((c) => c.snapshot());
+      }
+      return [];
     },
 
     get connectionCount(): number {
@@ -218,6 +242,7 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
      */
     async close(deadlineMs: number): Promise<void> {
       draining = true;
+      unsubscribe();
       clearInterval(heartbeat);
       const open = [...bySession.values()].flatMap((set) => [...set]);
       const closed = open.map(

@@ -1,15 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { SEQ_MAX, SUBPROTOCOL, WS_PATH_PREFIX } from '../../protocol/wire.js';
-import { authorizeSession, presentedToken } from '../auth.js';
+import { presentedToken } from '../auth.js';
 import { AppError, badRequest, methodNotAllowed, notFound } from '../domain/errors.js';
 import { requireSessionId } from '../domain/session-id.js';
 import { requestTarget } from '../request-target.js';
-import type { SessionRecord, SessionRepo } from '../store/session-repo.js';
 
 export type WireMode = 'text' | 'json';
 
-export interface UpgradeTarget {
-  session: SessionRecord;
+/** What an upgrade asks for, read from the request alone. */
+export interface UpgradeRequest {
+  sessionId: string;
+  /** The token presented (header, query or cookie), not yet checked. */
+  token: string | undefined;
   mode: WireMode;
   /** JSON mode only: replay messages with seq > afterSeq before `ready`. */
   afterSeq: number | null;
@@ -46,12 +48,12 @@ function checkHandshake(req: IncomingMessage): string[] {
 }
 
 /**
- * Decides an upgrade before the 101, against the database: the handshake is
- * one ws takes, the path names a valid, existing session, the request carries
- * its token, and the options fit the mode. Throws the AppError whose status
- * refuses it.
+ * Reads an upgrade before the 101, without the database: the handshake is
+ * one ws takes, the path names a valid session ID, and the options fit the
+ * mode. Throws the AppError whose status refuses it; the session and its
+ * token are checked by the caller (the session service).
  */
-export function authorizeUpgrade(req: IncomingMessage, sessions: SessionRepo): UpgradeTarget {
+export function readUpgrade(req: IncomingMessage): UpgradeRequest {
   const protocols = checkHandshake(req);
   const { path, query } = requestTarget(req.url);
   if (!path.startsWith(WS_PATH_PREFIX)) {
@@ -74,6 +76,5 @@ export function authorizeUpgrade(req: IncomingMessage, sessions: SessionRepo): U
     afterSeq = Number(after);
   }
 
-  const session = authorizeSession(sessions, sessionId, presentedToken(req, query, sessionId));
-  return { session, mode, afterSeq };
+  return { sessionId, token: presentedToken(req, query, sessionId), mode, afterSeq };
 }

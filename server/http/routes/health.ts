@@ -3,8 +3,8 @@ import { AppError } from '../../domain/errors.js';
 import { hashToken, tokenMatches } from '../../domain/token.js';
 
 export interface HealthDeps {
-  isHealthy(): boolean;
-  isWritable(): boolean;
+  isHealthy(): Promise<boolean>;
+  isWritable(): Promise<boolean>;
   isDraining(): boolean;
   /** The Prometheus text (cached: see metrics.ts). */
   metricsText(): Promise<{ contentType: string; body: string }>;
@@ -16,16 +16,16 @@ export function healthRoutes({ isHealthy, isWritable, isDraining, metricsText, m
   const router = new Router();
   const metricsTokenHash = metricsToken ? hashToken(metricsToken) : null;
   // Liveness: the process answers and the database answers a query.
-  router.get('/healthz', (ctx) => {
-    if (!isHealthy()) throw new AppError('unhealthy', 'the database does not answer');
+  router.get('/healthz', async (ctx) => {
+    if (!(await isHealthy())) throw new AppError('unhealthy', 'the database does not answer');
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
   });
   // Readiness: send traffic here only if a write commits and shutdown has not begun.
-  router.get('/readyz', (ctx) => {
+  router.get('/readyz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     if (isDraining()) throw new AppError('draining', 'the server is shutting down');
-    if (!isWritable()) throw new AppError('not_writable', 'the database does not accept writes');
+    if (!(await isWritable())) throw new AppError('not_writable', 'the database does not accept writes');
     ctx.body = { status: 'ready' };
   });
 

@@ -1,12 +1,8 @@
+import type { SearchPage } from '../../domain/model.js';
+import type { MessageSearch } from '../../domain/ports.js';
 import type { Db } from './database.js';
 import { tokenize } from './fts-unicode61.js';
-import type { StoredMessage } from './message-log.js';
-import { buildSnippet, termMatcher, type Snippet } from './snippet.js';
-
-export interface SearchHit extends StoredMessage {
-  /** The excerpt of the body around the matches. */
-  snippet: Snippet;
-}
+import { buildSnippet, termMatcher } from './snippet.js';
 
 interface HitRow {
   seq: number;
@@ -37,9 +33,7 @@ export function toFtsQuery(input: string): FtsQuery | null {
   return { fts: words.join(' '), terms: tokens.map((t) => t.term) };
 }
 
-export type MessageSearch = ReturnType<typeof createMessageSearch>;
-
-export function createMessageSearch(db: Db) {
+export function createMessageSearch(db: Db): MessageSearch {
   // The sid column holds "s<session_pk>": matching it keeps a search inside one session.
   const search = db.prepare<[string, number, number], HitRow>(
     `SELECT m.seq, m.client_id, m.body, m.at
@@ -52,7 +46,7 @@ export function createMessageSearch(db: Db) {
 
   return {
     /** Best matches first (bm25), then newest; `hasMore` says whether another page exists. */
-    search(sessionPk: number, input: string, limit: number, offset: number): { hits: SearchHit[]; hasMore: boolean } {
+    async search(sessionPk: number, input: string, limit: number, offset: number): Promise<SearchPage> {
       const query = toFtsQuery(input);
       if (query === null) return { hits: [], hasMore: false };
       const rows = search.all(`sid : "s${sessionPk}" AND body : (${query.fts})`, limit + 1, offset);
@@ -60,13 +54,10 @@ export function createMessageSearch(db: Db) {
       if (hasMore) rows.pop();
       const matches = termMatcher(query.terms);
       return {
-        hits: rows.map((r) => ({
-          seq: r.seq,
-          clientId: r.client_id,
-          body: r.body,
-          at: r.at,
-          snippet: buildSnippet(r.body, tokenize(r.body), matches, query.terms.length),
-        })),
+        hits: rows.map((r) => {
+          const { parts, elidedBefore, elidedAfter } = buildSnippet(r.body, tokenize(r.body), matches, query.terms.length);
+          return { seq: r.seq, clientId: r.client_id, body: r.body, at: r.at, snippet: parts, elidedBefore, elidedAfter };
+        }),
         hasMore,
       };
     },

@@ -1,13 +1,11 @@
-import type { AppendInput, AppendResult, MessageLog } from './message-log.js';
-import { SessionStorageFull } from './message-log.js';
+import type { AppendInput, AppendOutcome, AppendResult } from './model.js';
+import type { MessageLog } from './ports.js';
 
 export type CommitCallback = (err: Error | null, result?: AppendResult) => void;
 
 export interface CommitQueueOptions {
   /** Called after every committed batch, for metrics. */
   onCommit?: (batchSize: number, durationMs: number) => void;
-  /** Why no write may happen now (free disk below the floor), or null; asked once per batch. */
-  refusal?: () => Error | null;
 }
 
 interface Pending {
@@ -28,6 +26,25 @@ export function createCommitQueue(log: MessageLog, options: CommitQueueOptions =
   let scheduled: NodeJS.Immediate | undefined;
   /** Committed batches and the appends in them, since start. */
   const stats = { batches: 0, appends: 0 };
+  /** Batches whose append has not settled yet (an asynchronous store). */
+  const inFlight = new Set<Promise<void>>();
+
+  function failed(batch: Pending[], err: unknown): void {
+    // Nothing of the batch was written: every sender hears about it, none gets an echo.
+    for (const p of batch) p.done(err as Error);
+  }
+
+  function committed(batch: Pending[], outcomes: AppendOutcome[], started: number): void {
+    stats.batches++;
+    stats.appends += batch.length;
+    options.onCommit?.(batch.length, performance.now() - started);
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i]!;
+      // Refused on its own (the session's budget, a deleted session): the rest of the batch is stored.
+      if (outcome instanceof Error) batch[i]!.done(outcome);
+      else batch[i]!.done(null, outcome);
+    }
+  }
 
   function flush(): void {
     if (scheduled) clearImmediate(scheduled);
@@ -36,25 +53,18 @@ export function createCommitQueue(log: MessageLog, options: CommitQueueOptions =
     const batch = pending;
     pending = [];
     const started = performance.now();
-    let results: ReturnType<MessageLog['append']>;
+    let outcomes: AppendOutcome[] | Promise<AppendOutcome[]>;
     try {
-      const refused = options.refusal?.();
-      if (refused) throw refused;
-      results = log.append(batch.map((p) => p.input));
+      outcomes = log.append(batch.map((p) => p.input));
     } catch (err) {
-      // Nothing of the batch was written: every sender hears about it, none gets an echo.
-      for (const p of batch) p.done(err as Error);
-      return;
+      return failed(batch, err);
     }
-    stats.batches++;
-    stats.appends += batch.length;
-    options.onCommit?.(batch.length, performance.now() - started);
-    for (let i = 0; i < batch.length; i++) {
-      const result = results[i]!;
-      // Refused by its session's storage budget: only this one, the rest of the batch is stored.
-      if (result instanceof SessionStorageFull) batch[i]!.done(result);
-      else batch[i]!.done(null, result);
-    }
+    // An embedded store settles at once: the echoes leave in this same turn.
+    if (!(outcomes instanceof Promise)) return committed(batch, outcomes, started);
+    const settled = outcomes
+      .then((o) => committed(batch, o, started), (err: unknown) => failed(batch, err))
+      .finally(() => inFlight.delete(settled));
+    inFlight.add(settled);
   }
 
   return {
@@ -63,8 +73,11 @@ export function createCommitQueue(log: MessageLog, options: CommitQueueOptions =
       scheduled ??= setImmediate(flush);
     },
 
-    /** Commits whatever is pending now (shutdown). */
-    flush,
+    /** Commits whatever is pending now and resolves when every batch taken so far has settled (shutdown). */
+    async drain(): Promise<void> {
+      flush();
+      await Promise.all(inFlight);
+    },
 
     /** Fails the pending appends of a session that is being deleted. */
     discardSession(sessionPk: number, reason: Error): void {

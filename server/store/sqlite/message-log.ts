@@ -1,45 +1,25 @@
+import { StorageUnavailableError } from '../../domain/errors.js';
+import {
+  SessionGoneError,
+  SessionStorageFullError,
+  type AppendInput,
+  type AppendOutcome,
+  type MessagePage,
+  type StoredMessage,
+} from '../../domain/model.js';
+import type { MessageLog } from '../../domain/ports.js';
 import type { Db } from './database.js';
-
-export interface AppendInput {
-  sessionPk: number;
-  /** Client message id; a second append with the same id returns the first. */
-  clientId: string | null;
-  body: string;
-}
-
-export interface StoredMessage {
-  seq: number;
-  clientId: string | null;
-  body: string;
-  /** Commit time, ms since epoch. */
-  at: number;
-}
-
-export interface AppendResult extends StoredMessage {
-  /** True when the client id was already stored: nothing new was written. */
-  duplicate: boolean;
-}
-
-/**
- * An append refused because its session's stored bodies would pass the
- * storage budget: nothing was written for it (the rest of its batch was).
- */
-export class SessionStorageFull extends Error {
-  override readonly name = 'SessionStorageFull';
-  constructor(readonly maxSessionBytes: number) {
-    super(`the session stores ${maxSessionBytes} bytes of messages, its limit`);
-  }
-}
-
-/** One append's outcome: stored (or found stored), or refused by the budget. */
-export type AppendOutcome = AppendResult | SessionStorageFull;
 
 export interface MessageLogOptions {
   /** Largest total of UTF-8 body bytes a session may store; 0: no limit. */
   maxSessionBytes: number;
+  /** Why no write may happen now (free disk under the floor), or null; asked once per batch. */
+  refusal(): Error | null;
+  /** The clock commits are stamped with. */
+  now(): number;
 }
 
-const defaults: MessageLogOptions = { maxSessionBytes: 0 };
+const defaults: MessageLogOptions = { maxSessionBytes: 0, refusal: () => null, now: Date.now };
 
 interface MessageRow {
   seq: number;
@@ -55,10 +35,17 @@ const toStored = (row: MessageRow): StoredMessage => ({
   at: row.at,
 });
 
-export type MessageLog = ReturnType<typeof createMessageLog>;
+/** The port, plus what the rest of the adapter needs synchronously. */
+export interface SqliteMessageLog extends MessageLog {
+  append(items: readonly AppendInput[]): AppendOutcome[];
+  /** The last seq of an existing session, from the cache; undefined when the session does not exist. */
+  lastSeqNow(sessionPk: number): number | undefined;
+  /** Forgets a deleted session (its rows are purged in the background, see retention.ts). */
+  forget(sessionPk: number): void;
+}
 
-export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {}) {
-  const { maxSessionBytes } = { ...defaults, ...options };
+export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {}): SqliteMessageLog {
+  const { maxSessionBytes, refusal, now } = { ...defaults, ...options };
   const insert = db.prepare<[number, number, string | null, string, number]>(
     `INSERT INTO messages (session_pk, seq, client_id, body, at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (session_pk, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
@@ -75,11 +62,11 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
     'SELECT seq, client_id, body, at FROM messages WHERE session_pk = ? AND client_id = ?',
   );
   // Retention may have deleted the newest rows too: the session's seq floor
-  // keeps the numbering from ever going back.
+  // keeps the numbering from ever going back. No row: the session is gone.
   const lastSeqStmt = db
-    .prepare<[number, number], number>(
-      `SELECT max(coalesce((SELECT max(seq) FROM messages WHERE session_pk = ?), 0),
-                  coalesce((SELECT seq_floor FROM sessions WHERE pk = ?), 0))`,
+    .prepare<[number], number>(
+      `SELECT max(seq_floor, coalesce((SELECT max(seq) FROM messages WHERE session_pk = sessions.pk), 0))
+         FROM sessions WHERE pk = ?`,
     )
     .pluck();
   const pageStmt = db.prepare<[number, number, number], MessageRow>(
@@ -92,22 +79,25 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
   const storedBytesStmt = db.prepare<[number], number>('SELECT stored_bytes FROM sessions WHERE pk = ?').pluck();
   const addStoredBytes = db.prepare<[number, number]>('UPDATE sessions SET stored_bytes = stored_bytes + ? WHERE pk = ?');
 
-  // Last committed seq per session. Only this process writes, so after the
-  // first read from disk the cache is the truth; it is updated only after a
-  // COMMIT, so a rolled-back batch leaves no hole in the numbering.
+  // Last committed seq per existing session. Only this process writes, so
+  // after the first read from disk the cache is the truth; it is updated
+  // only after a COMMIT, so a rolled-back batch leaves no hole in the
+  // numbering. A deleted session is forgotten, so a miss reads the database,
+  // which says whether the session still exists.
   const lastSeqCache = new Map<number, number>();
-  const lastSeq = (sessionPk: number): number => {
+  const lastSeqNow = (sessionPk: number): number | undefined => {
     let seq = lastSeqCache.get(sessionPk);
     if (seq === undefined) {
-      seq = lastSeqStmt.get(sessionPk, sessionPk) ?? 0;
-      lastSeqCache.set(sessionPk, seq);
+      seq = lastSeqStmt.get(sessionPk);
+      if (seq !== undefined) lastSeqCache.set(sessionPk, seq);
     }
     return seq;
   };
 
   // Body bytes stored per session (the budget), cached like the last seq and
-  // likewise updated only after a COMMIT. Deletes lower the stored count by
-  // trigger (migration 6), so whoever deletes calls released() to re-read it.
+  // likewise updated only after a COMMIT. Deletes (retention, by trigger,
+  // migration 6) lower the stored count behind the cache's back, so the
+  // cache can only be too high: before refusing, the count is read again.
   const storedBytesCache = new Map<number, number>();
   const storedBytes = (sessionPk: number): number => {
     let bytes = storedBytesCache.get(sessionPk);
@@ -117,6 +107,11 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
     }
     return bytes;
   };
+  const fitsBudget = (sessionPk: number, pending: number): boolean => {
+    if (storedBytes(sessionPk) + pending <= maxSessionBytes) return true;
+    storedBytesCache.delete(sessionPk); // retention may have given room back since it was read
+    return storedBytes(sessionPk) + pending <= maxSessionBytes;
+  };
 
   const appendInTransaction = db.transaction((items: readonly AppendInput[], at: number) => {
     const assigned = new Map<number, number>();
@@ -125,18 +120,20 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
     let firstId: number | bigint | undefined;
     let lastId: number | bigint | undefined;
     for (const { sessionPk, clientId, body } of items) {
+      const last = assigned.get(sessionPk) ?? lastSeqNow(sessionPk);
+      if (last === undefined) {
+        results.push(new SessionGoneError());
+        continue;
+      }
       // Counted with or without a budget, so one set later finds the count right.
       const bytes = Buffer.byteLength(body);
-      if (maxSessionBytes > 0) {
-        const stored = storedBytes(sessionPk) + (added.get(sessionPk) ?? 0);
-        if (stored + bytes > maxSessionBytes) {
-          // A resend of a stored message is still answered with its original.
-          const original = clientId === null ? undefined : byClientId.get(sessionPk, clientId);
-          results.push(original ? { ...toStored(original), duplicate: true } : new SessionStorageFull(maxSessionBytes));
-          continue;
-        }
+      if (maxSessionBytes > 0 && !fitsBudget(sessionPk, (added.get(sessionPk) ?? 0) + bytes)) {
+        // A resend of a stored message is still answered with its original.
+        const original = clientId === null ? undefined : byClientId.get(sessionPk, clientId);
+        results.push(original ? { ...toStored(original), duplicate: true } : new SessionStorageFullError(maxSessionBytes));
+        continue;
       }
-      const seq = (assigned.get(sessionPk) ?? lastSeq(sessionPk)) + 1;
+      const seq = last + 1;
       const info = insert.run(sessionPk, seq, clientId, body, at);
       if (info.changes === 1) {
         firstId ??= info.lastInsertRowid;
@@ -162,44 +159,34 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
   });
 
   return {
-    lastSeq,
-
-    /**
-     * Appends a batch in one transaction (one fsync for all of it) and returns
-     * one outcome per input, in order: a result, or SessionStorageFull for an
-     * append the session's budget refused (the others are stored). Throws, and
-     * changes nothing, on any storage fault.
-     */
-    append(items: readonly AppendInput[], at: number = Date.now()): AppendOutcome[] {
-      const { results, assigned, totals } = appendInTransaction.immediate(items, at);
+    /** Synchronous: SQLite commits in this turn, so group commit adds no tick. */
+    append(items) {
+      const refused = refusal();
+      if (refused !== null) throw new StorageUnavailableError(refused.message, { kind: 'refused', cause: refused });
+      const { results, assigned, totals } = appendInTransaction.immediate(items, now());
       for (const [sessionPk, seq] of assigned) lastSeqCache.set(sessionPk, seq);
       for (const [sessionPk, bytes] of totals) storedBytesCache.set(sessionPk, bytes);
       return results;
     },
 
-    /** UTF-8 body bytes the session stores (what MAX_SESSION_BYTES limits). */
-    storedBytes,
-
-    /** Rows of the session were deleted (retention): its stored bytes are read again. */
-    released(sessionPk: number): void {
-      storedBytesCache.delete(sessionPk);
+    async lastSeq(sessionPk) {
+      return lastSeqNow(sessionPk) ?? 0;
     },
 
-    /** A page of history, ascending, of messages with seq < before (newest page first). */
-    page(sessionPk: number, before: number, limit: number): { messages: StoredMessage[]; hasMore: boolean } {
+    async after(sessionPk, afterSeq, limit) {
+      return afterStmt.all(sessionPk, afterSeq, limit).map(toStored);
+    },
+
+    async page(sessionPk, before, limit): Promise<MessagePage> {
       const rows = pageStmt.all(sessionPk, before, limit + 1);
       const hasMore = rows.length > limit;
       if (hasMore) rows.pop();
       return { messages: rows.reverse().map(toStored), hasMore };
     },
 
-    /** Up to `limit` messages with seq > afterSeq, ascending. */
-    after(sessionPk: number, afterSeq: number, limit: number): StoredMessage[] {
-      return afterStmt.all(sessionPk, afterSeq, limit).map(toStored);
-    },
+    lastSeqNow,
 
-    /** Forgets a deleted session (its rows are purged in the background, see retention.ts). */
-    forget(sessionPk: number): void {
+    forget(sessionPk) {
       lastSeqCache.delete(sessionPk);
       storedBytesCache.delete(sessionPk);
     },

@@ -1,4 +1,4 @@
-import type { SnippetPart } from '../../protocol/wire.js';
+import type { SnippetPart } from '../../../protocol/wire.js';
 import type { Token } from './fts-unicode61.js';
 
 /** Most tokens a snippet shows: the size the FTS5 snippet() call this replaces was given. */
