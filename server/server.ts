@@ -59,7 +59,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     dbSizeBytes: () => store.health.sizeBytes(),
     diskFreeBytes: () => store.health.diskFreeBytes(),
   });
-  const queue = createCommitQueue(store.messages, { onCommit: metrics.committed });
+  const queue = createCommitQueue(store.messages, bus, { onCommit: metrics.committed });
   const sessions = createSessionService({ store, bus, queue, logger });
   const authFailures = createAuthFailureLimiter(config.authFailureLimit);
   // Ports as bound: with 0 in the config they are known only after listening.

@@ -1,5 +1,5 @@
-import type { AppendInput, AppendOutcome, AppendResult } from './model.js';
-import type { MessageLog } from './ports.js';
+import type { AppendInput, AppendOutcome, AppendResult, StoredMessage } from './model.js';
+import type { MessageBus, MessageLog } from './ports.js';
 
 export type CommitCallback = (err: Error | null, result?: AppendResult) => void;
 
@@ -10,6 +10,8 @@ export interface CommitQueueOptions {
 
 interface Pending {
   input: AppendInput;
+  /** The session's public ID, for the bus event. */
+  sessionId: string;
   done: CommitCallback;
 }
 
@@ -17,11 +19,14 @@ export type CommitQueue = ReturnType<typeof createCommitQueue>;
 
 /**
  * Group commit: appends that arrive in the same turn of the event loop are
- * written in one transaction (one fsync), and only then are their callbacks
- * (the echoes) called. While a commit's fsync blocks, the next batch gathers
- * in the sockets' buffers, so batches grow with load by themselves.
+ * written in one transaction (one fsync). After the COMMIT, one `committed`
+ * event per session of the batch goes out on the bus (the fan-out to every
+ * connection of the session), then each sender's callback is called (its
+ * own acknowledgement, or why it was refused). While a commit's fsync
+ * blocks, the next batch gathers in the sockets' buffers, so batches grow
+ * with load by themselves.
  */
-export function createCommitQueue(log: MessageLog, options: CommitQueueOptions = {}) {
+export function createCommitQueue(log: MessageLog, bus: MessageBus, options: CommitQueueOptions = {}) {
   let pending: Pending[] = [];
   let scheduled: NodeJS.Immediate | undefined;
   /** Committed batches and the appends in them, since start. */
@@ -38,11 +43,28 @@ export function createCommitQueue(log: MessageLog, options: CommitQueueOptions =
     stats.batches++;
     stats.appends += batch.length;
     options.onCommit?.(batch.length, performance.now() - started);
+    publish(batch, outcomes);
     for (let i = 0; i < batch.length; i++) {
       const outcome = outcomes[i]!;
       // Refused on its own (the session's budget, a deleted session): the rest of the batch is stored.
       if (outcome instanceof Error) batch[i]!.done(outcome);
       else batch[i]!.done(null, outcome);
+    }
+  }
+
+  /** One `committed` per session: the batch's new messages of it, in seq order (contiguous: one transaction numbered them). */
+  function publish(batch: Pending[], outcomes: AppendOutcome[]): void {
+    const bySession = new Map<number, { sessionId: string; messages: StoredMessage[] }>();
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof Error || outcome.duplicate) continue;
+      const { sessionPk } = batch[i]!.input;
+      let session = bySession.get(sessionPk);
+      if (!session) bySession.set(sessionPk, (session = { sessionId: batch[i]!.sessionId, messages: [] }));
+      session.messages.push(outcome);
+    }
+    for (const [sessionPk, { sessionId, messages }] of bySession) {
+      bus.publish({ type: 'committed', sessionPk, sessionId, fromSeq: messages[0]!.seq, toSeq: messages.at(-1)!.seq, messages });
     }
   }
 
@@ -68,8 +90,8 @@ export function createCommitQueue(log: MessageLog, options: CommitQueueOptions =
   }
 
   return {
-    enqueue(input: AppendInput, done: CommitCallback): void {
-      pending.push({ input, done });
+    enqueue(input: AppendInput, sessionId: string, done: CommitCallback): void {
+      pending.push({ input, sessionId, done });
       scheduled ??= setImmediate(flush);
     },
 

@@ -1,9 +1,5 @@
-import Database from 'better-sqlite3';
 import type { HttpErrorCode } from '../../protocol/errors.js';
 import { AppError, StorageUnavailableError } from '../domain/errors.js';
-
-/** SQLite failures that are the storage's state, not a bug: worth a retry. */
-const TRANSIENT_STORAGE = /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN)/;
 
 /**
  * Codes for the errors Koa, its body parser and koa-send throw by status; a
@@ -36,7 +32,7 @@ interface HttpLikeError {
  */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof StorageUnavailableError || (err instanceof Database.SqliteError && TRANSIENT_STORAGE.test(err.code))) {
+  if (err instanceof StorageUnavailableError) {
     return new AppError('storage_unavailable', 'storage is unavailable right now; retry shortly', { 'Retry-After': '1' });
   }
   const e = (err ?? {}) as HttpLikeError;

@@ -6,7 +6,8 @@ import type { DestinationStream } from 'pino';
 import { WebSocket } from 'ws';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
-import type { Store } from '../domain/ports.js';
+import { openBus } from '../bus/index.js';
+import type { MessageBus, Store } from '../domain/ports.js';
 import { startServer, type RunningServer } from '../server.js';
 import { SUBPROTOCOL, type ApiError, type HistoryPage, type RegisteredSession } from '../../protocol/wire.js';
 import { openSqliteFixture, withDb, type SqliteFixture } from './sqlite-fixture.js';
@@ -17,6 +18,8 @@ export interface TestServer extends RunningServer, Omit<SqliteFixture, 'store'> 
   wsUrl: string;
   /** The store the server runs on, opened by the test (sqlite-fixture.ts). */
   store: Store;
+  /** The server's bus: a test may publish on it as another node would. */
+  bus: MessageBus;
   /** Closes and starts again on the same ports and database file. */
   restart(): Promise<TestServer>;
 }
@@ -52,10 +55,12 @@ export async function startTestServer(
   };
   const logger = createLogger({ level: config.logLevel, format: 'json', ...(logDestination ? { destination: logDestination } : {}) });
   const fixture = openSqliteFixture(config, logger);
-  const server = await startServer(config, logger, { store: fixture.store });
+  const bus = await openBus(logger);
+  const server = await startServer(config, logger, { store: fixture.store, bus });
   const self: TestServer = {
     ...server,
     ...fixture,
+    bus,
     config,
     httpUrl: `http://127.0.0.1:${server.httpPort}`,
     wsUrl: `ws://127.0.0.1:${server.wsPort}`,

@@ -4,26 +4,20 @@ import type { CommitQueue } from '../domain/commit-queue.js';
 import { StorageUnavailableError } from '../domain/errors.js';
 import { SessionGoneError, SessionStorageFullError, type AppendResult, type SessionRecord } from '../domain/model.js';
 import type { ConnectionSnapshot, MessageLog } from '../domain/ports.js';
+import { echoFrame } from '../domain/presenter.js';
 import { TokenBucket } from '../domain/rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ErrorCode } from '../../protocol/errors.js';
-import { echoFrame } from '../domain/presenter.js';
+import { SessionFeed, type CommittedEvent } from './feed.js';
 import { closeReason, errorFrame, parseClientFrame, readyFrame } from './frames.js';
 import type { WsLimits } from './hub.js';
 import type { WireMode } from './upgrade.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
-/** Replay reads the log in chunks of this many rows, */
-const REPLAY_CHUNK = 256;
-/** and waits for the socket to drain above this much buffered output. */
-const REPLAY_HIGH_WATER = 256 * 1024;
-
 export interface ConnectionContext {
   log: MessageLog;
   queue: CommitQueue;
-  /** Hands a committed message to every connection of its session. */
-  publish(sessionPk: number, result: AppendResult, sender: SessionConnection): void;
   isDraining(): boolean;
   metrics: Metrics;
   writes: WriteCoalescer;
@@ -31,14 +25,14 @@ export interface ConnectionContext {
 }
 
 /**
- * One open WebSocket of a session. Text mode echoes to the sender only, as the
- * original demo did; JSON mode receives every echo of its session in seq order.
+ * One open WebSocket of a session: takes its messages into the commit queue
+ * and answers what it sent. Text mode hears only its own echoes, as the
+ * original demo did; JSON mode receives every echo of its session in seq
+ * order through its feed (feed.ts).
  */
 export class SessionConnection {
-  /** Highest seq delivered to this connection (JSON mode). */
-  private cursor = 0;
-  /** While true, live echoes are skipped: the replay reads them from the log. */
-  private replaying = false;
+  /** JSON mode: the session's echoes, by cursor; null in text mode. */
+  private readonly feed: SessionFeed | null;
   /** False from a ping until its pong. */
   private alive = true;
   /** Messages allowed per second, burst twice that; null when unlimited. */
@@ -57,6 +51,19 @@ export class SessionConnection {
   ) {
     const perSecond = context.limits.wsRateLimit;
     this.rate = perSecond > 0 ? new TokenBucket(perSecond, 2 * perSecond) : null;
+    this.feed =
+      mode === 'json'
+        ? new SessionFeed({
+            ws,
+            sessionPk: session.pk,
+            sessionId: session.id,
+            log: context.log,
+            writes: context.writes,
+            metrics: context.metrics,
+            send: (data) => this.send(data),
+            onFailed: (err) => this.failed(err),
+          })
+        : null;
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => (this.alive = true));
   }
@@ -72,41 +79,28 @@ export class SessionConnection {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
   }
 
-  /** JSON mode: replays what the client missed (if asked), then says ready. */
-  async start(afterSeq: number | null): Promise<void> {
-    if (this.mode !== 'json') return;
-    this.replaying = true;
-    try {
-      const lastSeq = await this.context.log.lastSeq(this.session.pk);
-      // A cursor beyond the log (the session was deleted and registered again)
-      // restarts at its end; `ready` tells the client the real lastSeq.
-      if (afterSeq === null || afterSeq >= lastSeq) {
-        this.cursor = lastSeq;
-      } else {
-        this.cursor = afterSeq;
-        await this.replay();
-      }
-    } finally {
-      this.replaying = false;
-    }
-    this.sendFrame(readyFrame(this.cursor, this.context.limits.maxMessageBytes));
+  /** JSON mode: replays what the client missed (after `afterSeq`, if given), then says ready. */
+  start(afterSeq: number | null): void {
+    this.feed?.start(afterSeq, (lastSeq) => this.sendFrame(readyFrame(lastSeq, this.context.limits.maxMessageBytes))).catch((err: unknown) => this.failed(err));
+  }
+
+  /** A commit of this session, from the bus (JSON mode; text mode hears only its own). */
+  onCommitted(event: CommittedEvent, frames: () => readonly string[] | undefined): void {
+    this.feed?.onCommitted(event, frames);
   }
 
   /** What this connection is doing, for diagnostics and metrics. */
   snapshot(): ConnectionSnapshot {
-    return { mode: this.mode, cursor: this.cursor, replaying: this.replaying, bufferedAmount: this.ws.bufferedAmount };
-  }
-
-  /** Sends a committed message of this session, once, in seq order. */
-  deliver(message: AppendResult, serialized: string): void {
-    if (this.replaying || message.seq <= this.cursor) return;
-    this.cursor = message.seq;
-    this.send(serialized);
-    this.context.metrics.messagesOut();
+    return {
+      mode: this.mode,
+      cursor: this.feed?.cursor ?? 0,
+      replaying: this.feed?.replaying ?? false,
+      bufferedAmount: this.ws.bufferedAmount,
+    };
   }
 
   /** The echo of the sender's own message (text mode, or a duplicate resend). */
-  acknowledge(message: AppendResult): void {
+  private acknowledge(message: AppendResult): void {
     if (this.mode === 'text') this.send(echoText(this.session.id, message.body));
     else this.sendFrame(echoFrame(this.session.id, message));
     this.context.metrics.messagesOut();
@@ -119,26 +113,10 @@ export class SessionConnection {
     }
   }
 
-  private async replay(): Promise<void> {
-    const { log } = this.context;
-    while (this.ws.readyState === WebSocket.OPEN) {
-      const rows = await log.after(this.session.pk, this.cursor, REPLAY_CHUNK);
-      if (rows.length === 0) return;
-      for (const row of rows) {
-        if (this.ws.readyState !== WebSocket.OPEN) return;
-        const frame = JSON.stringify(echoFrame(this.session.id, row));
-        this.context.writes.hold(this.ws);
-        // Backpressure: above the high-water mark, wait until this frame is
-        // handed to the kernel, so a replay never holds more than that.
-        if (this.ws.bufferedAmount > REPLAY_HIGH_WATER) {
-          await new Promise<void>((resolve) => this.ws.send(frame, () => resolve()));
-        } else {
-          this.ws.send(frame);
-        }
-        this.cursor = row.seq;
-      }
-      this.context.metrics.messagesOut(rows.length);
-    }
+  /** The store failed under a replay or catch-up: the client resumes later with ?after= and misses nothing. */
+  private failed(err: unknown): void {
+    this.logger.error({ err }, 'replay failed');
+    this.close(CloseCode.internalError, err instanceof StorageUnavailableError ? 'storage_unavailable' : 'internal', 'replay failed');
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -169,10 +147,11 @@ export class SessionConnection {
       body = frame.text;
     }
 
-    this.context.queue.enqueue({ sessionPk: this.session.pk, clientId, body }, (err, result) => {
+    this.context.queue.enqueue({ sessionPk: this.session.pk, clientId, body }, this.session.id, (err, result) => {
       if (err) return this.onStoreFailed(err, clientId);
-      if (result!.duplicate) this.acknowledge(result!);
-      else this.context.publish(this.session.pk, result!, this);
+      // The session's connections had it from the bus already; the sender
+      // alone hears a text-mode echo, and a resent id's original.
+      if (this.mode === 'text' || result!.duplicate) this.acknowledge(result!);
       this.context.metrics.echoed(performance.now() - receivedAt);
     });
   }

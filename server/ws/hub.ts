@@ -5,7 +5,7 @@ import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
 import type { Config } from '../config.js';
 import type { CommitQueue } from '../domain/commit-queue.js';
 import { AppError } from '../domain/errors.js';
-import type { AppendResult, SessionRecord } from '../domain/model.js';
+import type { SessionRecord } from '../domain/model.js';
 import type { ConnectionSnapshot, MessageBus, MessageLog } from '../domain/ports.js';
 import type { SessionService } from '../domain/session-service.js';
 import { toAppError } from '../http/to-app-error.js';
@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
 import { SessionConnection, type ConnectionContext } from './connection.js';
+import type { CommittedEvent } from './feed.js';
 import { echoFrame } from '../domain/presenter.js';
 import { createWriteCoalescer } from './write-coalescer.js';
 import { readUpgrade, type UpgradeRequest } from './upgrade.js';
@@ -75,23 +76,9 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
   let connectionCount = 0;
   let nextConnectionId = 1;
 
-  function publish(sessionPk: number, result: AppendResult, sender: SessionConnection): void {
-    const connections = bySession.get(sessionPk);
-    if (connections) {
-      let serialized: string | undefined;
-      for (const connection of connections) {
-        if (connection.mode !== 'json') continue;
-        serialized ??= JSON.stringify(echoFrame(sender.session.id, result));
-        connection.deliver(result, serialized);
-      }
-    }
-    if (sender.mode === 'text') sender.acknowledge(result);
-  }
-
   const context: ConnectionContext = {
     log,
     queue,
-    publish,
     isDraining: () => draining,
     metrics,
     writes: createWriteCoalescer(),
@@ -119,10 +106,7 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
     connLogger.info({ req, ip }, 'connected');
-    connection.start(afterSeq).catch((err: unknown) => {
-      connLogger.error({ err }, 'replay failed');
-      connection.close(CloseCode.internalError, 'storage_unavailable', 'replay failed');
-    });
+    connection.start(afterSeq);
   }
 
   /** Refuses what the caps and the Origin policy forbid, and what the request itself gets wrong. */
@@ -199,10 +183,30 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
     });
   }
 
-  // Every node closes the sockets of a session deleted anywhere.
   const unsubscribe = bus.subscribe((event) => {
-    if (event.type === 'deleted') closeSession(event.sessionPk);
+    switch (event.type) {
+      case 'committed':
+        return fanOut(event);
+      case 'deleted':
+        // Every node closes the sockets of a session deleted anywhere.
+        return closeSession(event.sessionPk);
+      default:
+        return; // an event of a later kind (presence, revocation): not this hub's business
+    }
   });
+
+  /**
+   * A commit of a session: each connection takes it by its cursor (feed.ts).
+   * Each echo is serialized once for all of them, and their writes of one
+   * commit leave as one write per socket (the write coalescer).
+   */
+  function fanOut(event: CommittedEvent): void {
+    const connections = bySession.get(event.sessionPk);
+    if (!connections) return;
+    let serialized: string[] | undefined;
+    const frames = () => event.messages && (serialized ??= event.messages.map((m) => JSON.stringify(echoFrame(event.sessionId, m))));
+    for (const connection of connections) connection.onCommitted(event, frames);
+  }
 
   function closeSession(sessionPk: number): void {
     for (const connection of bySession.get(sessionPk) ?? []) connection.close(CloseCode.sessionDeleted, 'session_not_found', 'session deleted');
