@@ -1,5 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
-import { CloseCode, echoText, type ServerFrame } from '../../protocol/wire.js';
+import { CloseCode, echoText, type ClientFrame, type ServerFrame } from '../../protocol/wire.js';
 import type { CommitQueue } from '../domain/commit-queue.js';
 import { StorageUnavailableError } from '../domain/errors.js';
 import { SessionGoneError, SessionStorageFullError, type AppendResult, type SessionRecord } from '../domain/model.js';
@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import { SessionFeed, type CommittedEvent } from './feed.js';
-import { closeReason, errorFrame, parseClientFrame, readyFrame } from './frames.js';
+import { clientIdOf, closeReason, errorFrame, parseClientFrame, readyFrame } from './frames.js';
 import type { WsLimits } from './hub.js';
 import type { WireMode } from './upgrade.js';
 import type { WriteCoalescer } from './write-coalescer.js';
@@ -134,19 +134,26 @@ export class SessionConnection {
     if (this.rate && !this.rate.take()) return this.onRateLimited(data);
     this.refusedInARow = 0;
     const raw = (data as Buffer).toString('utf8');
+    if (this.mode === 'text') return this.store(null, raw, receivedAt);
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) return this.sendFrame(parsed.error);
+    this.dispatch(parsed.frame, receivedAt);
+  }
 
-    let clientId: string | null = null;
-    let body = raw;
-    if (this.mode === 'json') {
-      const frame = parseClientFrame(raw);
-      if (!frame.ok) {
-        this.sendFrame(frame.error);
-        return;
-      }
-      clientId = frame.clientId;
-      body = frame.text;
-    }
+  /**
+   * What each client frame type does: keyed by every type of protocol's
+   * ClientFrame, so a new frame type fails to compile until it is handled.
+   */
+  private readonly handlers: { [K in ClientFrame['type']]: (frame: Extract<ClientFrame, { type: K }>, receivedAt: number) => void } = {
+    send: (frame, receivedAt) => this.store(frame.id ?? null, frame.text, receivedAt),
+  };
 
+  private dispatch<F extends ClientFrame>(frame: F, receivedAt: number): void {
+    (this.handlers[frame.type] as (frame: F, receivedAt: number) => void)(frame, receivedAt);
+  }
+
+  /** Takes a message into the commit queue; its echo is the acknowledgement. */
+  private store(clientId: string | null, body: string, receivedAt: number): void {
     this.context.queue.enqueue({ sessionPk: this.session.pk, clientId, body }, this.session.id, (err, result) => {
       if (err) return this.onStoreFailed(err, clientId);
       // The session's connections had it from the bus already; the sender
@@ -168,8 +175,8 @@ export class SessionConnection {
       return;
     }
     if (this.mode === 'json') {
-      const frame = parseClientFrame((data as Buffer).toString('utf8'));
-      const id = frame.ok ? frame.clientId : null;
+      const parsed = parseClientFrame((data as Buffer).toString('utf8'));
+      const id = parsed.ok ? clientIdOf(parsed.frame) : null;
       this.sendFrame(errorFrame('rate_limited', `more than ${limit} messages per second: this one was not stored; slow down and resend it`, id));
     }
   }

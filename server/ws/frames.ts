@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../../protocol/errors.js';
-import { CLIENT_ID_MAX_LENGTH, type ErrorFrame, type ReadyFrame } from '../../protocol/wire.js';
+import { CLIENT_ID_MAX_LENGTH, type ClientFrame, type ErrorFrame, type ReadyFrame } from '../../protocol/wire.js';
 
 /**
  * Where the first ill-formed string of a JSON value is (a lone surrogate,
@@ -38,18 +38,27 @@ const wellFormedStrings = z.unknown().superRefine((value, ctx) => {
 
 const clientIdSchema = z.string().min(1).max(CLIENT_ID_MAX_LENGTH);
 
-/** The one schema of what a JSON-mode client may send. */
-const clientFrameSchema = wellFormedStrings.pipe(
-  z.object({
-    type: z.literal('send'),
-    id: clientIdSchema.nullish(),
-    text: z.string(),
-  }),
-);
+/**
+ * One schema per client frame type. The map must name every type of
+ * protocol's ClientFrame, each with a schema of exactly that frame, so a new
+ * frame type fails to compile here until the server parses it.
+ */
+const FRAME_SCHEMAS = {
+  send: z.object({ type: z.literal('send'), id: clientIdSchema.nullish(), text: z.string() }),
+} satisfies { [K in ClientFrame['type']]: z.ZodType<Extract<ClientFrame, { type: K }>> };
 
-export type ParsedFrame =
-  | { ok: true; clientId: string | null; text: string }
-  | { ok: false; error: ErrorFrame };
+/** The one schema of what a JSON-mode client may send: well-formed strings, then a frame of a known type. */
+const clientFrameSchema = wellFormedStrings.pipe(z.discriminatedUnion('type', [FRAME_SCHEMAS.send]));
+
+/** Fails to compile when the schema and protocol's ClientFrame differ, in either direction. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _schemaIsClientFrame: Same<z.infer<typeof clientFrameSchema>, ClientFrame> = true;
+void _schemaIsClientFrame;
+
+/** What the server expects, for error messages. */
+const EXPECTED = 'expected {"type":"send","id":string,"text":string}';
+
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; error: ErrorFrame };
 
 /** Parses one JSON-mode text frame, or says why it is refused. */
 export function parseClientFrame(raw: string): ParsedFrame {
@@ -63,15 +72,18 @@ export function parseClientFrame(raw: string): ParsedFrame {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
-    // The error names the client id when the frame has a valid one, so the client can match it to its message.
-    const id = clientIdSchema.safeParse((value as { id?: unknown } | null)?.id);
-    const clientId = id.success && id.data.isWellFormed() ? id.data : null;
-    return {
-      ok: false,
-      error: errorFrame('invalid_frame', `expected {"type":"send","id":string,"text":string}; ${where}${issue.message}`, clientId),
-    };
+    return { ok: false, error: errorFrame('invalid_frame', `${EXPECTED}; ${where}${issue.message}`, clientIdOf(value)) };
   }
-  return { ok: true, clientId: parsed.data.id ?? null, text: parsed.data.text };
+  return { ok: true, frame: parsed.data };
+}
+
+/**
+ * The client message id a frame names, if it is a valid one (parsed or not),
+ * so an error can be matched to the client's message; else null.
+ */
+export function clientIdOf(value: unknown): string | null {
+  const id = clientIdSchema.safeParse((value as { id?: unknown } | null)?.id);
+  return id.success && id.data.isWellFormed() ? id.data : null;
 }
 
 export function errorFrame(code: ErrorCode, message: string, id: string | null = null): ErrorFrame {

@@ -1,3 +1,4 @@
+import { echoText } from '../../protocol/wire.js';
 import type { ShownMessage } from './history-window.js';
 import { lang, t } from './i18n.js';
 import type { PendingMessage } from './outbox.js';
@@ -135,7 +136,7 @@ export class HistoryView {
   }
 
   addPending(sessionId: string, message: PendingMessage): void {
-    const li = item(`${sessionId}: ${message.text}`);
+    const li = item(echoText(sessionId, message.text));
     const label = document.createElement('span');
     label.className = 'small text-nowrap';
     label.textContent = t('messages.sending');
