@@ -48,9 +48,9 @@ export interface ReadyFrame {
   /**
    * The session's history epoch: it changes whenever the history is replaced
    * (the ID deleted and registered again, a restore from backup). A resuming
-   * client sends it back as `&epoch=`. Absent from servers without epochs.
+   * client sends it back as `&epoch=` with `?after=`.
    */
-  epoch?: string;
+  epoch: string;
   /** Open JSON-mode connections of the session, this one included. Absent from servers without presence. */
   presence?: number;
 }

@@ -4,7 +4,7 @@
  * beside main.ts, with side effects of its own.
  */
 import { parseArgs } from 'node:util';
-import { backupDatabase } from './backup.js';
+import { backupDatabase } from './store/sqlite/backup.js';
 
 const usage = 'usage: npm run backup -- FILE [--force] [--db-path PATH]   (default DB_PATH, else data/app.db)';
 

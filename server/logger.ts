@@ -13,7 +13,7 @@ export interface LoggerOptions {
 }
 
 /** Query parameters whose values are logged: none is a secret or someone's text. */
-const LOGGED_PARAMS = new Set(['id', 'before', 'after', 'limit', 'offset', 'format']);
+const LOGGED_PARAMS = new Set(['id', 'before', 'after', 'epoch', 'limit', 'offset', 'format']);
 
 /** Runs of valid percent-escapes: decoded one run at a time, so a malformed one elsewhere stops nothing. */
 const ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;

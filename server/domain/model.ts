@@ -18,6 +18,8 @@ export interface SessionRecord {
   /** SHA-256 of the token (domain/token.ts); the token itself is never stored. */
   tokenHash: Buffer;
   createdAt: number;
+  /** The history's epoch (domain/epoch.ts): new whenever the session's history is replaced. */
+  epoch: string;
   retention: RetentionLimits;
 }
 

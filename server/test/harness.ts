@@ -161,6 +161,34 @@ export function upgradeStatus(url: string, options: { protocol?: string; headers
   });
 }
 
+/** The status and JSON body of a refused upgrade (rejects on a 101). */
+export function upgradeRefusal(
+  url: string,
+  options: { protocol?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: ApiError }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options.protocol ? [options.protocol] : [], { headers: options.headers });
+    ws.once('unexpected-response', (_req, res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        ws.terminate();
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as ApiError });
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    ws.once('open', () => {
+      ws.terminate();
+      reject(new Error('upgrade was accepted'));
+    });
+    ws.once('error', () => undefined);
+  });
+}
+
 /** Base URL for upgrades on the WebSocket port or on the HTTP port (same handler). */
 export function wsBase(server: TestServer, port: 'ws' | 'http' = 'ws'): string {
   return port === 'ws' ? server.wsUrl : server.httpUrl.replace(/^http/, 'ws');

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import { SessionFeed, type CommittedEvent } from './feed.js';
-import { clientIdOf, closeReason, errorFrame, parseClientFrame, readyFrame } from './frames.js';
+import { clientIdOf, closeReason, errorFrame, parseClientFrame, readyFrame, resetFrame } from './frames.js';
 import type { WsLimits } from './hub.js';
 import type { WireMode } from './upgrade.js';
 import type { WriteCoalescer } from './write-coalescer.js';
@@ -79,9 +79,22 @@ export class SessionConnection {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
   }
 
-  /** JSON mode: replays what the client missed (after `afterSeq`, if given), then says ready. */
-  start(afterSeq: number | null): void {
-    this.feed?.start(afterSeq, (lastSeq) => this.sendFrame(readyFrame(lastSeq, this.context.limits.maxMessageBytes))).catch((err: unknown) => this.failed(err));
+  /**
+   * JSON mode: replays what the client missed (after `afterSeq`, if given),
+   * then says ready. A client that holds another epoch's history (`epoch`
+   * not the session's: a restore, the ID registered anew) is told to reset
+   * first, and gets the whole history from seq 1.
+   */
+  start(afterSeq: number | null, epoch: string | null): void {
+    if (!this.feed) return;
+    const { epoch: current } = this.session;
+    let from = afterSeq;
+    if (afterSeq !== null && epoch !== null && epoch !== current) {
+      this.sendFrame(resetFrame(current));
+      from = 0;
+    }
+    const ready = (lastSeq: number) => this.sendFrame(readyFrame(lastSeq, this.context.limits.maxMessageBytes, current));
+    this.feed.start(from, ready).catch((err: unknown) => this.failed(err));
   }
 
   /** A commit of this session, from the bus (JSON mode; text mode hears only its own). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../../protocol/errors.js';
-import { CLIENT_ID_MAX_LENGTH, type ClientFrame, type ErrorFrame, type ReadyFrame } from '../../protocol/wire.js';
+import { CLIENT_ID_MAX_LENGTH, type ClientFrame, type ErrorFrame, type ReadyFrame, type ResetFrame } from '../../protocol/wire.js';
 
 /**
  * Where the first ill-formed string of a JSON value is (a lone surrogate,
@@ -99,6 +99,10 @@ export function closeReason(code: ErrorCode, message: string): string {
   return Buffer.byteLength(reason) <= CLOSE_REASON_MAX_BYTES ? reason : Buffer.from(reason).subarray(0, CLOSE_REASON_MAX_BYTES).toString().replace(/\uFFFD$/, '');
 }
 
-export function readyFrame(lastSeq: number, maxMessageBytes: number): ReadyFrame {
-  return { type: 'ready', lastSeq, maxMessageBytes };
+export function readyFrame(lastSeq: number, maxMessageBytes: number, epoch: string): ReadyFrame {
+  return { type: 'ready', lastSeq, maxMessageBytes, epoch };
+}
+
+export function resetFrame(epoch: string): ResetFrame {
+  return { type: 'reset', epoch };
 }

@@ -86,7 +86,7 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
   };
 
   function attach(ws: WebSocket, session: SessionRecord, target: UpgradeRequest, req: IncomingMessage, ip: string): void {
-    const { mode, afterSeq } = target;
+    const { mode, afterSeq, epoch } = target;
     const connLogger = logger.child({ conn: nextConnectionId++, session: session.id, mode });
     const connection = new SessionConnection(ws, session, mode, context, connLogger);
     let connections = bySession.get(session.pk);
@@ -106,7 +106,7 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
     connLogger.info({ req, ip }, 'connected');
-    connection.start(afterSeq);
+    connection.start(afterSeq, epoch);
   }
 
   /** Refuses what the caps and the Origin policy forbid, and what the request itself gets wrong. */

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { SEQ_MAX, SUBPROTOCOL, WS_PATH_PREFIX } from '../../protocol/wire.js';
 import { presentedToken } from '../auth.js';
 import { AppError, badRequest, methodNotAllowed, notFound } from '../domain/errors.js';
+import { EPOCH_PATTERN } from '../domain/epoch.js';
 import { requireSessionId } from '../domain/session-id.js';
 import { requestTarget } from '../request-target.js';
 
@@ -15,6 +16,8 @@ export interface UpgradeRequest {
   mode: WireMode;
   /** JSON mode only: replay messages with seq > afterSeq before `ready`. */
   afterSeq: number | null;
+  /** With afterSeq: the epoch of the history the client holds (`&epoch=`); null when not given. */
+  epoch: string | null;
 }
 
 /** RFC 7230 §3.2.6 token: what a subprotocol name is made of. */
@@ -76,5 +79,11 @@ export function readUpgrade(req: IncomingMessage): UpgradeRequest {
     afterSeq = Number(after);
   }
 
-  return { sessionId, token: presentedToken(req, query, sessionId), mode, afterSeq };
+  const epoch = query.get('epoch');
+  if (epoch !== null) {
+    if (afterSeq === null) throw badRequest('invalid_epoch', '&epoch= goes with ?after=: the epoch of the history held up to that seq');
+    if (!EPOCH_PATTERN.test(epoch)) throw badRequest('invalid_epoch', '&epoch= must be the epoch a ready frame gave (base64url)');
+  }
+
+  return { sessionId, token: presentedToken(req, query, sessionId), mode, afterSeq, epoch };
 }

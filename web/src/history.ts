@@ -33,6 +33,13 @@ export class SessionHistory {
     this.closed = true;
   }
 
+  /** Drops everything shown (the history was replaced); the next ready frame loads the newest page. */
+  reset(): void {
+    this.jumps++; // a page on its way belongs to the old history
+    this.window.reset();
+    this.options.view.clear();
+  }
+
   /** A ready frame: loads the newest page the first time; false when the session was made anew (all is reset). */
   ready(lastSeq: number): boolean {
     const same = this.window.ready(lastSeq);

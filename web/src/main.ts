@@ -123,6 +123,12 @@ function onReady(session: ActiveSession, frame: ReadyFrame): void {
   }
 }
 
+/** The session's history was replaced (a restore, the ID registered anew): what this page shows is gone. */
+function onReset(session: ActiveSession): void {
+  session.history.reset();
+  for (const message of session.outbox.list()) view.addPending(session.id, message);
+}
+
 function onProblem(frame: ErrorFrame): void {
   const known = { storage_unavailable: 'err.notStored', rate_limited: 'err.rateLimited' } as const;
   const key = known[frame.code as keyof typeof known];
@@ -164,6 +170,7 @@ function open(id: string): void {
       },
       onEcho: (frame) => onEcho(session, frame),
       onReady: (frame) => onReady(session, frame),
+      onReset: () => onReset(session),
       onProblem,
     }),
   };

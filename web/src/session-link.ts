@@ -1,4 +1,4 @@
-import { CloseCode, SUBPROTOCOL, WS_PATH_PREFIX, type EchoFrame, type ErrorFrame, type ReadyFrame, type ServerFrame } from '../../protocol/wire.js';
+import { CloseCode, SUBPROTOCOL, WS_PATH_PREFIX, type EchoFrame, type ErrorFrame, type ReadyFrame, type ResetFrame, type ServerFrame } from '../../protocol/wire.js';
 import { backoffDelay } from './backoff.js';
 import { phrase, type Key, type Phrase } from './i18n.js';
 import type { PendingMessage } from './outbox.js';
@@ -25,6 +25,8 @@ export interface SessionLinkOptions {
   onState(state: LinkState): void;
   onEcho(frame: EchoFrame): void;
   onReady(frame: ReadyFrame): void;
+  /** The history this page holds is not the session's any more (a restore, the ID registered anew): drop it; the replay from seq 1 follows. */
+  onReset(frame: ResetFrame): void;
   /** A problem the server reported (a message not stored stays pending and is resent). */
   onProblem(frame: ErrorFrame): void;
 }
@@ -54,6 +56,8 @@ export class SessionLink {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private resendTimer: ReturnType<typeof setTimeout> | undefined;
   private notStoredCount = 0;
+  /** The epoch of the history the cursor belongs to (from `ready` or `reset`); sent back on a resume. */
+  private epoch: string | null = null;
   private stopped = false;
   private ready = false;
   private readonly onOnline = () => {
@@ -93,7 +97,8 @@ export class SessionLink {
     if (this.stopped) return;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const cursor = this.options.cursor();
-    const path = `${WS_PATH_PREFIX}${encodeURIComponent(this.options.sessionId)}${cursor === null ? '' : `?after=${cursor}`}`;
+    const resume = cursor === null ? '' : `?after=${cursor}${this.epoch === null ? '' : `&epoch=${encodeURIComponent(this.epoch)}`}`;
+    const path = `${WS_PATH_PREFIX}${encodeURIComponent(this.options.sessionId)}${resume}`;
     this.options.onState({ kind: 'connecting' });
     this.ready = false;
     const ws = new WebSocket(`${scheme}://${location.host}${path}`, SUBPROTOCOL);
@@ -137,6 +142,7 @@ export class SessionLink {
       case 'ready':
         this.attempt = 0;
         this.ready = true;
+        this.epoch = frame.epoch;
         this.options.onReady(frame);
         this.options.onState({ kind: 'connected' });
         return this.resendPending();
@@ -152,10 +158,22 @@ export class SessionLink {
           }
         }
         return;
+      case 'reset':
+        this.epoch = frame.epoch;
+        return this.options.onReset(frame);
+      case 'presence':
+        return; // not shown (yet)
+      default:
+        return assertNever(frame);
     }
   }
 
   private resendPending(): void {
     for (const message of this.options.pending()) this.send(message);
   }
+}
+
+/** Stops compiling when a ServerFrame type is not handled above. */
+function assertNever(frame: never): never {
+  throw new Error(`unexpected frame ${JSON.stringify(frame)}`);
 }

@@ -6,17 +6,19 @@ interface SessionRow {
   id: string;
   token_hash: Buffer;
   created_at: number;
+  epoch: string;
   max_age_ms: number | null;
   max_messages: number | null;
 }
 
-const COLUMNS = 'pk, id, token_hash, created_at, max_age_ms, max_messages';
+const COLUMNS = 'pk, id, token_hash, created_at, epoch, max_age_ms, max_messages';
 
 const toRecord = (row: SessionRow): SessionRecord => ({
   pk: row.pk,
   id: row.id,
   tokenHash: row.token_hash,
   createdAt: row.created_at,
+  epoch: row.epoch,
   retention: { maxAgeMs: row.max_age_ms, maxMessages: row.max_messages },
 });
 
@@ -25,7 +27,7 @@ export type SessionTable = ReturnType<typeof createSessionTable>;
 /** The sessions table, synchronously (index.ts makes the port of it; retention.ts walks it). */
 export function createSessionTable(db: Db) {
   const insert = db.prepare<[string, Buffer, number], SessionRow>(
-    `INSERT INTO sessions (id, token_hash, created_at) VALUES (?, ?, ?)
+    `INSERT INTO sessions (id, token_hash, created_at, epoch) VALUES (?, ?, ?, new_epoch())
      ON CONFLICT (id) DO NOTHING
      RETURNING ${COLUMNS}`,
   );
