@@ -69,11 +69,16 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
          FROM sessions WHERE pk = ?`,
     )
     .pluck();
-  const pageStmt = db.prepare<[number, number, number], MessageRow>(
-    'SELECT seq, client_id, body, at FROM messages WHERE session_pk = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+  // A deleted session's rows wait for the purge (retention.ts) but are never read again: one key lookup says the session exists.
+  const pageStmt = db.prepare<{ pk: number; before: number; limit: number }, MessageRow>(
+    `SELECT seq, client_id, body, at FROM messages
+      WHERE session_pk = @pk AND seq < @before AND EXISTS (SELECT 1 FROM sessions WHERE pk = @pk)
+      ORDER BY seq DESC LIMIT @limit`,
   );
-  const afterStmt = db.prepare<[number, number, number], MessageRow>(
-    'SELECT seq, client_id, body, at FROM messages WHERE session_pk = ? AND seq > ? ORDER BY seq LIMIT ?',
+  const afterStmt = db.prepare<{ pk: number; after: number; limit: number }, MessageRow>(
+    `SELECT seq, client_id, body, at FROM messages
+      WHERE session_pk = @pk AND seq > @after AND EXISTS (SELECT 1 FROM sessions WHERE pk = @pk)
+      ORDER BY seq LIMIT @limit`,
   );
 
   const storedBytesStmt = db.prepare<[number], number>('SELECT stored_bytes FROM sessions WHERE pk = ?').pluck();
@@ -174,11 +179,11 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
     },
 
     async after(sessionPk, afterSeq, limit) {
-      return afterStmt.all(sessionPk, afterSeq, limit).map(toStored);
+      return afterStmt.all({ pk: sessionPk, after: afterSeq, limit }).map(toStored);
     },
 
     async page(sessionPk, before, limit): Promise<MessagePage> {
-      const rows = pageStmt.all(sessionPk, before, limit + 1);
+      const rows = pageStmt.all({ pk: sessionPk, before, limit: limit + 1 });
       const hasMore = rows.length > limit;
       if (hasMore) rows.pop();
       return { messages: rows.reverse().map(toStored), hasMore };

@@ -34,14 +34,15 @@ export function toFtsQuery(input: string): FtsQuery | null {
 }
 
 export function createMessageSearch(db: Db): MessageSearch {
-  // The sid column holds "s<session_pk>": matching it keeps a search inside one session.
-  const search = db.prepare<[string, number, number], HitRow>(
+  // The sid column holds "s<session_pk>": matching it keeps a search inside one session. A
+  // deleted session's rows wait for the purge (retention.ts) but are never found again.
+  const search = db.prepare<{ match: string; pk: number; limit: number; offset: number }, HitRow>(
     `SELECT m.seq, m.client_id, m.body, m.at
        FROM messages_fts
        JOIN messages m ON m.id = messages_fts.rowid
-      WHERE messages_fts MATCH ?
+      WHERE messages_fts MATCH @match AND EXISTS (SELECT 1 FROM sessions WHERE pk = @pk)
       ORDER BY bm25(messages_fts, 0.0, 1.0), m.id DESC
-      LIMIT ? OFFSET ?`,
+      LIMIT @limit OFFSET @offset`,
   );
 
   return {
@@ -49,7 +50,7 @@ export function createMessageSearch(db: Db): MessageSearch {
     async search(sessionPk: number, input: string, limit: number, offset: number): Promise<SearchPage> {
       const query = toFtsQuery(input);
       if (query === null) return { hits: [], hasMore: false };
-      const rows = search.all(`sid : "s${sessionPk}" AND body : (${query.fts})`, limit + 1, offset);
+      const rows = search.all({ match: `sid : "s${sessionPk}" AND body : (${query.fts})`, pk: sessionPk, limit: limit + 1, offset });
       const hasMore = rows.length > limit;
       if (hasMore) rows.pop();
       const matches = termMatcher(query.terms);
