@@ -1,19 +1,43 @@
-import { defineConfig, loadEnv } from 'vite';
+import { defineConfig, loadEnv, type Plugin } from 'vite';
 
 // The same settings the server reads (the environment, then .env), so the two agree on ports.
 const env = { ...loadEnv('development', process.cwd(), ''), ...process.env };
 /** Where `npm run dev` finds the API server (started by tsx watch beside Vite). */
 const apiPort = Number(env.HTTP_PORT || 8080);
 const apiTarget = `http://localhost:${apiPort}`;
-/** The dev server's own port: the server lets its pages in as the app's origin (DEV_ORIGINS, VITE_PORT). */
+/**
+ * The dev server's own port: `npm run dev -- --port N` (scripts/dev.mjs) and
+ * VITE_PORT set it for Vite and the API server alike, which lets that
+ * origin in during development only (DEV_ORIGINS).
+ */
 const vitePort = Number(env.VITE_PORT || 5173);
+
+/**
+ * The error catalogues' `summary` texts document the codes for people
+ * reading the source; the app shows its own translated texts, so its build
+ * leaves them out (about 1 KB gzipped the minifier cannot drop: they are
+ * object properties).
+ */
+function dropErrorSummaries(): Plugin {
+  return {
+    name: 'drop-error-summaries',
+    apply: 'build',
+    transform(code, id) {
+      if (!/[\\/](protocol|client[\\/]src)[\\/]errors\.ts$/.test(id)) return null;
+      return { code: code.replace(/summary: ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`)/g, "summary: ''"), map: null };
+    },
+  };
+}
 
 export default defineConfig({
   root: 'web',
+  plugins: [dropErrorSummaries()],
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,
     sourcemap: true,
+    // Every browser the app supports (it uses the Popover API) preloads modules itself.
+    modulePreload: { polyfill: false },
   },
   server: {
     port: vitePort,

@@ -18,45 +18,75 @@ export const test = base.extend<{ server: ServerProcess; serverEnv: Record<strin
 
 export { expect };
 
-/** The app's controls, by their accessible names. */
+/** Skips a spec on the phone project: for durability at scale, where the window's size changes nothing. */
+export function desktopOnly(): void {
+  test.skip(({ isMobile }) => isMobile, 'the same at every size; run at the desktop size only');
+}
+
+/** The app's controls, by their accessible names (English). */
 export function app(page: Page) {
   return {
     sessionId: page.getByLabel('Session ID'),
+    open: page.getByRole('button', { name: 'Open', exact: true }),
+    sessionsToggle: page.getByRole('button', { name: 'Sessions' }),
+    recent: page.getByRole('list', { name: 'In this browser' }),
     message: page.getByLabel('Message', { exact: true }),
-    register: page.getByRole('button', { name: 'Register' }),
-    connect: page.getByRole('button', { name: 'Connect', exact: true }),
     send: page.getByRole('button', { name: 'Send' }),
     status: page.locator('#status'),
     history: page.getByRole('list', { name: 'Message history' }),
+    bubbles: page.locator('#messages li[data-seq] .msg-body'),
     alert: page.getByRole('alert'),
-    jump: page.getByRole('button', { name: 'Jump to latest' }),
+    jump: page.locator('.jump'),
+    searchButton: page.getByRole('button', { name: /^Search messages/ }),
     search: page.getByRole('searchbox', { name: 'Search messages' }),
     results: page.getByRole('list', { name: 'Search results' }),
+    menu: page.getByRole('button', { name: 'Session actions' }),
+    settings: page.getByRole('button', { name: 'Settings' }),
     toasts: page.locator('#toasts'),
+    announcer: page.locator('#announcer'),
   };
 }
 
-/** Registers `id` through the UI (without connecting). */
-export async function register(page: Page, id: string): Promise<void> {
+/** Opens session `id` through the UI (the list panel first, on a phone with a session open) and waits for "Connected". */
+export async function openSession(page: Page, id: string): Promise<void> {
   const ui = app(page);
+  if (!(await ui.sessionId.isVisible())) await ui.sessionsToggle.click();
   await ui.sessionId.fill(id);
-  await ui.register.click();
-  await expect(page.getByText(`Session ${id} is registered`)).toBeVisible();
+  await ui.open.click();
+  await expect(page).toHaveURL(new RegExp(`/s/${id}$`));
+  await expect(ui.status).toHaveText('Connected');
 }
 
-/** Registers and connects `id` through the UI and waits for "connected". */
-export async function registerAndConnect(page: Page, id: string): Promise<void> {
-  await register(page, id);
-  await app(page).connect.click();
-  await expect(app(page).status).toHaveText('connected');
+/**
+ * Creates session `id` for this browser context over HTTP (its cookie lands
+ * in the context), without opening it: seed its history, then `page.goto`
+ * its URL. The server caches a session's last seq on its first connection.
+ */
+export async function createSession(page: Page, id: string): Promise<void> {
+  const res = await page.request.post('/api/sessions', { data: { id } });
+  expect(res.status()).toBe(201);
 }
 
-/** Sends `text` with Enter and waits for its echo. */
-export async function sendMessage(page: Page, sessionId: string, text: string): Promise<void> {
+/** Sends `text` with Enter and waits for it to be acknowledged (shown with its seq). */
+export async function sendMessage(page: Page, text: string): Promise<void> {
   const ui = app(page);
   await ui.message.fill(text);
   await ui.message.press('Enter');
-  await expect(ui.history.getByText(`${sessionId}: ${text}`, { exact: true })).toBeVisible();
+  await expect(ui.bubbles.filter({ hasText: text }).last()).toBeVisible();
+}
+
+/** Runs an item of the session menu. */
+export async function menuAction(page: Page, name: string): Promise<void> {
+  await app(page).menu.click();
+  await page.getByRole('link', { name }).or(page.getByRole('button', { name, exact: true })).click();
+}
+
+/** Picks a language or theme in the settings menu (by the select's label in the current language). */
+export async function setting(page: Page, label: string, value: string): Promise<void> {
+  const select = page.getByLabel(label, { exact: true });
+  if (!(await select.isVisible())) await page.locator('#settings > button').click();
+  await select.selectOption(value);
+  await page.keyboard.press('Escape');
 }
 
 /** The seqs of the messages the list shows, in DOM order. */
@@ -64,18 +94,9 @@ export function shownSeqs(page: Page): Promise<number[]> {
   return page.locator('#messages li[data-seq]').evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.seq)));
 }
 
-/**
- * Full-page screenshots at a phone width (375 px) and a desktop width (1280
- * px): saved as test-results/<test>/<name>-<width>px.png and attached to the
- * test's report.
- */
-export async function screenshots(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const original = page.viewportSize();
-  for (const width of [375, 1280]) {
-    await page.setViewportSize({ width, height: 800 });
-    const path = testInfo.outputPath(`${name}-${width}px.png`);
-    await page.screenshot({ path, fullPage: true, animations: 'disabled' });
-    await testInfo.attach(`${name}-${width}px`, { path, contentType: 'image/png' });
-  }
-  if (original) await page.setViewportSize(original);
+/** The viewport as the person sees it, saved as test-results/<test>/<name>-<project>.png and attached to the report. */
+export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${name}-${testInfo.project.name}.png`);
+  await page.screenshot({ path, animations: 'disabled' });
+  await testInfo.attach(`${name}-${testInfo.project.name}`, { path, contentType: 'image/png' });
 }

@@ -23,6 +23,7 @@ import { searchRoutes } from './routes/search.js';
 import { sessionSettingsRoutes } from './routes/session-settings.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { securityHeaders } from './security-headers.js';
+import { spaFallback } from './spa-fallback.js';
 
 export interface AppDeps {
   store: Pick<Store, 'messages' | 'search' | 'health'>;
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(router.routes());
   app.use(methodGuard(router));
 
+  app.use(spaFallback());
   const staticFiles = serve(staticDir, {
     index: 'index.html',
     // Vite fingerprints everything under assets/, so it never changes.

@@ -100,7 +100,7 @@ describe('source maps', () => {
     }));
 });
 
-describe('Cache-Control: no-store on every answer of the API and /stream', () => {
+describe('Cache-Control: no-store on every answer of the API, /stream and the probes', () => {
   const t = useTestServer();
 
   it('success or error, whatever the route', async () => {
@@ -118,6 +118,9 @@ describe('Cache-Control: no-store on every answer of the API and /stream', () =>
       ['GET export', api(t.server, '/api/sessions/cache/export', { headers: auth })],
       ['PUT 405', api(t.server, '/api/sessions', { method: 'PUT' })],
       ['GET unknown', api(t.server, '/api/nothing-here')],
+      ['GET /healthz', api(t.server, '/healthz')],
+      ['GET /readyz', api(t.server, '/readyz')],
+      ['GET /metrics', api(t.server, '/metrics')],
       ['GET foreign origin', api(t.server, '/api/sessions/cache/messages', { headers: { ...auth, origin: 'http://evil.example' } })],
     ];
     for (const [name, pending] of responses) {

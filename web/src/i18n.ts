@@ -1,8 +1,9 @@
-import { en, type Key } from './strings-en.js';
-import { ptBR } from './strings-pt.js';
+import { store } from './core/store.js';
+import type { Key } from './strings-en.js';
 
 export type { Key };
 export type Lang = 'en' | 'pt-BR';
+export const LANGS: readonly Lang[] = ['en', 'pt-BR'];
 /** Parameters of a text: numbers are formatted for the language, phrases translated too. */
 export type Params = Record<string, string | number | Phrase>;
 
@@ -14,48 +15,54 @@ export interface Phrase {
 
 export const phrase = (key: Key, params?: Params): Phrase => ({ key, params });
 
-const STORAGE_KEY = 'websocket-session.lang';
-const DICTIONARIES: Record<Lang, Record<Key, string>> = { en, 'pt-BR': ptBR };
-const listeners: Array<() => void> = [];
+/** Where the choice is kept; public/boot.js reads the same key before first paint. */
+export const LANG_KEY = 'websocket-session.lang';
 
-function detect(): Lang {
-  const saved = localStorage.getItem(STORAGE_KEY);
-  if (saved === 'en' || saved === 'pt-BR') return saved;
-  const first = navigator.languages.find((l) => /^(en|pt)\b/i.test(l)) ?? 'en';
-  return first.toLowerCase().startsWith('pt') ? 'pt-BR' : 'en';
+type Dictionary = Record<Key, string>;
+/** Each language is its own chunk: a visitor loads only the one in use (and another after a switch). */
+const loaders: Record<Lang, () => Promise<Dictionary>> = {
+  en: () => import('./strings-en.js').then((m) => m.en),
+  'pt-BR': () => import('./strings-pt.js').then((m) => m.ptBR),
+};
+const dictionaries: Partial<Record<Lang, Dictionary>> = {};
+
+/** Loads a language's texts (once); `t()` needs the current language's loaded. */
+export async function loadLanguage(lang: Lang): Promise<void> {
+  dictionaries[lang] ??= await loaders[lang]();
 }
 
-let current: Lang = detect();
+/**
+ * The UI language. Components subscribe and show every text again on a
+ * change; `main.ts` sets it from `<html lang>`, which public/boot.js chose
+ * before first paint (saved choice, else the browser's languages).
+ */
+export const language = store<Lang>('en');
 
-export const lang = (): Lang => current;
+export const asLang = (value: string | null | undefined): Lang => (value === 'pt-BR' ? 'pt-BR' : 'en');
 
 /** The text of `key` in the current language, with `{name}` replaced by `params.name`. */
 export function t(key: Key | Phrase, params?: Params): string {
   if (typeof key !== 'string') return t(key.key, key.params);
-  return DICTIONARIES[current][key].replace(/\{(\w+)\}/g, (_, name: string) => {
+  return dictionaries[language.get()]![key].replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params?.[name];
     if (value === undefined) return '';
-    return typeof value === 'number' ? formatNumber(value) : typeof value === 'string' ? value : t(value);
+    return typeof value === 'number' ? value.toLocaleString(language.get()) : typeof value === 'string' ? value : t(value);
   });
 }
 
-export const formatNumber = (n: number): string => n.toLocaleString(current);
-
-/** Fills the static texts: `data-i18n` (text), `data-i18n-placeholder` and `data-i18n-label` (aria-label). */
-export function translatePage(root: ParentNode = document): void {
-  document.documentElement.lang = current;
-  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = t(el.dataset.i18n as Key);
-  for (const el of root.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder as Key);
-  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel as Key));
+/** Switches the language: remembered, said on `<html lang>`, and every subscriber shows its texts again. */
+export async function setLanguage(next: Lang): Promise<void> {
+  await loadLanguage(next);
+  localStorage.setItem(LANG_KEY, next);
+  document.documentElement.lang = next;
+  language.set(next);
 }
 
-export function setLang(next: Lang): void {
-  current = next;
-  localStorage.setItem(STORAGE_KEY, next);
-  translatePage();
-  for (const listener of listeners) listener();
-}
-
-export function onLangChange(listener: () => void): void {
-  listeners.push(listener);
+// Editing a string in development swaps the dictionary and re-renders: no page reload, nothing typed is lost.
+if (import.meta.hot) {
+  import.meta.hot.accept(['./strings-en.ts', './strings-pt.ts'], ([nextEn, nextPt]) => {
+    if (nextEn) dictionaries.en = (nextEn as unknown as { en: Dictionary }).en;
+    if (nextPt) dictionaries['pt-BR'] = (nextPt as unknown as { ptBR: Dictionary }).ptBR;
+    language.set(language.get());
+  });
 }

@@ -1,261 +1,143 @@
 import './styles.scss';
-import { isValidSessionId } from '../../protocol/session-id.js';
-import type { EchoFrame, ErrorFrame, ReadyFrame } from '../../protocol/wire.js';
-import { ApiError, fetchHistory, registerSession } from './api.js';
-import { CLIENT_ID_LENGTH, Composer, tooLong } from './composer.js';
-import { explain } from './errors.js';
-import { SessionHistory } from './history.js';
-import { HistoryView } from './history-view.js';
-import { phrase } from './i18n.js';
-import { incoming, initNotifications } from './notify.js';
-import { Outbox } from './outbox.js';
-import { initPreferences } from './preferences.js';
-import { initSearch, setSearchSession } from './search.js';
-import { initSessionActions, setActionsSession } from './session-actions.js';
-import { SessionLink, type LinkState, type ProbeResult } from './session-link.js';
-import { toast } from './toasts.js';
-import { elements, refreshSlots, showMessageError, showSessionError, showSessionInfo, showState } from './view.js';
+import { createClient, webStorageOutboxStore } from '../../client/src/index.js';
+import { store } from './core/store.js';
+import { createComposer } from './components/composer.js';
+import { createConversation } from './components/conversation.js';
+import { createDeleteDialog } from './components/delete-dialog.js';
+import { createHeader } from './components/header.js';
+import { createNotifier } from './components/notifier.js';
+import { createSearchPanel } from './components/search-panel.js';
+import { createSessionMenu } from './components/session-menu.js';
+import { createSessionsPanel } from './components/sessions-panel.js';
+import { createSettingsMenu } from './components/settings-menu.js';
+import { createToasts } from './components/toasts.js';
+import type { Component, Panel } from './components/types.js';
+import { asLang, language, loadLanguage } from './i18n.js';
+import { recentSessions } from './session/local.js';
+import { createRouter } from './session/router.js';
+import { createSessions } from './session/sessions.js';
+import { followSystemTheme } from './theme.js';
 
-/** The session this browser last used; its token lives in an HttpOnly cookie. */
-const STORAGE_KEY = 'websocket-session.current';
+// The composition root: state, then the components on the shell's elements (web/index.html), then the URL.
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const shell = byId('app');
+// boot.js chose the language before first paint; nothing is shown before its texts are here.
+const lang = asLang(document.documentElement.lang);
+await loadLanguage(lang);
+language.set(lang);
+followSystemTheme();
 
-/** The open session of this page. */
-interface ActiveSession {
-  id: string;
-  outbox: Outbox;
-  link: SessionLink;
-  history: SessionHistory;
-  /** Set while this page deletes the session: its socket closing then is expected. */
-  deleting: boolean;
-  everConnected: boolean;
+const notifications = 'Notification' in window ? Notification : undefined;
+const recent = recentSessions();
+const panel = store<Panel>('none');
+const sessions = createSessions({
+  // The HttpOnly cookie authorises (the token never reaches this page); unacknowledged messages survive a reload in the tab's sessionStorage.
+  createClient: () => createClient({ baseUrl: location.origin, auth: 'cookie', outboxStore: webStorageOutboxStore(sessionStorage) }),
+  recent,
+});
+const { active } = sessions;
+const router = createRouter(sessions);
+const toasts = createToasts(byId('toasts'));
+const notifier = createNotifier({ region: byId('announcer'), doc: document, notifications });
+const dialog = createDeleteDialog(byId('delete-dialog'));
+
+// First (components focus what they show): the shell's layout follows the state: which panel is open, and whether a session is (phones show the list without one).
+active.subscribe((session) => (shell.dataset.phase = session.phase));
+panel.subscribe((open) => (shell.dataset.panel = open));
+
+const mounted = new Map<string, Component>();
+function mount<C extends Component>(name: string, create: () => C): C {
+  mounted.get(name)?.destroy();
+  const component = create();
+  mounted.set(name, component);
+  return component;
 }
 
-const view = new HistoryView(elements.messages, elements.messagesEmpty, elements.jump);
-const composer = new Composer(send);
-let active: ActiveSession | null = null;
-let linkState: LinkState = { kind: 'disconnected' };
-let countdown: ReturnType<typeof setInterval> | undefined;
-
-function render(): void {
-  showState(linkState, active !== null);
-}
-
-function setLinkState(state: LinkState): void {
-  linkState = state;
-  clearInterval(countdown);
-  countdown = state.kind === 'reconnecting' ? setInterval(render, 250) : undefined;
-  if (state.kind === 'error') showSessionError(state.reason);
-  render();
-}
-
-/** Toasts for the changes a person should notice: the connection is lost, and it is back. */
-function toastChange(session: ActiveSession, state: LinkState): void {
-  if (state.kind === 'reconnecting' && linkState.kind === 'connected') toast(phrase('toast.lost'), 'warning');
-  if (state.kind !== 'connected') return;
-  toast(session.everConnected ? phrase('toast.back') : phrase('toast.connected', { id: session.id }));
-  session.everConnected = true;
-}
-
-function clientMessageId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(CLIENT_ID_LENGTH / 2));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Why a connection attempt failed: a refused upgrade (401/404) is final, an unreachable server is not. */
-async function probe(id: string): Promise<ProbeResult> {
-  try {
-    await fetchHistory(id, { limit: 1 });
-    return { retry: true };
-  } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 404)) return { retry: false, reason: explain(err, id) };
-    return { retry: true };
-  }
-}
-
-/** The ID typed in the form, or null after showing why it is not valid. */
-function typedSessionId({ allowEmpty }: { allowEmpty: boolean }): string | null | undefined {
-  const id = elements.sessionId.value.trim();
-  if (id === '' && allowEmpty) return undefined;
-  if (!isValidSessionId(id)) {
-    showSessionError(id === '' ? phrase('err.idEmpty') : phrase('err.idInvalid', { rule: phrase('err.idRule') }));
-    elements.sessionId.focus();
-    return null;
-  }
-  return id;
-}
-
-async function register(): Promise<void> {
-  const id = typedSessionId({ allowEmpty: true });
-  if (id === null) return;
-  showSessionError(null);
-  elements.register.disabled = true;
-  try {
-    const session = await registerSession(id);
-    elements.sessionId.value = session.id;
-    localStorage.setItem(STORAGE_KEY, session.id);
-    showSessionInfo(phrase('session.registered', { id: session.id }));
-  } catch (err) {
-    showSessionError(explain(err, id));
-  } finally {
-    elements.register.disabled = false;
-  }
-}
-
-function onEcho(session: ActiveSession, frame: EchoFrame): void {
-  const own = frame.id !== null && session.outbox.acknowledge(frame.id);
-  if (own) view.removePending(frame.id!);
-  if (session.history.echo(frame) && !own) incoming(session.id, frame.text);
-}
-
-function onReady(session: ActiveSession, frame: ReadyFrame): void {
-  composer.setLimit(frame.maxMessageBytes);
-  // A message the server would refuse (close 1009) must not be resent forever.
-  for (const message of session.outbox.list()) {
-    if (tooLong(message.text, frame.maxMessageBytes)) {
-      session.outbox.acknowledge(message.id);
-      view.removePending(message.id);
-      showMessageError(phrase('composer.dropped', { max: frame.maxMessageBytes, text: message.text.slice(0, 80) }));
-    }
-  }
-  if (!session.history.ready(frame.lastSeq)) {
-    // The session was deleted and registered again: what this page showed is gone.
-    for (const message of session.outbox.list()) view.addPending(session.id, message);
-  }
-}
-
-/** The session's history was replaced (a restore, the ID registered anew): what this page shows is gone. */
-function onReset(session: ActiveSession): void {
-  session.history.reset();
-  for (const message of session.outbox.list()) view.addPending(session.id, message);
-}
-
-function onProblem(frame: ErrorFrame): void {
-  const known = { storage_unavailable: 'err.notStored', rate_limited: 'err.rateLimited' } as const;
-  const key = known[frame.code as keyof typeof known];
-  showMessageError(key ? phrase(key) : phrase('err.refused', { message: frame.message }));
-}
-
-function open(id: string): void {
-  close();
-  showSessionError(null);
-  showMessageError(null);
-  view.clear();
-  localStorage.setItem(STORAGE_KEY, id);
-  showSessionInfo(phrase('session.open', { id }));
-  const outbox = new Outbox(id);
-  for (const message of outbox.list()) view.addPending(id, message);
-  const history = new SessionHistory({
-    sessionId: id,
-    view,
-    onPage: (messages) => {
-      for (const message of messages) if (outbox.acknowledge(message.id)) view.removePending(message.id!);
-    },
-    onError: (err) => showSessionError(phrase('err.history', { reason: explain(err, id) })),
-  });
-  const session: ActiveSession = {
-    id,
-    outbox,
-    history,
-    deleting: false,
-    everConnected: false,
-    link: new SessionLink({
-      sessionId: id,
-      cursor: () => (history.loaded ? history.window.streamSeq : null),
-      pending: () => outbox.list(),
-      probe: () => probe(id),
-      onState: (state) => {
-        if (active !== session || session.deleting) return;
-        toastChange(session, state);
-        setLinkState(state);
+const focusComposer = () => composer.focus();
+const mountConversation = (create = createConversation) =>
+  mount('conversation', () => create(byId('conversation'), { active, router, panel, notifier, toasts, focusComposer }));
+const mountComposer = (create = createComposer) => mount('composer', () => create(byId('composer'), { active, onSent: () => conversation.showPending() }));
+const mountHeader = (create = createHeader) => mount('header', () => create(byId('header-main'), { active, panel }));
+const mountSessions = (create = createSessionsPanel) => mount('sessions', () => create(byId('sessions'), { active, recent, router, panel }));
+const mountSearch = (create = createSearchPanel) =>
+  mount('search', () => create(byId('search'), { active, panel, openMessage: (seq) => conversation.openMessage(seq), focusComposer }));
+const mountSettings = (create = createSettingsMenu) => mount('settings', () => create(byId('settings'), { notifications }));
+const mountMenu = (create = createSessionMenu) =>
+  mount('menu', () =>
+    create(byId('session-menu'), {
+      active,
+      askDelete: (id, returnTo) => {
+        const session = active.get();
+        if (session.phase !== 'open') return;
+        dialog.ask(id, () => session.client.delete(), returnTo, () => {
+          recent.remove(id);
+          router.home({ deleted: id });
+          panel.set('sessions');
+        });
       },
-      onEcho: (frame) => onEcho(session, frame),
-      onReady: (frame) => onReady(session, frame),
-      onReset: () => onReset(session),
-      onProblem,
     }),
-  };
-  active = session;
-  setSearchSession(id);
-  setActionsSession(id);
-  session.link.start();
-}
+  );
 
-function close(): void {
-  const session = active;
-  active = null;
-  session?.history.close();
-  session?.link.stop();
-  composer.setLimit(null);
-  setSearchSession(null);
-  setActionsSession(null);
-  setLinkState({ kind: 'disconnected' });
-}
+let conversation = mountConversation();
+let composer = mountComposer();
+mountHeader();
+mountSessions();
+mountSearch();
+mountSettings();
+mountMenu();
 
-function send(text: string): boolean {
-  if (!active) return false;
-  const message = { id: clientMessageId(), text };
-  active.outbox.add(message);
-  if (!active.history.window.atLatest && active.history.loaded) void active.history.jump();
-  view.addPending(active.id, message);
-  active.link.send(message);
-  return true;
-}
 
-/** Shows a message found by search in its place in the history. */
-function openMessage(seq: number): void {
-  if (!active) return;
-  if (active.history.window.items.some((m) => m.seq === seq)) view.highlight(seq);
-  else void active.history.jump(seq);
-}
+// Toasts only for what the person did not cause: the connection lost while open, and back.
+let lost = false;
+active.subscribe((session) => {
+  const status = session.phase === 'open' ? session.connection.status : null;
+  if (session.phase === 'open' && session.connection.status === 'reconnecting' && !lost) {
+    lost = true;
+    toasts.show({ key: 'toast.lost' }, 'warning');
+  } else if (status === 'open' && lost) {
+    lost = false;
+    toasts.show({ key: 'toast.back' });
+  } else if (status === null) lost = false;
+});
 
-elements.sessionForm.addEventListener('submit', (event) => {
+// Shortcuts: "/" or Ctrl+K (Cmd+K) opens the search.
+document.addEventListener('keydown', (event) => {
+  const typing = event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable]');
+  const wanted = (event.key === '/' && !typing && !event.ctrlKey && !event.metaKey) || (event.key.toLowerCase() === 'k' && (event.ctrlKey || event.metaKey));
+  if (!wanted || active.get().phase !== 'open') return;
   event.preventDefault();
-  void register();
-});
-elements.connect.addEventListener('click', () => {
-  const id = typedSessionId({ allowEmpty: false });
-  if (id) open(id);
-});
-elements.disconnect.addEventListener('click', close);
-elements.messages.addEventListener('scroll', () => active?.history.check(), { passive: true });
-elements.jump.addEventListener('click', () => {
-  if (!active) return;
-  if (active.history.window.atLatest) view.scrollToEnd();
-  else void active.history.jump();
-  elements.message.focus();
+  panel.set('search');
 });
 
-initPreferences(() => {
-  refreshSlots();
-  render();
-  composer.update();
-  view.relabel();
-});
-initNotifications();
-initSearch(openMessage);
-initSessionActions(
-  (id) => {
-    if (active?.id === id) active.deleting = true;
-  },
-  (id) => {
-    if (active?.id === id) close();
-    new Outbox(id).clear();
-    if (localStorage.getItem(STORAGE_KEY) === id) localStorage.removeItem(STORAGE_KEY);
-    view.clear();
-    showSessionInfo(phrase('delete.done', { id }));
-    toast(phrase('delete.done', { id }));
-    elements.sessionId.focus();
-  },
-  (id) => {
-    if (active?.id === id) active.deleting = false;
-  },
-);
+router.start();
+document.documentElement.dataset.ready = '';
 
-// A reload keeps the session: reconnect to it and show its history.
-const saved = localStorage.getItem(STORAGE_KEY);
-if (saved && isValidSessionId(saved)) {
-  elements.sessionId.value = saved;
-  open(saved);
-} else {
-  render();
+// Development: an edited component is swapped in place (its state lives in the stores), not the whole page reloaded.
+if (import.meta.hot) {
+  // In the order of the list below (Vite needs the paths as literals).
+  const swaps: Array<[string, (create: never) => unknown]> = [
+    ['createConversation', (create) => (conversation = mountConversation(create))],
+    ['createComposer', (create) => (composer = mountComposer(create))],
+    ['createHeader', mountHeader],
+    ['createSessionsPanel', mountSessions],
+    ['createSearchPanel', mountSearch],
+    ['createSettingsMenu', mountSettings],
+    ['createSessionMenu', mountMenu],
+  ];
+  import.meta.hot.accept(
+    [
+      './components/conversation.ts',
+      './components/composer.ts',
+      './components/header.ts',
+      './components/sessions-panel.ts',
+      './components/search-panel.ts',
+      './components/settings-menu.ts',
+      './components/session-menu.ts',
+    ],
+    (modules) =>
+      modules.forEach((module, i) => {
+        const [name, remount] = swaps[i]!;
+        if (module) remount((module as unknown as Record<string, never>)[name]!);
+      }),
+  );
 }

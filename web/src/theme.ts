@@ -1,27 +1,27 @@
 /** Light or dark (Bootstrap 5.3 `data-bs-theme`): the system's choice unless the user picked one; remembered. */
 export type ThemeChoice = 'auto' | 'light' | 'dark';
+export const THEMES: readonly ThemeChoice[] = ['auto', 'light', 'dark'];
 
-const STORAGE_KEY = 'websocket-session.theme';
-const systemDark = matchMedia('(prefers-color-scheme: dark)');
+/** Where the choice is kept; public/boot.js applies it before first paint. */
+const THEME_KEY = 'websocket-session.theme';
 
 export function savedTheme(): ThemeChoice {
-  const saved = localStorage.getItem(STORAGE_KEY);
+  const saved = localStorage.getItem(THEME_KEY);
   return saved === 'light' || saved === 'dark' ? saved : 'auto';
 }
 
 function apply(choice: ThemeChoice): void {
-  const dark = choice === 'dark' || (choice === 'auto' && systemDark.matches);
+  const dark = choice === 'dark' || (choice === 'auto' && matchMedia('(prefers-color-scheme: dark)').matches);
   document.documentElement.dataset.bsTheme = dark ? 'dark' : 'light';
 }
 
 export function setTheme(choice: ThemeChoice): void {
-  if (choice === 'auto') localStorage.removeItem(STORAGE_KEY);
-  else localStorage.setItem(STORAGE_KEY, choice);
+  if (choice === 'auto') localStorage.removeItem(THEME_KEY);
+  else localStorage.setItem(THEME_KEY, choice);
   apply(choice);
 }
 
-/** Applies the saved choice and follows the system while it is "auto". */
-export function initTheme(): void {
-  apply(savedTheme());
-  systemDark.addEventListener('change', () => apply(savedTheme()));
+/** Follows the system while the choice is "auto" (boot.js applied the saved one already). */
+export function followSystemTheme(): void {
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => apply(savedTheme()));
 }

@@ -73,7 +73,6 @@ export function exportRoutes({ sessions, messages }: ExportRoutesDeps): Router {
   router.get('/api/sessions/:id/export', async (ctx) => {
     const session = await requireAuthorizedSession(ctx, sessions);
     const { format } = parseQuery(exportQuerySchema, ctx.query, 'format: ndjson or csv');
-    ctx.set('Cache-Control', 'no-store');
     ctx.set('Content-Disposition', `attachment; filename="${session.id}-history.${format}"`);
     ctx.type = format === 'ndjson' ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8';
     ctx.body = historyStream(messages, session.pk, session.id, await messages.lastSeq(session.pk), format);

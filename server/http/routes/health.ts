@@ -18,12 +18,10 @@ export function healthRoutes({ isHealthy, isWritable, isDraining, metricsText, m
   // Liveness: the process answers and the database answers a query.
   router.get('/healthz', async (ctx) => {
     if (!(await isHealthy())) throw new AppError('unhealthy', 'the database does not answer');
-    ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
   });
   // Readiness: send traffic here only if a write commits and shutdown has not begun.
   router.get('/readyz', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
     if (isDraining()) throw new AppError('draining', 'the server is shutting down');
     if (!(await isWritable())) throw new AppError('not_writable', 'the database does not accept writes');
     ctx.body = { status: 'ready' };
@@ -37,7 +35,6 @@ export function healthRoutes({ isHealthy, isWritable, isDraining, metricsText, m
       });
     }
     const { contentType, body } = await metricsText();
-    ctx.set('Cache-Control', 'no-store');
     ctx.type = contentType;
     ctx.body = body;
   });

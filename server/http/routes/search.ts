@@ -22,7 +22,6 @@ export function searchRoutes({ sessions, search }: { sessions: Pick<SessionServi
     const session = await requireAuthorizedSession(ctx, sessions);
     const { q, limit, offset } = parseQuery(searchQuerySchema, ctx.query, `q: 1 to 200 characters; limit: 1 to ${SEARCH_PAGE_MAX}; offset >= 0`);
     const { hits, hasMore } = await search.search(session.pk, q, limit, offset);
-    ctx.set('Cache-Control', 'no-store');
     ctx.body = { results: hits.map((hit) => searchResult(session.id, hit)), hasMore };
   });
 

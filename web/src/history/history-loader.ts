@@ -1,21 +1,21 @@
-import type { EchoFrame, HistoryMessage } from '../../protocol/wire.js';
-import { fetchHistory } from './api.js';
-import { HistoryWindow, type PageRequest } from './history-window.js';
+import type { HistoryPage } from '../../../client/src/index.js';
+import { HistoryWindow, type PageRequest, type ShownMessage } from './history-window.js';
 import type { HistoryView } from './history-view.js';
 
-export interface SessionHistoryOptions {
-  sessionId: string;
+export interface SessionHistoryDeps {
+  /** A page of history, as the client's `history()` answers it. */
+  fetchPage(options: { before?: number; limit: number }): Promise<HistoryPage>;
   view: HistoryView;
-  /** Every page that arrives (its client ids acknowledge pending messages). */
-  onPage(messages: readonly HistoryMessage[]): void;
+  /** After every change of what is shown (the jump button and the empty state follow it). */
+  onChange(): void;
   onError(err: unknown): void;
 }
 
 /**
  * One session's history on the page: pages older messages in as the list
  * scrolls up and newer ones as it scrolls down (the window stays bounded),
- * takes the live echoes while the newest message is in the window, and
- * jumps to the newest page or to a message (from search).
+ * takes the live messages while the newest is in the window, and jumps to
+ * the newest page or to a message (from search).
  */
 export class SessionHistory {
   readonly window = new HistoryWindow();
@@ -23,7 +23,7 @@ export class SessionHistory {
   private jumps = 0;
   private closed = false;
 
-  constructor(private readonly options: SessionHistoryOptions) {}
+  constructor(private readonly deps: SessionHistoryDeps) {}
 
   get loaded(): boolean {
     return this.window.loaded;
@@ -33,30 +33,26 @@ export class SessionHistory {
     this.closed = true;
   }
 
-  /** Drops everything shown (the history was replaced); the next ready frame loads the newest page. */
-  reset(): void {
-    this.jumps++; // a page on its way belongs to the old history
-    this.window.reset();
-    this.options.view.clear();
-  }
-
-  /** A ready frame: loads the newest page the first time; false when the session was made anew (all is reset). */
-  ready(lastSeq: number): boolean {
-    const same = this.window.ready(lastSeq);
-    if (!same) {
-      this.window.reset();
-      this.window.ready(lastSeq);
-      this.options.view.clear();
-    }
+  /** The connection is ready: loads the newest page the first time. */
+  ready(lastSeq: number): void {
+    if (!this.window.ready(lastSeq)) this.reset(lastSeq);
     if (!this.window.loaded) void this.jump();
-    return same;
   }
 
-  /** A live echo; true when it is news to this page. */
-  echo(frame: EchoFrame): boolean {
-    const { view } = this.options;
-    const stick = this.window.atLatest && view.nearBottom();
-    const isNew = this.window.echo(frame);
+  /** The history this page held is gone (restored, deleted and made anew): start again. */
+  reset(lastSeq = 0): void {
+    this.jumps++;
+    this.window.reset();
+    this.window.ready(lastSeq);
+    this.deps.view.clear();
+    this.deps.onChange();
+  }
+
+  /** A live (or replayed) message; true when it is news to this page. */
+  message(message: ShownMessage): boolean {
+    const { view } = this.deps;
+    const stick = this.window.atLatest && view.atBottom();
+    const isNew = this.window.echo(message);
     // Reading the end: the oldest go. Reading further up: the newest go (and the jump button shows).
     if (stick) this.window.trimTop();
     else this.window.trimBottom();
@@ -72,15 +68,15 @@ export class SessionHistory {
     if (!page || mine !== this.jumps || this.closed) return;
     this.window.applyJump(request, page);
     this.render(seq === undefined);
-    if (seq !== undefined) this.options.view.highlight(seq);
-    else this.options.view.scrollToEnd();
+    if (seq !== undefined) this.deps.view.highlight(seq);
+    else this.deps.view.scrollToEnd();
     this.check();
   }
 
   /** Loads a page if the list is scrolled near an end that has more; call on scroll. */
   check(): void {
-    const { view } = this.options;
-    view.updateJump(this.window.atLatest, this.window.loaded);
+    const { view } = this.deps;
+    this.deps.onChange();
     if (this.busy || this.closed) return;
     const older = view.nearTop() ? this.window.olderRequest() : null;
     const newer = !older && view.nearBottom() ? this.window.newerRequest() : null;
@@ -100,18 +96,17 @@ export class SessionHistory {
   }
 
   private render(stick: boolean): void {
-    this.options.view.render(this.window.items, this.window.version, stick);
-    this.options.view.updateJump(this.window.atLatest, this.window.loaded);
+    this.deps.view.render(this.window.items, this.window.version, stick);
+    this.deps.onChange();
   }
 
   private async fetch(request: PageRequest) {
     const before = Number.isFinite(request.before) ? request.before : undefined;
     try {
-      const page = await fetchHistory(this.options.sessionId, { before, limit: this.window.pageSize });
-      if (!this.closed) this.options.onPage(page.messages);
-      return { messages: page.messages.map(({ seq, text, at }) => ({ seq, text, at })), hasMore: page.hasMore };
+      const page = await this.deps.fetchPage({ ...(before === undefined ? {} : { before }), limit: this.window.pageSize });
+      return { messages: page.messages.map(({ seq, id, body, at }) => ({ seq, id, body, at })), hasMore: page.hasMore };
     } catch (err) {
-      if (!this.closed) this.options.onError(err);
+      if (!this.closed) this.deps.onError(err);
       return null;
     }
   }

@@ -1,70 +1,75 @@
-import { echoText } from '../../protocol/wire.js';
+import { h } from '../core/dom.js';
+import { language, t } from '../i18n.js';
 import type { ShownMessage } from './history-window.js';
-import { lang, t } from './i18n.js';
-import type { PendingMessage } from './outbox.js';
+import { messageItem, relabelItem } from './message.js';
 
-/** Within this many pixels of an end, the list counts as scrolled there. */
-const EDGE_PX = 240;
+/** Within this many pixels of an end, the next page is loaded. */
+const PAGE_EDGE_PX = 240;
+/** Within this many pixels of the bottom, the reader is at the bottom: new messages keep it there. */
+const BOTTOM_PX = 24;
 
 const dayKey = (d: Date) => `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
 
-/** Date formats of the current language, made once per language. */
 let formats: { lang: string; time: Intl.DateTimeFormat; full: Intl.DateTimeFormat; day: Intl.DateTimeFormat; relative: Intl.RelativeTimeFormat } | undefined;
+/** Date formats of the current language, made once per language. */
 function format() {
-  if (formats?.lang !== lang()) {
+  const lang = language.get();
+  if (formats?.lang !== lang) {
     formats = {
-      lang: lang(),
-      time: new Intl.DateTimeFormat(lang(), { timeStyle: 'short' }),
-      full: new Intl.DateTimeFormat(lang(), { dateStyle: 'long', timeStyle: 'medium' }),
-      day: new Intl.DateTimeFormat(lang(), { dateStyle: 'full' }),
-      relative: new Intl.RelativeTimeFormat(lang(), { numeric: 'auto' }),
+      lang,
+      time: new Intl.DateTimeFormat(lang, { timeStyle: 'short' }),
+      full: new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'medium' }),
+      day: new Intl.DateTimeFormat(lang, { dateStyle: 'full' }),
+      relative: new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }),
     };
   }
   return formats;
 }
 
-/** "Today", "Yesterday", or the full local date. */
-function dayLabel(date: Date): string {
+/** "Today", "Yesterday", or the full local date; capitalised alike in every language (it starts a line). */
+export function dayLabel(date: Date): string {
   const days = Math.round((new Date(date).setHours(0, 0, 0, 0) - new Date().setHours(0, 0, 0, 0)) / 86_400_000);
-  if (days < -1 || days > 0) return format().day.format(date);
-  const word = format().relative.format(days, 'day');
-  return word.charAt(0).toLocaleUpperCase(lang()) + word.slice(1);
+  const word = days < -1 || days > 0 ? format().day.format(date) : format().relative.format(days, 'day');
+  return word.charAt(0).toLocaleUpperCase(language.get()) + word.slice(1);
 }
 
-function item(text: string): HTMLLIElement {
-  const li = document.createElement('li');
-  li.className = 'list-group-item d-flex justify-content-between align-items-start gap-3';
-  const body = document.createElement('span');
-  body.className = 'message-text';
-  body.textContent = text; // never innerHTML: message text is user data
-  li.append(body);
-  return li;
-}
+/** Date and time for a search result or a tooltip, in the current language. */
+export const fullTime = (at: string) => format().full.format(new Date(at));
 
 /**
  * The message list: renders a window of messages with a separator before
- * each new local day, keeps the reader's place when pages come and go above
- * or below, and keeps the pending messages last.
+ * each new local day and a "New messages" divider, keeps the reader's place
+ * when pages come and go above or below, and keeps the pending messages last.
  */
 export class HistoryView {
   private readonly bySeq = new Map<number, HTMLLIElement>();
   /** Day separators, by the seq of the message they come before. */
   private readonly separators = new Map<number, HTMLLIElement>();
+  private readonly divider = h('li', { class: 'new-divider', 'aria-hidden': 'true' }, h('span'));
+  private dividerSeq: number | null = null;
   private renderedVersion = -1;
 
   constructor(
     readonly list: HTMLOListElement,
-    private readonly empty: HTMLElement,
-    private readonly jump: HTMLButtonElement,
+    /** Whether a message was sent by this tab. */
+    private readonly isMine: (message: ShownMessage) => boolean,
   ) {}
 
   nearTop(): boolean {
-    return this.list.scrollTop < EDGE_PX;
+    return this.list.scrollTop < PAGE_EDGE_PX;
   }
 
   nearBottom(): boolean {
+    return this.distanceToBottom() < PAGE_EDGE_PX;
+  }
+
+  atBottom(): boolean {
+    return this.distanceToBottom() <= BOTTOM_PX;
+  }
+
+  private distanceToBottom(): number {
     const { scrollHeight, scrollTop, clientHeight } = this.list;
-    return scrollHeight - scrollTop - clientHeight < EDGE_PX;
+    return scrollHeight - scrollTop - clientHeight;
   }
 
   /** Shows the window; `stick` keeps the list scrolled to its end, otherwise the first visible message stays in place. */
@@ -87,9 +92,10 @@ export class HistoryView {
         wanted.push(this.separator(message.seq, date));
         previousDay = day;
       }
+      if (message.seq === this.dividerSeq) wanted.push(this.divider);
       const li = this.message(message);
       // Screen readers skip the separators: the first message of a day says its day.
-      const prefix = li.lastElementChild!.firstElementChild!; // <time><span class="visually-hidden">
+      const prefix = li.querySelector('time > span')!;
       const label = firsts.has(message.seq) ? `${dayLabel(date)}, ` : '';
       if (prefix.textContent !== label) prefix.textContent = label;
       wanted.push(li);
@@ -104,20 +110,43 @@ export class HistoryView {
       li.remove();
       this.separators.delete(seq);
     }
+    if (!wanted.includes(this.divider)) this.divider.remove();
     // What is left is in order: insert the new nodes around it. Pending items stay after `cursor`.
     let cursor = this.list.firstElementChild;
     for (const node of wanted) {
       if (node === cursor) cursor = cursor.nextElementSibling;
       else this.list.insertBefore(node, cursor);
     }
-    this.updateEmpty();
+    this.updateFocusable();
     if (stick) this.scrollToEnd();
     else if (anchor?.isConnected) this.list.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
   }
 
-  /** Shows the jump-to-latest button unless the newest message is in view. */
-  updateJump(atLatest: boolean, loaded: boolean): void {
-    this.jump.hidden = !loaded || (atLatest && this.nearBottom());
+  /** Puts the "New messages" divider before `seq` (null: removes it). */
+  markNew(seq: number | null): void {
+    this.dividerSeq = seq;
+    this.divider.firstElementChild!.textContent = t('messages.divider');
+    if (seq === null) this.divider.remove();
+    else this.bySeq.get(seq)?.before(this.divider);
+  }
+
+  get newMarkedAt(): number | null {
+    return this.dividerSeq;
+  }
+
+  /** Shows the messages sent and not acknowledged yet, last, in order. */
+  setPending(pending: ReadonlyArray<{ id: string; text: string }>): void {
+    const stick = this.atBottom();
+    for (const li of this.list.querySelectorAll('li.pending')) li.remove();
+    for (const message of pending) {
+      const li = messageItem(message.text, true);
+      li.classList.add('pending');
+      li.dataset.pendingId = message.id;
+      li.firstElementChild!.append(h('span', { class: 'meta', 'data-t': 'messages.sending' }, t('messages.sending')));
+      this.list.append(li);
+    }
+    this.updateFocusable();
+    if (stick || pending.length > 0) this.scrollToEnd();
   }
 
   scrollToEnd(): void {
@@ -126,66 +155,50 @@ export class HistoryView {
 
   /** Marks a message (opened from search), scrolls it to the middle and moves the focus to it. */
   highlight(seq: number): void {
-    for (const old of this.list.querySelectorAll('.message-target')) old.classList.remove('message-target');
+    for (const old of this.list.querySelectorAll('.target')) old.classList.remove('target');
     const li = this.bySeq.get(seq);
     if (!li) return;
-    li.classList.add('message-target');
+    li.classList.add('target');
     li.tabIndex = -1;
     li.scrollIntoView({ block: 'center' });
     li.focus({ preventScroll: true });
-  }
-
-  addPending(sessionId: string, message: PendingMessage): void {
-    const li = item(echoText(sessionId, message.text));
-    const label = document.createElement('span');
-    label.className = 'small text-nowrap';
-    label.textContent = t('messages.sending');
-    li.append(label);
-    li.classList.add('pending', 'text-body-secondary', 'fst-italic');
-    li.dataset.pendingId = message.id;
-    this.list.append(li);
-    this.updateEmpty();
-    this.scrollToEnd();
-  }
-
-  removePending(id: string): void {
-    for (const li of this.list.querySelectorAll<HTMLElement>('li.pending')) if (li.dataset.pendingId === id) li.remove();
-    this.updateEmpty();
   }
 
   clear(): void {
     this.list.replaceChildren();
     this.bySeq.clear();
     this.separators.clear();
+    this.dividerSeq = null;
     this.renderedVersion = -1;
-    this.updateEmpty();
+    this.updateFocusable();
   }
 
-  /** Writes every date and time again (the language changed). */
+  get isEmpty(): boolean {
+    return this.list.childElementCount === 0;
+  }
+
+  /** Writes every text, date and time again (the language changed). */
   relabel(): void {
     for (const li of this.separators.values()) li.firstElementChild!.textContent = dayLabel(new Date(li.dataset.at!));
-    for (const li of this.bySeq.values()) {
-      const time = li.querySelector('time')!;
+    this.divider.firstElementChild!.textContent = t('messages.divider');
+    for (const li of this.list.querySelectorAll<HTMLLIElement>('li.msg')) {
+      relabelItem(li);
+      const time = li.querySelector('time');
+      if (!time) continue;
       this.labelTime(time);
       const prefix = time.firstElementChild!;
       if (prefix.textContent) prefix.textContent = `${dayLabel(new Date(time.dateTime))}, `;
     }
-    for (const label of this.list.querySelectorAll('li.pending > span.small')) label.textContent = t('messages.sending');
   }
 
   private message(message: ShownMessage): HTMLLIElement {
     let li = this.bySeq.get(message.seq);
     if (!li) {
-      li = item(message.text);
+      li = messageItem(message.body, this.isMine(message));
       li.dataset.seq = String(message.seq);
-      const time = document.createElement('time');
-      time.className = 'small text-nowrap text-body-secondary';
-      time.dateTime = message.at;
-      const prefix = document.createElement('span');
-      prefix.className = 'visually-hidden';
-      time.append(prefix, document.createElement('span'));
+      const time = h('time', { class: 'meta', datetime: message.at }, h('span', { class: 'visually-hidden' }), h('span'));
       this.labelTime(time);
-      li.append(time);
+      li.firstElementChild!.append(time);
       this.bySeq.set(message.seq, li);
     }
     return li;
@@ -201,12 +214,7 @@ export class HistoryView {
   private separator(seq: number, date: Date): HTMLLIElement {
     let li = this.separators.get(seq);
     if (!li) {
-      li = document.createElement('li');
-      li.className = 'day-separator';
-      li.setAttribute('aria-hidden', 'true');
-      li.dataset.at = date.toISOString();
-      li.append(document.createElement('span'));
-      li.firstElementChild!.textContent = dayLabel(date);
+      li = h('li', { class: 'day-separator', 'aria-hidden': 'true', 'data-at': date.toISOString() }, h('span', {}, dayLabel(date)));
       this.separators.set(seq, li);
     }
     return li;
@@ -220,7 +228,9 @@ export class HistoryView {
     return null;
   }
 
-  private updateEmpty(): void {
-    this.empty.hidden = this.list.childElementCount > 0;
+  /** The list is a tab stop (to scroll it by keyboard) only when it has something to scroll through. */
+  private updateFocusable(): void {
+    if (this.isEmpty) this.list.removeAttribute('tabindex');
+    else this.list.tabIndex = 0;
   }
 }

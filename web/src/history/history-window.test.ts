@@ -8,7 +8,7 @@ class FakeServer {
 
   append(): ShownMessage {
     const seq = this.log.length + 1;
-    const message = { seq, text: `m${seq}`, at: new Date(seq * 60_000).toISOString() };
+    const message = { seq, id: null, body: `m${seq}`, at: new Date(seq * 60_000).toISOString() };
     this.log.push(message);
     return message;
   }

@@ -1,7 +1,10 @@
 /** A message as the list shows it. */
 export interface ShownMessage {
   seq: number;
-  text: string;
+  /** The client message id (null for messages sent without one). */
+  id: string | null;
+  body: string;
+  /** Commit time, ISO 8601. */
   at: string;
 }
 
