@@ -55,7 +55,7 @@ const TOKEN_SHAPED = new RegExp(`(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{${TOKEN_CHARS}}
 const censorTokens = (line: string) => line.replace(TOKEN_SHAPED, '[Redacted]');
 
 /** Serializer for Node requests: method, redacted URL, and no headers but the harmless ones. */
-export function requestSummary(req: IncomingMessage) {
+function requestSummary(req: IncomingMessage) {
   return {
     method: req.method,
     url: loggableUrl(req.url),

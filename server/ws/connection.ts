@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import { CloseCode, echoText, type ClientFrame, type ServerFrame } from '../../protocol/wire.js';
 import type { CommitQueue } from '../domain/commit-queue.js';
@@ -44,6 +45,8 @@ export class SessionConnection {
 
   constructor(
     readonly ws: WebSocket,
+    /** The socket the upgrade handed over: ws's own, which it keeps private. */
+    private readonly socket: Duplex,
     readonly session: SessionRecord,
     readonly mode: WireMode,
     private readonly context: ConnectionContext,
@@ -55,6 +58,7 @@ export class SessionConnection {
       mode === 'json'
         ? new SessionFeed({
             ws,
+            socket,
             sessionPk: session.pk,
             sessionId: session.id,
             log: context.log,
@@ -231,7 +235,7 @@ export class SessionConnection {
 
   private send(data: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.context.writes.hold(this.ws, this.checkUnread);
+    this.context.writes.hold(this.socket, this.checkUnread);
     this.ws.send(data);
   }
 

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { StoredMessage } from '../domain/model.js';
 import type { BusEvent, MessageLog } from '../domain/ports.js';
@@ -14,6 +15,8 @@ export type CommittedEvent = Extract<BusEvent, { type: 'committed' }>;
 
 export interface FeedDeps {
   ws: WebSocket;
+  /** The connection's socket, as the upgrade handed it over (its writes are coalesced). */
+  socket: Duplex;
   sessionPk: number;
   sessionId: string;
   log: Pick<MessageLog, 'lastSeq' | 'after'>;
@@ -102,11 +105,11 @@ export class SessionFeed {
 
   /** Sends rows read from the store with backpressure; false when the socket closed meanwhile. */
   private async sendRows(rows: readonly StoredMessage[]): Promise<boolean> {
-    const { ws, writes, sessionId } = this.deps;
+    const { ws, socket, writes, sessionId } = this.deps;
     for (const row of rows) {
       if (ws.readyState !== WebSocket.OPEN) return false;
       const frame = JSON.stringify(echoFrame(sessionId, row));
-      writes.hold(ws);
+      writes.hold(socket);
       // Above the high-water mark, wait until this frame is handed to the
       // kernel, so a replay never holds more than that.
       if (ws.bufferedAmount > HIGH_WATER) await new Promise<void>((resolve) => ws.send(frame, () => resolve()));

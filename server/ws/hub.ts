@@ -85,10 +85,10 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
     limits,
   };
 
-  function attach(ws: WebSocket, session: SessionRecord, target: UpgradeRequest, req: IncomingMessage, ip: string): void {
+  function attach(ws: WebSocket, socket: Duplex, session: SessionRecord, target: UpgradeRequest, req: IncomingMessage, ip: string): void {
     const { mode, afterSeq, epoch } = target;
     const connLogger = logger.child({ conn: nextConnectionId++, session: session.id, mode });
-    const connection = new SessionConnection(ws, session, mode, context, connLogger);
+    const connection = new SessionConnection(ws, socket, session, mode, context, connLogger);
     let connections = bySession.get(session.pk);
     if (!connections) bySession.set(session.pk, (connections = new Set()));
     connections.add(connection);
@@ -179,7 +179,7 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.removeListener('error', onSocketError);
-      attach(ws, session, target, req, ip);
+      attach(ws, socket, session, target, req, ip);
     });
   }
 

@@ -15,7 +15,7 @@ export interface RestoreReport {
  * mode, a shared lock on its shared memory for as long as it is open) does
  * not let anyone take. A missing file is not in use.
  */
-export function assertNotInUse(path: string): void {
+function assertNotInUse(path: string): void {
   if (!existsSync(path)) return;
   const db = new Database(path, { fileMustExist: true, timeout: 0 });
   try {
