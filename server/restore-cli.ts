@@ -4,25 +4,15 @@
  * has the database open. A third entry point beside main.ts and
  * backup-cli.ts, with side effects of its own.
  */
-import { parseArgs } from 'node:util';
+import { fileCommand } from './cli-args.js';
 import { restoreDatabase } from './store/sqlite/restore.js';
 
-const usage = 'usage: npm run restore -- FILE [--force] [--db-path PATH]   (stop the server first; default DB_PATH, else data/app.db)';
-
 async function run(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    options: { force: { type: 'boolean' }, 'db-path': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return;
-  }
-  if (positionals.length !== 1) throw new Error(usage);
-  const destination = values['db-path'] ?? process.env.DB_PATH ?? 'data/app.db';
-  const report = await restoreDatabase(positionals[0]!, destination, { overwrite: values.force === true });
+  const command = fileCommand('usage: npm run restore -- FILE [--force] [--db-path PATH]   (stop the server first; default DB_PATH, else data/app.db)');
+  if (!command) return;
+  const report = await restoreDatabase(command.file, command.dbPath, { overwrite: command.force });
   process.stdout.write(
-    `restored ${positionals[0]} -> ${destination}: ${report.sessions} sessions (each with a new epoch), ` +
+    `restored ${command.file} -> ${command.dbPath}: ${report.sessions} sessions (each with a new epoch), ` +
       `${report.messages} messages in ${report.ms} ms; integrity ok\n`,
   );
 }
