@@ -50,7 +50,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
   try {
     store = deps.store ?? (await openStore(config, logger));
   } catch (err) {
-    throw new StartError(`cannot open DB_PATH "${config.dbPath}": ${(err as Error).message}`);
+    throw new StartError((err as Error).message);
   }
   const bus = deps.bus ?? (await openBus(logger));
   let draining = false;

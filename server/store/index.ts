@@ -37,7 +37,14 @@ export function deploymentRetention(config: Pick<Config, 'retentionMaxAgeDays' |
   return { maxAgeMs: config.retentionMaxAgeDays * DAY_MS, maxMessages: config.retentionMaxMessages };
 }
 
-/** Opens the configured store: SQLite at DB_PATH (the only engine so far). */
+/**
+ * Opens the configured store: SQLite at DB_PATH (the only engine so far).
+ * Throws an error whose message names the setting to fix.
+ */
 export async function openStore(config: StoreConfig, logger: DomainLogger): Promise<Store> {
-  return openSqliteStore(config.dbPath, sqliteOptions(config, logger));
+  try {
+    return openSqliteStore(config.dbPath, sqliteOptions(config, logger));
+  } catch (err) {
+    throw new Error(`cannot open DB_PATH "${config.dbPath}": ${(err as Error).message}`, { cause: err });
+  }
 }
