@@ -1,14 +1,15 @@
 /**
  * Cached databases for the history, start-up and stall targets, written through the
- * server's own store (same schema, keys and indexes as production). Each is
+ * server's own SQLite store, synchronously (same schema, keys and indexes as production). Each is
  * built under a temporary name and renamed when complete, so an interrupted
  * build is never mistaken for a cache hit.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '../server/store/database.js';
-import { createStore, type Store } from '../server/store/index.js';
-import { MIGRATIONS } from '../server/store/migrations.js';
+import { openDatabase, type Db } from '../server/store/sqlite/database.js';
+import { createMessageLog, type SqliteMessageLog } from '../server/store/sqlite/message-log.js';
+import { MIGRATIONS } from '../server/store/sqlite/migrations.js';
+import { createSessionTable, type SessionTable } from '../server/store/sqlite/sessions.js';
 import { generateToken, hashToken } from '../server/domain/token.js';
 import { chatText, ONE_MESSAGE, prng } from './chat-text.js';
 import { freeBytes } from './lib/proc.js';
@@ -31,6 +32,13 @@ export interface Fixture {
  */
 const FIXTURE_VERSION = 1;
 
+/** The SQLite store's own tables, used synchronously (its append settles at once). */
+interface Store {
+  db: Db;
+  sessions: SessionTable;
+  messages: SqliteMessageLog;
+}
+
 function cached(dir: string, name: string, build: (store: Store) => Omit<Fixture, 'path' | 'bytes' | 'buildSeconds' | 'cached'>): Fixture {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.v${FIXTURE_VERSION}.schema${MIGRATIONS.length}.db`);
@@ -50,7 +58,7 @@ function cached(dir: string, name: string, build: (store: Store) => Omit<Fixture
   const db = openDatabase(tmp, { synchronous: 'normal' });
   let built;
   try {
-    built = build(createStore(db));
+    built = build({ db, sessions: createSessionTable(db), messages: createMessageLog(db) });
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     db.close();

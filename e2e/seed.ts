@@ -28,7 +28,7 @@ export function seedMessages(dbPath: string, sessionId: string, count: number, o
     const insert = db.prepare<[number, number, string, number]>(
       'INSERT INTO messages (session_pk, seq, client_id, body, at) VALUES (?, ?, NULL, ?, ?)',
     );
-    // The server indexes what it appends itself (server/store/message-log.ts); rows written here need the same.
+    // The server indexes what it appends itself (server/store/sqlite/message-log.ts); rows written here need the same.
     const index = db.prepare<[number]>(
       'INSERT INTO messages_fts (rowid, sid, body) SELECT id, sid, body FROM messages_fts_source WHERE id IN (SELECT id FROM messages WHERE session_pk = ?)',
     );

@@ -17,13 +17,14 @@ export const ERROR_CATALOGUE = {
   invalid_json: { status: 400, retry: false, summary: 'the body (HTTP) or frame (WebSocket) is not valid JSON' },
   undecodable_body: { status: 400, retry: false, summary: 'the body does not decode as its Content-Encoding says (not gzip, say)' },
   invalid_after: { status: 400, retry: false, summary: '`?after=` is not a seq, or was given in text mode' },
+  invalid_epoch: { status: 400, retry: false, summary: '`&epoch=` is not an epoch, or was given without `?after=`' },
   invalid_handshake: { status: 400, retry: false, summary: 'the WebSocket opening handshake is malformed (key, version or subprotocol list)' },
   unsupported_subprotocol: { status: 400, retry: false, summary: 'the WebSocket subprotocol offered is not session.v1' },
   unauthorized: { status: 401, retry: false, summary: 'the session token is missing or wrong' },
   origin_not_allowed: { status: 403, retry: false, summary: 'the request comes from a page whose origin is not allowed' },
   forbidden: { status: 403, retry: false, summary: 'the request is not allowed' },
   not_found: { status: 404, retry: false, summary: 'no resource at this path' },
-  session_not_found: { status: 404, retry: false, summary: 'no session with this ID' },
+  session_not_found: { status: 404, retry: false, summary: 'no session with this ID (deleted while a socket was open: close 4001 with this code as reason)' },
   method_not_allowed: { status: 405, retry: false, summary: 'the path exists but not with this method (see Allow)' },
   request_timeout: { status: 408, retry: true, summary: 'the request took too long to arrive' },
   session_exists: { status: 409, retry: false, summary: 'the session ID is taken and the request does not hold its token' },
@@ -39,16 +40,20 @@ export const ERROR_CATALOGUE = {
   headers_too_large: { status: 431, retry: false, summary: 'the request headers are too large' },
   // The server's state
   internal: { status: 500, retry: true, summary: 'a bug: the server could not answer (nothing is shown of it)' },
-  storage_unavailable: { status: 503, retry: true, summary: 'storage cannot take the write or read now (disk full, read-only, locked)' },
+  storage_unavailable: { status: 503, retry: true, summary: 'storage cannot take the write or read now (disk full, read-only, locked); text mode: close 1011' },
   server_full: { status: 503, retry: true, summary: 'the server has as many open WebSockets as it may' },
-  shutting_down: { status: 503, retry: true, summary: 'the server is shutting down; reconnect shortly' },
+  shutting_down: { status: 503, retry: true, summary: 'the server is shutting down; reconnect shortly (open sockets: close 1001)' },
   draining: { status: 503, retry: true, summary: 'readiness: the server is shutting down' },
   not_writable: { status: 503, retry: true, summary: 'readiness: the database does not accept writes' },
   unhealthy: { status: 503, retry: true, summary: 'liveness: the database does not answer' },
   id_generation_failed: { status: 503, retry: true, summary: 'no free session ID could be generated; retry' },
   // WebSocket frames only (JSON mode)
-  invalid_frame: { status: null, retry: false, summary: 'the frame is JSON but not a frame the server takes' },
-  rate_limited: { status: null, retry: true, summary: 'over the per-connection message rate: the message was not stored' },
+  invalid_frame: {
+    status: null,
+    retry: false,
+    summary: 'the frame is JSON but not a frame the server takes (a binary frame: close 1003 with this code as reason)',
+  },
+  rate_limited: { status: null, retry: true, summary: 'over the per-connection message rate: the message was not stored (a client that keeps going: close 1008)' },
   session_storage_full: {
     status: null,
     retry: false,
@@ -58,9 +63,19 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
+/** The codes an HTTP response (or a refused upgrade) can carry: those with a status. */
+export type HttpErrorCode = {
+  [K in ErrorCode]: (typeof ERROR_CATALOGUE)[K]['status'] extends number ? K : never;
+}[ErrorCode];
+
 /** The body of every HTTP error response. */
 export interface ApiErrorBody {
   error: { code: ErrorCode; message: string };
+}
+
+/** The one builder of `{"error":{"code","message"}}`: HTTP bodies and refused upgrades alike. */
+export function errorBody(code: ErrorCode, message: string): ApiErrorBody {
+  return { error: { code, message } };
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -2,6 +2,7 @@
  * Wire types shared by the server and the SPA. No Node and no DOM here: both
  * sides compile this file.
  */
+import type { ApiErrorBody, ErrorCode } from './errors.js';
 
 /** Subprotocol of the JSON mode; without it a connection is in text mode. */
 export const SUBPROTOCOL = 'session.v1';
@@ -16,6 +17,9 @@ export function echoText(sessionId: string, body: string): string {
 
 /** Longest client message id the JSON mode accepts. */
 export const CLIENT_ID_MAX_LENGTH = 128;
+
+/** The highest seq a session can reach (2^32 - 1): `?after=` and `?before=` are bounded by it. */
+export const SEQ_MAX = 0xffff_ffff;
 
 // Client -> server (JSON mode).
 export interface SendFrame {
@@ -44,9 +48,9 @@ export interface ReadyFrame {
   /**
    * The session's history epoch: it changes whenever the history is replaced
    * (the ID deleted and registered again, a restore from backup). A resuming
-   * client sends it back as `&epoch=`. Absent from servers without epochs.
+   * client sends it back as `&epoch=` with `?after=`.
    */
-  epoch?: string;
+  epoch: string;
   /** Open JSON-mode connections of the session, this one included. Absent from servers without presence. */
   presence?: number;
 }
@@ -67,7 +71,7 @@ export interface PresenceFrame {
 }
 export interface ErrorFrame {
   type: 'error';
-  code: string;
+  code: ErrorCode;
   message: string;
   /** The client message id the error is about, when there is one. */
   id?: string | null;
@@ -127,9 +131,8 @@ export interface SessionInfo {
   /** What applies: the deployment's limits tightened by the session's. */
   effectiveRetention: RetentionView;
 }
-export interface ApiError {
-  error: { code: string; message: string };
-}
+/** The body of every HTTP error (see errors.ts). */
+export type ApiError = ApiErrorBody;
 
 /** Close codes the server uses beyond RFC 6455's own. */
 export const CloseCode = {

@@ -1,7 +1,7 @@
 /**
  * Derives, from the SQLite that better-sqlite3 links, how the search index's
  * FTS5 tokenizer treats every code point, and writes it as
- * server/store/fts-unicode61-table.ts for the JavaScript tokenizer that must
+ * server/store/sqlite/fts-unicode61-table.ts for the JavaScript tokenizer that must
  * split words exactly as the index does (fts-unicode61.ts).
  *
  *   npx tsx scripts/fts-unicode61-table.ts     # regenerate after a SQLite upgrade
@@ -14,8 +14,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { openDatabase, type Db } from '../server/store/database.js';
-import { CharClass } from '../server/store/fts-unicode61.js';
+import { openDatabase, type Db } from '../server/store/sqlite/database.js';
+import { CharClass } from '../server/store/sqlite/fts-unicode61.js';
 
 const MAX_CODE_POINT = 0x10ffff;
 /** Code points per probe document: few rows, so FTS5 and fts5vocab do bulk work. */
@@ -223,7 +223,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const probe = new TokenizerProbe();
   const table = deriveUnicode61Table(probe);
   probe.close();
-  const target = fileURLToPath(new URL('../server/store/fts-unicode61-table.ts', import.meta.url));
+  const target = fileURLToPath(new URL('../server/store/sqlite/fts-unicode61-table.ts', import.meta.url));
   writeFileSync(target, render(table));
   console.log(`wrote ${target}: ${table.classRuns.length / 2} class runs, ${table.foldRuns.length / 4} fold runs (SQLite ${table.sqliteVersion})`);
 }

@@ -1,8 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseCookies } from 'cookie';
-import { notFound, unauthorized } from './domain/errors.js';
-import { tokenMatches } from './domain/token.js';
-import type { SessionRecord, SessionRepo } from './store/session-repo.js';
 
 /**
  * The browser keeps one HttpOnly cookie per session, so several sessions can
@@ -27,17 +24,4 @@ export function presentedToken(req: IncomingMessage, query: URLSearchParams | nu
   const cookieHeader = req.headers.cookie;
   if (cookieHeader) return parseCookies(cookieHeader)[tokenCookieName(sessionId)] || undefined;
   return undefined;
-}
-
-/** The session, if it exists and the token is its own: else 404 or 401. */
-export function authorizeSession(
-  sessions: SessionRepo,
-  sessionId: string,
-  token: string | undefined,
-): SessionRecord {
-  const session = sessions.findById(sessionId);
-  if (!session) throw notFound('session_not_found', `no session with ID "${sessionId}"`);
-  if (!token) throw unauthorized(`session "${sessionId}" needs its token (cookie, Bearer header or ?token=)`);
-  if (!tokenMatches(token, session.tokenHash)) throw unauthorized(`wrong token for session "${sessionId}"`);
-  return session;
 }

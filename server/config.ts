@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { maxEchoFrameBytes } from './ws/frames.js';
+import { maxEchoFrameBytes } from './domain/presenter.js';
 import { canonicalHostname } from './host-policy.js';
 
 /**

@@ -55,7 +55,7 @@ export function createHostPolicy(allowedHosts: readonly string[]): HostPolicy {
     const hostname = canonicalHostname(host);
     if (hostname === null) throw badRequest('bad_request', 'the Host header is not a host name with an optional port');
     if (!allowed.has(hostname)) {
-      throw new AppError(421, 'host_not_allowed', `this server does not answer to the host "${hostname}"; see ALLOWED_HOSTS`);
+      throw new AppError('host_not_allowed', `this server does not answer to the host "${hostname}"; see ALLOWED_HOSTS`);
     }
   };
 }

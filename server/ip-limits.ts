@@ -20,7 +20,7 @@ const WINDOW_SECONDS = 60;
 /** The 429 of a used-up limit, with the seconds until the window ends in Retry-After. */
 function tooMany(code: 'too_many_registrations' | 'too_many_auth_failures', message: string, res: RateLimiterResult): AppError {
   const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  return new AppError(429, code, `${message}; retry in ${seconds} s`, { 'Retry-After': String(seconds) });
+  return new AppError(code, `${message}; retry in ${seconds} s`, { 'Retry-After': String(seconds) });
 }
 
 export interface RegistrationLimiter {

@@ -13,7 +13,7 @@ export interface LoggerOptions {
 }
 
 /** Query parameters whose values are logged: none is a secret or someone's text. */
-const LOGGED_PARAMS = new Set(['id', 'before', 'after', 'limit', 'offset', 'format']);
+const LOGGED_PARAMS = new Set(['id', 'before', 'after', 'epoch', 'limit', 'offset', 'format']);
 
 /** Runs of valid percent-escapes: decoded one run at a time, so a malformed one elsewhere stops nothing. */
 const ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
@@ -55,7 +55,7 @@ const TOKEN_SHAPED = new RegExp(`(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{${TOKEN_CHARS}}
 const censorTokens = (line: string) => line.replace(TOKEN_SHAPED, '[Redacted]');
 
 /** Serializer for Node requests: method, redacted URL, and no headers but the harmless ones. */
-export function requestSummary(req: IncomingMessage) {
+function requestSummary(req: IncomingMessage) {
   return {
     method: req.method,
     url: loggableUrl(req.url),

@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ErrorCode } from '../protocol/errors.js';
 import { cacheFor } from './cache-for.js';
 
 export interface MetricsSources {
   openConnections(): number;
-  dbSizeBytes(): number;
-  /** Free bytes on the database's disk at the last measurement (see store/disk-guard.ts). */
-  diskFreeBytes(): number;
+  dbSizeBytes(): Promise<number>;
+  /** Free bytes on the database's disk at the last measurement; null when the store does not measure it. */
+  diskFreeBytes(): number | null;
 }
 
 /** How long one rendering of the metrics serves every scrape. */
@@ -53,8 +54,8 @@ export function createMetrics(sources: MetricsSources) {
     name: 'wss_db_size_bytes',
     help: 'Size of the SQLite database and its WAL, in bytes',
     registers: [registry],
-    collect() {
-      this.set(sources.dbSizeBytes());
+    async collect() {
+      this.set(await sources.dbSizeBytes());
     },
   });
   new Gauge({
@@ -63,7 +64,7 @@ export function createMetrics(sources: MetricsSources) {
     registers: [registry],
     collect() {
       const free = sources.diskFreeBytes();
-      if (Number.isFinite(free)) this.set(free);
+      if (free !== null) this.set(free);
     },
   });
   const messagesIn = new Counter({ name: 'wss_messages_in_total', help: 'Messages received', labelNames: ['mode'], registers: [registry] });
@@ -116,7 +117,7 @@ export function createMetrics(sources: MetricsSources) {
     messagesOut(count = 1): void {
       messagesOut.inc(count);
     },
-    upgradeRefused(reason: string): void {
+    upgradeRefused(reason: ErrorCode): void {
       upgradeRefusals.labels(reason).inc();
     },
     committed(batchSize: number, durationMs: number): void {

@@ -1,42 +1,39 @@
-import { STATUS_CODES, createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { CloseCode } from '../protocol/wire.js';
+import { openBus } from './bus/index.js';
 import { createClientIp } from './client-ip.js';
 import type { Config } from './config.js';
-import { methodNotAllowed } from './domain/errors.js';
+import { createCommitQueue } from './domain/commit-queue.js';
+import { AppError, methodNotAllowed } from './domain/errors.js';
+import type { Diagnostics, MessageBus, Store } from './domain/ports.js';
+import { createSessionService } from './domain/session-service.js';
 import { createApp } from './http/app.js';
+import { writeError } from './http/write-error.js';
 import type { Logger } from './logger.js';
 import { createAuthFailureLimiter } from './ip-limits.js';
 import { createMetrics } from './metrics.js';
 import { allowedHostsFor, createHostPolicy } from './host-policy.js';
 import { createOriginPolicy } from './origin-policy.js';
-import { createCommitQueue, type CommitQueue } from './store/commit-queue.js';
-import { openDatabase, type Db } from './store/database.js';
-import { createDiskGuard } from './store/disk-guard.js';
-import { createStore, type Store } from './store/index.js';
-import { createRetention, type Retention } from './store/retention.js';
-import type { SessionRecord } from './store/session-repo.js';
+import { deploymentRetention, openStore } from './store/index.js';
 import { dispatchUpgrades } from './upgrade-dispatch.js';
-import { createWsHub, type WsHub } from './ws/hub.js';
-import { refuseUpgrade } from './ws/upgrade.js';
+import { createWsHub } from './ws/hub.js';
 
 export interface RunningServer {
   httpPort: number;
   wsPort: number;
-  store: Store;
-  hub: WsHub;
-  queue: CommitQueue;
-  retention: Retention;
-  /** Stops accepting, closes sockets with 1001, flushes writes, closes the DB. */
+  /** Commit statistics and connection snapshots (operators, tests); read-only. */
+  diagnostics: Diagnostics;
+  /** Stops accepting, closes sockets with 1001, flushes writes, closes the store and the bus. */
   close(deadlineMs?: number): Promise<void>;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** How often free disk space is measured (MIN_FREE_DISK_BYTES): one statfs a second, never per message. */
-const DISK_CHECK_INTERVAL_MS = 1000;
-/** Messages deleted per retention transaction. */
-const RETENTION_BATCH = 500;
+/** What startServer opens itself unless given: tests hand in a store they hold (server/test/sqlite-fixture.ts). */
+export interface ServerDeps {
+  /** Owned by the server from now on: closed by close(). */
+  store?: Store;
+  bus?: MessageBus;
+}
 
 /** A start-up failure worth one line (a port in use, a bad database path). */
 export class StartError extends Error {
@@ -44,31 +41,27 @@ export class StartError extends Error {
 }
 
 /**
- * Composes store, HTTP app and WebSocket hub and listens on both ports.
- * Tests call this with port 0 and a temp database; main.ts with the config.
+ * Composes store, bus, domain, HTTP app and WebSocket hub and listens on
+ * both ports. Tests call this with port 0 and a temp database; main.ts with
+ * the config.
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  let db: Db;
+export async function startServer(config: Config, logger: Logger, deps: ServerDeps = {}): Promise<RunningServer> {
+  let store: Store;
   try {
-    db = openDatabase(config.dbPath, { synchronous: config.dbSync });
+    store = deps.store ?? (await openStore(config, logger));
   } catch (err) {
-    throw new StartError(`cannot open DB_PATH "${config.dbPath}": ${(err as Error).message}`);
+    throw new StartError((err as Error).message);
   }
-  const disk = createDiskGuard({ dbPath: config.dbPath, minFreeBytes: config.minFreeDiskBytes, intervalMs: DISK_CHECK_INTERVAL_MS, logger });
-  const store = createStore(db, { maxSessionBytes: config.maxSessionBytes, writeRefusal: disk.refusal });
+  const bus = deps.bus ?? (await openBus(logger));
   let draining = false;
   const metrics = createMetrics({
     openConnections: () => hub.connectionCount,
-    dbSizeBytes: () => store.sizeBytes(),
-    diskFreeBytes: () => disk.freeBytes,
+    dbSizeBytes: () => store.health.sizeBytes(),
+    diskFreeBytes: () => store.health.diskFreeBytes(),
   });
-  const queue = createCommitQueue(store.messages, { onCommit: metrics.committed, refusal: disk.refusal });
+  const queue = createCommitQueue(store.messages, bus, { onCommit: metrics.committed });
+  const sessions = createSessionService({ store, bus, queue, logger });
   const authFailures = createAuthFailureLimiter(config.authFailureLimit);
-  const retentionDefaults = { maxAgeMs: config.retentionMaxAgeDays * DAY_MS, maxMessages: config.retentionMaxMessages };
-  const retention = createRetention(
-    { db, sessions: store.sessions, messages: store.messages, logger },
-    { ...retentionDefaults, batchSize: RETENTION_BATCH, now: Date.now },
-  );
   // Ports as bound: with 0 in the config they are known only after listening.
   let boundHttpPort = config.httpPort;
   let boundWsPort = config.wsPort;
@@ -82,22 +75,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     behindProxy: config.trustProxy !== false,
   });
   const clientIp = createClientIp(config.trustProxy);
-  const hub = createWsHub({ store, queue, logger, limits: config, originAllowed, hostAllowed, clientIp, metrics, authFailures });
-
-  function deleteSession(session: SessionRecord): void {
-    // The delete commits first: if it fails (the database is locked, read-only),
-    // it throws with nothing else changed, sockets and pending messages included.
-    store.deleteSession(session.pk);
-    // Then, in the same synchronous run, so no append of the session can slip in:
-    // its sockets close (before their pending messages fail, so they hear 4001)...
-    hub.closeSession(session.pk, CloseCode.sessionDeleted, 'session deleted');
-    queue.discardSession(session.pk, new Error('session deleted'));
-    // ...and its rows are purged now rather than at the next scheduled pass.
-    retention.runOnce().catch((err: unknown) => logger.error({ err }, 'purge of a deleted session failed'));
-  }
+  const hub = createWsHub({
+    sessions,
+    log: store.messages,
+    queue,
+    bus,
+    logger,
+    limits: config,
+    originAllowed,
+    hostAllowed,
+    clientIp,
+    metrics,
+    authFailures,
+  });
 
   const app = createApp({
     store,
+    sessions,
     logger,
     staticDir: config.staticDir,
     wsPort: () => boundWsPort,
@@ -108,8 +102,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     originAllowed,
     metrics,
     isDraining: () => draining,
-    retentionDefaults,
-    deleteSession,
+    retentionDefaults: deploymentRetention(config),
     hostAllowed,
     allowedHosts,
     trustProxy: config.trustProxy,
@@ -122,10 +115,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const httpServer = createServer(serverOptions, app.callback());
   // The WebSocket port answers plain HTTP with 426, like any WebSocket-only endpoint.
   const wsServer = createServer(serverOptions, (_req, res) => {
-    const body = JSON.stringify({ error: { code: 'upgrade_required', message: 'this port speaks WebSocket: ws://host:port/ws/{ID}' } });
     // `close` too: a Connection header set here overrides Node's own, and a client that asked to close must see it done.
-    res.writeHead(426, { 'Content-Type': 'application/json; charset=utf-8', Upgrade: 'websocket', Connection: 'Upgrade, close' });
-    res.end(body);
+    const headers = { Upgrade: 'websocket', Connection: 'Upgrade, close' };
+    writeError(res, new AppError('upgrade_required', 'this port speaks WebSocket: ws://host:port/ws/{ID}', headers));
   });
   for (const server of [httpServer, wsServer]) {
     // Slowloris guard: a client must send its headers, and its whole request, in time.
@@ -133,7 +125,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.requestTimeout = config.requestTimeoutMs;
     dispatchUpgrades(server, hub.handleUpgrade);
     // CONNECT asks for a tunnel: this is no proxy (Node would drop the socket without a word).
-    server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket, methodNotAllowed(['GET', 'HEAD'])));
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => writeError(socket, methodNotAllowed(['GET', 'HEAD'])));
     server.on('clientError', answerClientError);
   }
 
@@ -146,11 +138,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     boundHttpPort = (httpServer.address() as AddressInfo).port;
   } catch (err) {
     wsServer.close();
-    db.close();
+    await hub.close(0);
+    await store.close();
+    await bus.close();
     throw err;
   }
-  retention.start(config.retentionIntervalMs);
-  disk.start();
+  store.retention.start(config.retentionIntervalMs);
 
   let closing: Promise<void> | undefined;
   async function close(deadlineMs = 4000): Promise<void> {
@@ -161,42 +154,33 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const serversClosed = Promise.all([httpServer, wsServer].map((s) => new Promise((r) => s.close(r))));
     httpServer.closeIdleConnections();
     // Commit and echo what was taken in; while draining, nothing more is taken.
-    queue.flush();
+    await queue.drain();
     await hub.close(deadlineMs);
     httpServer.closeAllConnections();
     wsServer.closeAllConnections();
     await serversClosed;
-    await retention.stop();
-    disk.stop();
-    db.close();
+    await store.close();
+    await bus.close();
   }
 
   return {
     httpPort: boundHttpPort,
     wsPort: boundWsPort,
-    store,
-    hub,
-    queue,
-    retention,
+    diagnostics: {
+      commits: () => ({ ...queue.stats }),
+      connections: (sessionId) => hub.connections(sessionId),
+    },
     close: (deadlineMs) => (closing ??= close(deadlineMs)),
   };
 }
 
 /** A request Node could not parse or that took too long: a short JSON answer, then close. */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  const [status, code, message] =
-    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'the request took too long to arrive']
-    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'the request headers are too large']
-    : [400, 'bad_request', 'the request is not valid HTTP'];
-  if (socket.writable) {
-    const body = JSON.stringify({ error: { code, message } });
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  } else {
-    socket.destroy();
-  }
+  const refusal =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new AppError('request_timeout', 'the request took too long to arrive')
+    : err.code === 'HPE_HEADER_OVERFLOW' ? new AppError('headers_too_large', 'the request headers are too large')
+    : new AppError('bad_request', 'the request is not valid HTTP');
+  writeError(socket, refusal);
 }
 
 function listen(server: Server, port: number, host: string, setting: string): Promise<void> {

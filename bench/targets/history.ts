@@ -6,8 +6,8 @@ import { RawHttpClient } from '../lib/raw-http.js';
 import { machineBusySeconds, quietly } from '../lib/proc.js';
 import { PLAIN_HTTP_BODY, startBenchServer, type BenchServer } from '../lib/server-process.js';
 import { heading, progress, table, target, type TargetResult } from '../report.js';
-import { openDatabase } from '../../server/store/database.js';
-import { createStore } from '../../server/store/index.js';
+import { createLogger } from '../../server/logger.js';
+import { openSqliteStore } from '../../server/store/sqlite/index.js';
 
 const PAGE = 50;
 /** Repetitions of (real, bare), alternating which goes first. */
@@ -63,23 +63,22 @@ async function timed(run: () => Promise<number[]> | number[], serverCpu: () => n
 const randomBefore = (count: number) => PAGE + 1 + Math.floor(Math.random() * (count - PAGE + 1));
 
 /** store.page() in this process: the database path alone. */
-function timeStore(fixture: Fixture, requests: number): number[] {
-  const db = openDatabase(fixture.path, { synchronous: 'normal' });
+async function timeStore(fixture: Fixture, requests: number): Promise<number[]> {
+  const store = openSqliteStore(fixture.path, { synchronous: 'normal', logger: createLogger({ level: 'silent', format: 'json' }) });
   try {
-    const store = createStore(db);
-    const session = store.sessions.findById(fixture.sessions[0]!.id)!;
+    const session = (await store.sessions.findById(fixture.sessions[0]!.id))!;
     const times: number[] = [];
     for (let i = 0; i < requests + requests / 10; i++) {
       const before = randomBefore(fixture.messages);
       const t0 = performance.now();
-      const page = store.messages.page(session.pk, before, PAGE);
+      const page = await store.messages.page(session.pk, before, PAGE);
       const ms = performance.now() - t0;
       if (page.messages.length !== PAGE) throw new Error(`store page before ${before}: ${page.messages.length} messages`);
       if (i >= requests / 10) times.push(ms);
     }
     return times;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

@@ -10,8 +10,9 @@ import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
 import type { AuthFailureLimiter } from '../ip-limits.js';
 import { originForm } from '../request-target.js';
-import type { Store } from '../store/index.js';
-import type { SessionRecord } from '../store/session-repo.js';
+import type { Store } from '../domain/ports.js';
+import type { DeploymentRetention } from '../domain/retention-policy.js';
+import type { SessionService } from '../domain/session-service.js';
 import { throttleFailedAuth } from './auth-throttle.js';
 import { errorMiddleware } from './errors.js';
 import { methodGuard } from './methods.js';
@@ -25,7 +26,8 @@ import { securityHeaders } from './security-headers.js';
 import { spaFallback } from './spa-fallback.js';
 
 export interface AppDeps {
-  store: Store;
+  store: Pick<Store, 'messages' | 'search' | 'health'>;
+  sessions: SessionService;
   logger: Logger;
   /** Folder of the built SPA; missing is fine (API only). */
   staticDir: string;
@@ -41,8 +43,7 @@ export interface AppDeps {
   originAllowed: OriginPolicy;
   metrics: Metrics;
   isDraining(): boolean;
-  retentionDefaults: { maxAgeMs: number; maxMessages: number };
-  deleteSession(session: SessionRecord): void;
+  retentionDefaults: DeploymentRetention;
   /** Refuses a request whose Host this server does not answer to (421) or cannot read (400). */
   hostAllowed: HostPolicy;
   /** The allowed hosts: the CSP names the WebSocket port on each (configuration, never request text). */
@@ -56,7 +57,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Koa {
-  const { store, logger, staticDir, wsPort, maxBodyBytes, registerRateLimit, originAllowed, metrics, deleteSession } = deps;
+  const { store, sessions, logger, staticDir, wsPort, maxBodyBytes, registerRateLimit, originAllowed, metrics } = deps;
   const app = new Koa();
   app.proxy = deps.trustProxy !== false;
   app.maxIpsCount = typeof deps.trustProxy === 'number' ? deps.trustProxy : 0;
@@ -104,7 +105,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   // Cross-site request forgery: a browser request from a foreign page is refused outright.
   app.use(async (ctx, next) => {
-    if (!originAllowed(ctx.req)) throw new AppError(403, 'origin_not_allowed', `origin ${ctx.get('origin')} is not allowed`);
+    if (!originAllowed(ctx.req)) throw new AppError('origin_not_allowed', `origin ${ctx.get('origin')} is not allowed`);
     await next();
   });
   app.use(throttleFailedAuth(deps.authFailures));
@@ -112,20 +113,18 @@ export function createApp(deps: AppDeps): Koa {
   const router = new Router();
   router.use(
     healthRoutes({
-      isHealthy: store.isHealthy,
-      isWritable: store.isWritable,
+      isHealthy: store.health.isHealthy,
+      isWritable: store.health.isWritable,
       isDraining: deps.isDraining,
       metricsText: metrics.render,
       metricsToken: deps.metricsToken,
     }).routes(),
   );
-  router.use(sessionRoutes({ sessions: store.sessions, maxBodyBytes, registerRateLimit, deleteSession }).routes());
-  router.use(
-    sessionSettingsRoutes({ sessions: store.sessions, messages: store.messages, maxBodyBytes, retentionDefaults: deps.retentionDefaults }).routes(),
-  );
-  router.use(messageRoutes({ sessions: store.sessions, messages: store.messages }).routes());
-  router.use(searchRoutes({ sessions: store.sessions, search: store.search }).routes());
-  router.use(exportRoutes({ sessions: store.sessions, messages: store.messages }).routes());
+  router.use(sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }).routes());
+  router.use(sessionSettingsRoutes({ sessions, messages: store.messages, maxBodyBytes, retentionDefaults: deps.retentionDefaults }).routes());
+  router.use(messageRoutes({ sessions, messages: store.messages }).routes());
+  router.use(searchRoutes({ sessions, search: store.search }).routes());
+  router.use(exportRoutes({ sessions, messages: store.messages }).routes());
   app.use(router.routes());
   app.use(methodGuard(router));
 

@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import { AppError } from '../domain/errors.js';
-import { toAppError } from '../errors.js';
+import { errorBody } from '../../protocol/errors.js';
+import { toAppError } from './to-app-error.js';
 
 /**
  * First middleware: every error (and every unmatched route) becomes
@@ -11,13 +12,13 @@ export function errorMiddleware(): Koa.Middleware {
     try {
       await next();
       if (ctx.status === 404 && ctx.body == null) {
-        throw new AppError(404, 'not_found', `no resource at ${ctx.method} ${ctx.path}`);
+        throw new AppError('not_found', `no resource at ${ctx.method} ${ctx.path}`);
       }
     } catch (err) {
       const appError = toAppError(err);
       ctx.status = appError.status;
       ctx.set(appError.headers);
-      ctx.body = { error: { code: appError.code, message: appError.message } };
+      ctx.body = errorBody(appError.code, appError.message);
       if (appError.status >= 500) ctx.app.emit('error', err, ctx);
     }
   };

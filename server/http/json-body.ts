@@ -12,7 +12,7 @@ export async function readJsonBody(ctx: Koa.Context, limitBytes: number): Promis
   const hasBody = ctx.request.length > 0 || ctx.get('transfer-encoding') !== '';
   if (!hasBody) return undefined;
   if (!ctx.is('application/json')) {
-    throw new AppError(415, 'unsupported_media_type', 'send the request body as application/json');
+    throw new AppError('unsupported_media_type', 'send the request body as application/json');
   }
   try {
     return await coBody.json(ctx, { limit: limitBytes, strict: true });
@@ -20,12 +20,12 @@ export async function readJsonBody(ctx: Koa.Context, limitBytes: number): Promis
     // raw-body's own errors carry a status and a type; co-body's JSON parse errors a status only.
     const { status, type } = err as { status?: number; type?: string };
     if (status === 413) {
-      throw new AppError(413, 'payload_too_large', `request body is larger than ${limitBytes} bytes`);
+      throw new AppError('payload_too_large', `request body is larger than ${limitBytes} bytes`);
     }
-    if (status === 400 && type === undefined) throw new AppError(400, 'invalid_json', 'request body is not valid JSON');
+    if (status === 400 && type === undefined) throw new AppError('invalid_json', 'request body is not valid JSON');
     // zlib fails on a body that is not what Content-Encoding says, with no HTTP status.
     if (status === undefined && ctx.get('content-encoding') !== '') {
-      throw new AppError(400, 'undecodable_body', `request body is not ${ctx.get('content-encoding')} as its Content-Encoding says`);
+      throw new AppError('undecodable_body', `request body is not ${ctx.get('content-encoding')} as its Content-Encoding says`);
     }
     throw err;
   }

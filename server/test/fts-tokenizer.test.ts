@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deriveUnicode61Table, TokenizerProbe } from '../../scripts/fts-unicode61-table.js';
-import { tokenize } from '../store/fts-unicode61.js';
-import { CLASS_RUNS, FOLD_RUNS, TABLE_SOURCE } from '../store/fts-unicode61-table.js';
-import { toFtsQuery } from '../store/message-search.js';
+import { tokenize } from '../store/sqlite/fts-unicode61.js';
+import { CLASS_RUNS, FOLD_RUNS, TABLE_SOURCE } from '../store/sqlite/fts-unicode61-table.js';
+import { toFtsQuery } from '../store/sqlite/search.js';
 import { unicodeText } from './unicode-arbitraries.js';
 
 describe('the search tokenizer is SQLite FTS5 unicode61, exactly', () => {

@@ -13,7 +13,7 @@ it('commits messages that arrive together in one transaction, and echoes each on
     clients.push(client);
   }
   const perClient = 200;
-  const before = { ...t.server.queue.stats };
+  const before = t.server.diagnostics.commits();
 
   for (const client of clients) {
     for (let i = 0; i < perClient; i++) client.send({ type: 'send', id: `m${i}`, text: `message ${i}` });
@@ -24,8 +24,9 @@ it('commits messages that arrive together in one transaction, and echoes each on
     }
   }
 
-  const appends = t.server.queue.stats.appends - before.appends;
-  const batches = t.server.queue.stats.batches - before.batches;
+  const after = t.server.diagnostics.commits();
+  const appends = after.appends - before.appends;
+  const batches = after.batches - before.batches;
   expect(appends).toBe(clients.length * perClient);
   // 800 messages sent at once: far fewer commits than messages.
   expect(batches).toBeLessThan(appends / 10);

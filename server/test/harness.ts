@@ -6,13 +6,20 @@ import type { DestinationStream } from 'pino';
 import { WebSocket } from 'ws';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
+import { openBus } from '../bus/index.js';
+import type { MessageBus, Store } from '../domain/ports.js';
 import { startServer, type RunningServer } from '../server.js';
 import { SUBPROTOCOL, type ApiError, type HistoryPage, type RegisteredSession } from '../../protocol/wire.js';
+import { openSqliteFixture, withDb, type SqliteFixture } from './sqlite-fixture.js';
 
-export interface TestServer extends RunningServer {
+export interface TestServer extends RunningServer, Omit<SqliteFixture, 'store'> {
   config: Config;
   httpUrl: string;
   wsUrl: string;
+  /** The store the server runs on, opened by the test (sqlite-fixture.ts). */
+  store: Store;
+  /** The server's bus: a test may publish on it as another node would. */
+  bus: MessageBus;
   /** Closes and starts again on the same ports and database file. */
   restart(): Promise<TestServer>;
 }
@@ -47,9 +54,13 @@ export async function startTestServer(
     ...overrides,
   };
   const logger = createLogger({ level: config.logLevel, format: 'json', ...(logDestination ? { destination: logDestination } : {}) });
-  const server = await startServer(config, logger);
+  const fixture = openSqliteFixture(config, logger);
+  const bus = await openBus(logger);
+  const server = await startServer(config, logger, { store: fixture.store, bus });
   const self: TestServer = {
     ...server,
+    ...fixture,
+    bus,
     config,
     httpUrl: `http://127.0.0.1:${server.httpPort}`,
     wsUrl: `ws://127.0.0.1:${server.wsPort}`,
@@ -150,6 +161,34 @@ export function upgradeStatus(url: string, options: { protocol?: string; headers
   });
 }
 
+/** The status and JSON body of a refused upgrade (rejects on a 101). */
+export function upgradeRefusal(
+  url: string,
+  options: { protocol?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: ApiError }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options.protocol ? [options.protocol] : [], { headers: options.headers });
+    ws.once('unexpected-response', (_req, res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        ws.terminate();
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as ApiError });
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    ws.once('open', () => {
+      ws.terminate();
+      reject(new Error('upgrade was accepted'));
+    });
+    ws.once('error', () => undefined);
+  });
+}
+
 /** Base URL for upgrades on the WebSocket port or on the HTTP port (same handler). */
 export function wsBase(server: TestServer, port: 'ws' | 'http' = 'ws'): string {
   return port === 'ws' ? server.wsUrl : server.httpUrl.replace(/^http/, 'ws');
@@ -194,12 +233,11 @@ export async function expectApiError(res: Response, status: number, code?: strin
   return body.error;
 }
 
-/** Rows stored for a session, read straight from the server's database. */
+/** Rows stored for a session, read straight from the server's database file (a connection of the test's own). */
 export function storedCount(server: TestServer, sessionId: string): number {
-  return server.store.db
-    .prepare('SELECT count(*) FROM messages m JOIN sessions s ON s.pk = m.session_pk WHERE s.id = ?')
-    .pluck()
-    .get(sessionId) as number;
+  return withDb(server.config.dbPath, (db) =>
+    db.prepare('SELECT count(*) FROM messages m JOIN sessions s ON s.pk = m.session_pk WHERE s.id = ?').pluck().get(sessionId) as number,
+  );
 }
 
 export interface ConnectOptions {

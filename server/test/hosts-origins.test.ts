@@ -22,7 +22,7 @@ describe('ALLOWED_HOSTS: a DNS-rebinding page is answered 421', () => {
       const res = await rawRequest(port, requestHead('GET /ws/rebind HTTP/1.1', [...wsHandshake, ...headers], host));
       expect([res.status, errorCode(res)]).toEqual([421, 'host_not_allowed']);
     }
-    expect(t.server.store.sessions.findById('rebind-new')).toBeUndefined();
+    expect(await t.server.store.sessions.findById('rebind-new')).toBeUndefined();
   });
 
   it('answers the loopback names, however a client writes them, and ignores the port', async () => {

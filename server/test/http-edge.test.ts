@@ -65,8 +65,8 @@ describe('malformed Host headers and request-targets', () => {
       });
       expect([res.status, errorCode(res)], `${method} ${target}`).toEqual([400, 'bad_request']);
     }
-    expect(server.store.sessions.findById('edge-new')).toBeUndefined();
-    expect(server.store.sessions.findById('edge')).toBeDefined();
+    expect(await server.store.sessions.findById('edge-new')).toBeUndefined();
+    expect(await server.store.sessions.findById('edge')).toBeDefined();
   });
 
   it.each(['ws', 'http'] as const)('a malformed Host on an upgrade (%s port) is a 400 JSON refusal', async (port) => {
@@ -146,7 +146,7 @@ describe('upgrade offers other than WebSocket are ordinary HTTP/1.1 requests', (
     const second = requestHead('GET /healthz HTTP/1.1');
     const res = await rawRequest(server.httpPort, first + body + second);
     expect(res.status).toBe(201);
-    expect(server.store.sessions.findById('h2c-body')).toBeDefined();
+    expect(await server.store.sessions.findById('h2c-body')).toBeDefined();
     expect(res.body).toContain('{"status":"ok"}'); // the second answer followed on the same connection
   });
 
@@ -171,7 +171,7 @@ describe('a client\'s mistake is a 4xx', () => {
     expect(errorCode(await post('gzip', truncated))).toBe('undecodable_body');
     const unknown = await post('compress', notCompressed);
     expect([unknown.status, errorCode(unknown)]).toEqual([415, 'unsupported_media_type']);
-    expect(server.store.sessions.findById('enc')).toBeUndefined();
+    expect(await server.store.sessions.findById('enc')).toBeUndefined();
 
     expect((await post('gzip', gzipSync(notCompressed))).status).toBe(201);
     expect((await post('br', brotliCompressSync(Buffer.from('{"id":"enc-br"}')))).status).toBe(201);

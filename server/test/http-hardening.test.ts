@@ -25,7 +25,7 @@ describe('registration rate limit per IP', () => {
     await expectApiError(refused, 429, 'too_many_registrations');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     await expectApiError(await api(t.server, '/stream?id=r5'), 429, 'too_many_registrations');
-    expect(t.server.store.sessions.findById('r4')).toBeUndefined();
+    expect(await t.server.store.sessions.findById('r4')).toBeUndefined();
   });
 });
 
@@ -82,13 +82,13 @@ describe('security headers and error bodies', () => {
 
   it('answers storage faults with 503 and bugs with 500, never with a stack trace', async () => {
     const { token } = await register(t.server, 'err');
-    t.server.store.db.pragma('query_only = ON');
+    const clearFault = t.server.faults.readOnly();
     const busy = await postSession(t.server, { id: 'during-fault' });
     const fault = await expectApiError(busy, 503, 'storage_unavailable');
     expect(busy.headers.get('retry-after')).toBe('1');
-    t.server.store.db.pragma('query_only = OFF');
+    clearFault();
 
-    t.server.store.db.close(); // every query now throws a TypeError: a bug, as far as a client can tell
+    t.server.faults.closeConnection(); // every query now throws a TypeError: a bug, as far as a client can tell
     const broken = await api(t.server, '/api/sessions/err/messages', { headers: { authorization: `Bearer ${token}` } });
     const bug = await expectApiError(broken, 500, 'internal');
     for (const error of [fault, bug]) {

@@ -1,15 +1,16 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
-import { openDatabase } from '../store/database.js';
-import { createStore } from '../store/index.js';
-import { MIGRATIONS } from '../store/migrations.js';
+import { createLogger } from '../logger.js';
+import { openDatabase } from '../store/sqlite/database.js';
+import { createSqliteStore } from '../store/sqlite/index.js';
+import { MIGRATIONS } from '../store/sqlite/migrations.js';
 import { tempDir } from './harness.js';
 
 let folder: ReturnType<typeof tempDir> | undefined;
 afterEach(() => folder?.remove());
 
-it('upgrades a version-4 database (session-clustered keys) to the append-only log, keeping every message', () => {
+it('upgrades a version-4 database (session-clustered keys) to the append-only log, keeping every message', async () => {
   folder = tempDir();
   const path = join(folder.dir, 'app.db');
   const old = new Database(path);
@@ -27,27 +28,28 @@ it('upgrades a version-4 database (session-clustered keys) to the append-only lo
   old.close();
 
   const db = openDatabase(path);
+  const store = createSqliteStore(db, { logger: createLogger({ level: 'silent', format: 'json' }) });
   try {
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    const store = createStore(db);
-    const alpha = store.sessions.findById('alpha')!;
-    const beta = store.sessions.findById('beta')!;
-    expect(store.messages.page(alpha.pk, 2 ** 32, 10).messages).toEqual([
+    const alpha = (await store.sessions.findById('alpha'))!;
+    const beta = (await store.sessions.findById('beta'))!;
+    expect((await store.messages.page(alpha.pk, 2 ** 32, 10)).messages).toEqual([
       { seq: 1, clientId: 'a1', body: 'alpha says hello 1', at: 1001 },
       { seq: 2, clientId: 'a2', body: 'alpha says hello 2', at: 1002 },
       { seq: 3, clientId: 'a3', body: 'alpha says hello 3', at: 1003 },
     ]);
-    expect(store.messages.lastSeq(beta.pk)).toBe(3);
+    expect(await store.messages.lastSeq(beta.pk)).toBe(3);
     // The rebuilt search index is per session, and new messages continue the numbering.
-    expect(store.search.search(beta.pk, 'goodbye', 10, 0).hits.map((h) => h.seq)).toEqual([3, 2, 1]);
-    expect(store.search.search(alpha.pk, 'goodbye', 10, 0).hits).toEqual([]);
-    expect(store.messages.append([{ sessionPk: alpha.pk, clientId: 'a1', body: 'resent' }])[0]).toMatchObject({ seq: 1, duplicate: true });
-    expect(store.messages.append([{ sessionPk: alpha.pk, clientId: null, body: 'new' }])[0]).toMatchObject({ seq: 4 });
+    expect((await store.search.search(beta.pk, 'goodbye', 10, 0)).hits.map((h) => h.seq)).toEqual([3, 2, 1]);
+    expect((await store.search.search(alpha.pk, 'goodbye', 10, 0)).hits).toEqual([]);
+    expect((await store.messages.append([{ sessionPk: alpha.pk, clientId: 'a1', body: 'resent' }]))[0]).toMatchObject({ seq: 1, duplicate: true });
+    expect((await store.messages.append([{ sessionPk: alpha.pk, clientId: null, body: 'new' }]))[0]).toMatchObject({ seq: 4 });
     // Migration 6 counted the bodies already stored (the storage budget's starting point).
-    expect(store.messages.storedBytes(beta.pk)).toBe(3 * 'beta says goodbye 1'.length);
-    expect(store.messages.storedBytes(alpha.pk)).toBe(3 * 'alpha says hello 1'.length + 'new'.length);
+    const storedBytes = db.prepare<[number], number>('SELECT stored_bytes FROM sessions WHERE pk = ?').pluck();
+    expect(storedBytes.get(beta.pk)).toBe(3 * 'beta says goodbye 1'.length);
+    expect(storedBytes.get(alpha.pk)).toBe(3 * 'alpha says hello 1'.length + 'new'.length);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   } finally {
-    db.close();
+    await store.close();
   }
 });

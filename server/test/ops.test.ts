@@ -40,10 +40,10 @@ describe('metrics and probes', () => {
 
   it('GET /readyz is 200 when the database takes writes and 503 when it does not', async () => {
     expect(await (await api(t.server, '/readyz')).json()).toEqual({ status: 'ready' });
-    t.server.store.db.pragma('query_only = ON');
+    const clearFault = t.server.faults.readOnly();
     await expectApiError(await api(t.server, '/readyz'), 503, 'not_writable');
     expect((await api(t.server, '/healthz')).status).toBe(200); // alive all the same
-    t.server.store.db.pragma('query_only = OFF');
+    clearFault();
     expect((await api(t.server, '/readyz')).status).toBe(200);
   });
 });

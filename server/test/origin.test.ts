@@ -46,7 +46,7 @@ describe('default policy: the app\'s own origins', () => {
       body: JSON.stringify({ id: 'csrf' }),
     });
     await expectApiError(foreign, 403, 'origin_not_allowed');
-    expect(t.server.store.sessions.findById('csrf')).toBeUndefined();
+    expect(await t.server.store.sessions.findById('csrf')).toBeUndefined();
 
     const own = await api(t.server, '/api/sessions', {
       method: 'POST',

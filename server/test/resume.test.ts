@@ -11,9 +11,9 @@ const t = useTestServer();
 
 it('replays 100,000 messages in order, with backpressure, merging live ones without gap or duplicate', async () => {
   const { token } = await register(t.server, 'big');
-  const session = t.server.store.sessions.findById('big')!;
+  const session = (await t.server.store.sessions.findById('big'))!;
   for (let done = 0; done < TOTAL; done += 10_000) {
-    t.server.store.messages.append(Array.from({ length: 10_000 }, () => ({ sessionPk: session.pk, clientId: null, body: BODY })));
+    await t.server.store.messages.append(Array.from({ length: 10_000 }, () => ({ sessionPk: session.pk, clientId: null, body: BODY })));
   }
 
   const reader = await t.connect('big', { token, json: true, query: { after: '0' } });
@@ -21,14 +21,14 @@ it('replays 100,000 messages in order, with backpressure, merging live ones with
   socket.pause(); // a slow reader
 
   // The server holds back: it is mid-replay with a bounded buffer, not the whole history.
-  const connection = () => t.server.hub.connectionsOf(session.pk)[0]!;
+  const connection = () => t.server.diagnostics.connections('big')[0]!;
   await expect.poll(() => connection().replaying && connection().bufferedAmount > 0, { timeout: 10_000 }).toBe(true);
   expect(connection().cursor).toBeLessThan(TOTAL);
   expect(connection().bufferedAmount).toBeLessThan(2 * 1024 * 1024);
 
   // Live messages committed during the replay come after it, in order.
   const writer = await t.connect('big', { token, json: true });
-  expect(await writer.nextJson<ReadyFrame>()).toEqual({ type: 'ready', lastSeq: TOTAL, maxMessageBytes: 65536 });
+  expect(await writer.nextJson<ReadyFrame>()).toEqual({ type: 'ready', lastSeq: TOTAL, maxMessageBytes: 65536, epoch: expect.any(String) });
   for (const id of ['live-1', 'live-2']) {
     writer.send({ type: 'send', id, text: id });
     expect(await writer.nextJson<EchoFrame>()).toMatchObject({ id });
@@ -41,7 +41,7 @@ it('replays 100,000 messages in order, with backpressure, merging live ones with
   }
   expect(await reader.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: TOTAL + 1, id: 'live-1' });
   expect(await reader.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: TOTAL + 2, id: 'live-2' });
-  expect(await reader.nextJson()).toEqual({ type: 'ready', lastSeq: TOTAL + 2, maxMessageBytes: 65536 });
+  expect(await reader.nextJson()).toEqual({ type: 'ready', lastSeq: TOTAL + 2, maxMessageBytes: 65536, epoch: expect.any(String) });
 
   // After ready, live echoes keep coming exactly once.
   writer.send({ type: 'send', id: 'live-3', text: 'live-3' });

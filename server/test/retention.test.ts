@@ -1,25 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { EchoFrame, HistoryPage } from '../../protocol/wire.js';
-import { createLogger } from '../logger.js';
-import { createRetention } from '../store/retention.js';
 import { api, register, storedCount, useTestServer, type TestServer } from './harness.js';
+import { withDb } from './sqlite-fixture.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = Date.UTC(2026, 10, 25, 12);
 
 /** Messages 1..count of a session, the i-th written `ageDays(i)` days before NOW. */
-function seed(server: TestServer, sessionId: string, count: number, ageDays: (i: number) => number): void {
-  const { pk } = server.store.sessions.findById(sessionId)!;
-  for (let i = 1; i <= count; i++) server.store.messages.append([{ sessionPk: pk, clientId: null, body: `m${i}` }], NOW - ageDays(i) * DAY);
+async function seed(server: TestServer, sessionId: string, count: number, ageDays: (i: number) => number): Promise<void> {
+  const { pk } = (await server.store.sessions.findById(sessionId))!;
+  try {
+    for (let i = 1; i <= count; i++) {
+      server.setClock(NOW - ageDays(i) * DAY);
+      await server.store.messages.append([{ sessionPk: pk, clientId: null, body: `m${i}` }]);
+    }
+  } finally {
+    server.setClock(null);
+  }
 }
 
 /** A retention job over the test server's store, on a clock the test sets. */
 function retentionAt(server: TestServer, now: number, limits: { maxAgeMs?: number; maxMessages?: number }, batchSize = 500) {
-  const { db, sessions, messages } = server.store;
-  return createRetention(
-    { db, sessions, messages, logger: createLogger({ level: 'silent', format: 'json' }) },
-    { maxAgeMs: limits.maxAgeMs ?? 0, maxMessages: limits.maxMessages ?? 0, batchSize, now: () => now },
-  );
+  return server.retentionRunner({ ...limits, batchSize, now });
 }
 
 describe('retention', () => {
@@ -27,7 +29,7 @@ describe('retention', () => {
 
   it('deletes what is older than the deployment\'s max age, keeps the rest, and seqs go on', async () => {
     const { token } = await register(t.server, 'aged');
-    seed(t.server, 'aged', 10, (i) => 11 - i); // m1 is 10 days old, m10 one day
+    await seed(t.server, 'aged', 10, (i) => 11 - i); // m1 is 10 days old, m10 one day
     const deleted = await retentionAt(t.server, NOW, { maxAgeMs: 5.5 * DAY }).runOnce();
     expect(deleted).toBe(5);
     const page = (await (await api(t.server, '/api/sessions/aged/messages', { headers: { authorization: `Bearer ${token}` } })).json()) as HistoryPage;
@@ -46,8 +48,8 @@ describe('retention', () => {
   it('keeps only the newest N per session, and a session can tighten (not loosen) the deployment\'s limits', async () => {
     const a = await register(t.server, 'count-a');
     await register(t.server, 'count-b');
-    seed(t.server, 'count-a', 30, () => 0);
-    seed(t.server, 'count-b', 30, () => 0);
+    await seed(t.server, 'count-a', 30, () => 0);
+    await seed(t.server, 'count-b', 30, () => 0);
     const patch = (token: string, body: unknown) =>
       api(t.server, '/api/sessions/count-a', {
         method: 'PATCH',
@@ -63,19 +65,19 @@ describe('retention', () => {
     await retentionAt(t.server, NOW, { maxMessages: 20 }).runOnce();
     expect(storedCount(t.server, 'count-a')).toBe(5); // its own, stricter limit
     expect(storedCount(t.server, 'count-b')).toBe(20); // the deployment's
-    const { pk } = t.server.store.sessions.findById('count-a')!;
-    expect(t.server.store.messages.after(pk, 0, 100).map((m) => m.seq)).toEqual([26, 27, 28, 29, 30]);
+    const { pk } = (await t.server.store.sessions.findById('count-a'))!;
+    expect((await t.server.store.messages.after(pk, 0, 100)).map((m) => m.seq)).toEqual([26, 27, 28, 29, 30]);
 
     // A looser session limit does not override the deployment's.
     await patch(a.token, { retention: { maxMessages: 1000 } });
-    seed(t.server, 'count-a', 30, () => 0);
+    await seed(t.server, 'count-a', 30, () => 0);
     await retentionAt(t.server, NOW, { maxMessages: 20 }).runOnce();
     expect(storedCount(t.server, 'count-a')).toBe(20);
   });
 
   it('works in small batches that let echoes through while it runs', async () => {
     const { token } = await register(t.server, 'backlog');
-    seed(t.server, 'backlog', 3000, () => 100);
+    await seed(t.server, 'backlog', 3000, () => 100);
     const client = await t.connect('backlog', { token });
     const pass = retentionAt(t.server, NOW, { maxAgeMs: DAY }, 200).runOnce();
     let passDone = false;
@@ -89,13 +91,15 @@ describe('retention', () => {
 
   it('purges a deleted session\'s rows in the background, and its search index entries with them', async () => {
     const { token } = await register(t.server, 'doomed');
-    seed(t.server, 'doomed', 1200, () => 0);
-    const { pk } = t.server.store.sessions.findById('doomed')!;
-    const rows = () => t.server.store.db.prepare('SELECT count(*) FROM messages WHERE session_pk = ?').pluck().get(pk);
+    await seed(t.server, 'doomed', 1200, () => 0);
+    const { pk } = (await t.server.store.sessions.findById('doomed'))!;
+    const rows = () => withDb(t.server.config.dbPath, (db) => db.prepare('SELECT count(*) FROM messages WHERE session_pk = ?').pluck().get(pk));
     const res = await api(t.server, '/api/sessions/doomed', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(204);
     await expect.poll(rows).toBe(0);
-    expect(t.server.store.db.prepare('SELECT count(*) FROM deleted_sessions').pluck().get()).toBe(0);
-    t.server.store.db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
+    withDb(t.server.config.dbPath, (db) => {
+      expect(db.prepare('SELECT count(*) FROM deleted_sessions').pluck().get()).toBe(0);
+      db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
+    });
   });
 });

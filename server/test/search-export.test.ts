@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 import type { EchoFrame, HistoryMessage, SearchPage } from '../../protocol/wire.js';
 import { api, expectApiError, register, useTestServer } from './harness.js';
+import { withDb } from './sqlite-fixture.js';
 
 describe('search and export', () => {
   const t = useTestServer();
@@ -63,8 +64,10 @@ describe('search and export', () => {
     const again = await seed('s4', ['other words']);
     const page = (await (await api(t.server, '/api/sessions/s4/search?q=findable', auth(again))).json()) as SearchPage;
     expect(page.results).toEqual([]);
-    expect(t.server.store.db.pragma("integrity_check", { simple: true })).toBe('ok');
-    t.server.store.db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
+    withDb(t.server.config.dbPath, (db) => {
+      expect(db.pragma("integrity_check", { simple: true })).toBe('ok');
+      db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
+    });
   });
 
   it('exports the whole history as NDJSON and as CSV, streamed', async () => {

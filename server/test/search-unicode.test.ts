@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SearchPage, SearchResult } from '../../protocol/wire.js';
 import { TokenizerProbe } from '../../scripts/fts-unicode61-table.js';
-import { tokenize } from '../store/fts-unicode61.js';
+import { tokenize } from '../store/sqlite/fts-unicode61.js';
 import { api, register, useTestServer } from './harness.js';
 import { unicodeText, wellFormedText } from './unicode-arbitraries.js';
 

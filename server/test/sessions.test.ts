@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RegisteredSession } from '../../protocol/wire.js';
 import { api, expectApiError, history, postSession, register, useTestServer } from './harness.js';
+import { withDb } from './sqlite-fixture.js';
 
 const GENERATED_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const INVALID_IDS: unknown[] = ['', 'a b', 'é', 'x'.repeat(65), '../x', 123];
@@ -40,7 +41,7 @@ describe('POST /api/sessions', () => {
 
   it('stores only a sha256 hash of the token, never the token', async () => {
     const { token } = await register(t.server, '0101');
-    const rows = t.server.store.db.prepare('SELECT * FROM sessions WHERE id = ?').all('0101') as Array<
+    const rows = withDb(t.server.config.dbPath, (db) => db.prepare('SELECT * FROM sessions WHERE id = ?').all('0101')) as Array<
       Record<string, unknown>
     >;
     expect(rows).toHaveLength(1);
@@ -131,12 +132,12 @@ describe('POST /api/sessions', () => {
       body: '{"id":"0101"}',
     });
     await expectApiError(res, 415);
-    expect(t.server.store.sessions.findById('0101')).toBeUndefined();
+    expect(await t.server.store.sessions.findById('0101')).toBeUndefined();
   });
 
   it('answers a body over 16 KiB with 413', async () => {
     await expectApiError(await postSession(t.server, { id: '0101', pad: 'x'.repeat(16 * 1024) }), 413);
-    expect(t.server.store.sessions.findById('0101')).toBeUndefined();
+    expect(await t.server.store.sessions.findById('0101')).toBeUndefined();
   });
 });
 
@@ -192,7 +193,7 @@ describe('GET /stream?id= (legacy registration)', () => {
     const head = await api(t.server, '/stream?id=head-only', { method: 'HEAD' });
     expect(head.status).toBe(405);
     expect(head.headers.get('allow')).toBe('GET');
-    expect(t.server.store.sessions.findById('head-only')).toBeUndefined();
+    expect(await t.server.store.sessions.findById('head-only')).toBeUndefined();
     expect((await api(t.server, '/stream?id=head-only')).status).toBe(201);
   });
 
@@ -252,6 +253,6 @@ describe('DELETE /api/sessions/:id', () => {
 
     const gone = await api(t.server, '/api/sessions/del-1/messages', { headers: { authorization: `Bearer ${s.token}` } });
     await expectApiError(gone, 404);
-    expect(t.server.store.db.prepare('SELECT count(*) FROM messages').pluck().get()).toBe(0);
+    expect(withDb(t.server.config.dbPath, (db) => db.prepare('SELECT count(*) FROM messages').pluck().get())).toBe(0);
   });
 });

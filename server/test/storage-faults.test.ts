@@ -44,24 +44,20 @@ describe('storage faults', () => {
   }
 
   it('disk full (PRAGMA max_page_count): error, then recovery', async () => {
-    const db = t.server.store.db;
-    let limit = 0;
+    let clear = () => undefined as void;
     await expectFaultHandled(
-      () => {
-        limit = db.pragma('max_page_count', { simple: true }) as number;
-        db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
-      },
-      () => db.pragma(`max_page_count = ${limit}`),
+      () => (clear = t.server.faults.diskFull()),
+      () => clear(),
       // Larger than a page: it needs new pages, which the full "disk" refuses.
       'x'.repeat(20_000),
     );
   });
 
   it('read-only database: error, then recovery', async () => {
-    const db = t.server.store.db;
+    let clear = () => undefined as void;
     await expectFaultHandled(
-      () => db.pragma('query_only = ON'),
-      () => db.pragma('query_only = OFF'),
+      () => (clear = t.server.faults.readOnly()),
+      () => clear(),
       'refused while read-only',
     );
   });

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { EchoFrame, ErrorFrame } from '../../protocol/wire.js';
 import { createLogger } from '../logger.js';
-import { createDiskGuard } from '../store/disk-guard.js';
-import { SessionStorageFull } from '../store/message-log.js';
+import { SessionStorageFullError } from '../domain/model.js';
+import { createDiskGuard } from '../store/sqlite/disk-guard.js';
 import { api, expectApiError, register, storedCount, tempDir, useTestServer, type TestClient, type TestServer } from './harness.js';
+import { withDb } from './sqlite-fixture.js';
 
 /** Bytes of stored bodies per session (the MAX_SESSION_BYTES count), straight from the database. */
 function storedBytes(t: { server: TestServer }, sessionId: string): number {
-  return t.server.store.db.prepare('SELECT stored_bytes FROM sessions WHERE id = ?').pluck().get(sessionId) as number;
+  return withDb(t.server.config.dbPath, (db) => db.prepare('SELECT stored_bytes FROM sessions WHERE id = ?').pluck().get(sessionId) as number);
 }
 
 async function readyJson(connect: () => Promise<TestClient>): Promise<TestClient> {
@@ -58,17 +59,22 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
   it('one group commit over several sessions stores what fits and refuses only what does not', async () => {
     const a = await register(t.server, 'batch-a');
     const b = await register(t.server, 'batch-b');
-    const [pa, pb] = [a, b].map((s) => t.server.store.sessions.findById(s.id)!.pk);
+    const [pa, pb] = await Promise.all([a, b].map(async (s) => (await t.server.store.sessions.findById(s.id))!.pk));
     const body = 'z'.repeat(600);
-    const outcomes = t.server.store.messages.append([
+    const outcomes = await t.server.store.messages.append([
       { sessionPk: pa!, clientId: 'a1', body },
       { sessionPk: pb!, clientId: 'b1', body },
       { sessionPk: pa!, clientId: 'a2', body },
       { sessionPk: pb!, clientId: null, body: 'small' },
     ]);
-    expect(outcomes.map((o) => (o instanceof SessionStorageFull ? 'refused' : o.seq))).toEqual([1, 1, 'refused', 2]);
+    expect(outcomes.map((o) => (o instanceof SessionStorageFullError ? 'refused' : o instanceof Error ? o.name : o.seq))).toEqual([1, 1, 'refused', 2]);
     expect([storedBytes(t, 'batch-a'), storedBytes(t, 'batch-b')]).toEqual([600, 605]);
-    expect(t.server.store.messages.storedBytes(pa!)).toBe(600);
+    // The log counts 600 for a too: 400 more fit its budget of 1000, one more byte does not.
+    const more = await t.server.store.messages.append([
+      { sessionPk: pa!, clientId: 'a3', body: 'z'.repeat(400) },
+      { sessionPk: pa!, clientId: 'a4', body: 'z' },
+    ]);
+    expect(more.map((o) => (o instanceof SessionStorageFullError ? 'refused' : o instanceof Error ? o.name : o.seq))).toEqual([2, 'refused']);
   });
 
   it('retention gives the budget back, and the count survives a restart', async () => {
@@ -90,7 +96,7 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
 
     const patched = await api(t.server, '/api/sessions/kept', { method: 'PATCH', headers: auth, body: JSON.stringify({ retention: { maxMessages: 1 } }) });
     expect(patched.status).toBe(200);
-    expect(await t.server.retention.runOnce()).toBe(1);
+    expect(await t.server.store.retention.runOnce()).toBe(1);
     expect(storedBytes(t, 'kept')).toBe(450);
     again.send({ type: 'send', id: 'k2', text: 'k'.repeat(450) });
     expect(await again.nextJson()).toMatchObject({ type: 'echo', seq: 3, id: 'k2' });

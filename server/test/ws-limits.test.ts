@@ -120,15 +120,14 @@ describe('slow readers', () => {
     const writer = await t.connect('slow', { token, json: true });
     expect(await writer.nextJson()).toMatchObject({ type: 'ready' });
 
-    const pk = t.server.store.sessions.findById('slow')!.pk;
     const body = 'w'.repeat(60_000);
     let sent = 0;
     // ~30 MB: more than the kernel's socket buffers can hide.
-    while (t.server.hub.connectionsOf(pk).length === 2 && sent < 500) {
+    while (t.server.diagnostics.connections('slow').length === 2 && sent < 500) {
       writer.send({ type: 'send', id: `w${sent}`, text: body });
       expect(await writer.nextJson()).toMatchObject({ type: 'echo', seq: ++sent });
     }
-    expect(t.server.hub.connectionsOf(pk)).toHaveLength(1);
+    expect(t.server.diagnostics.connections('slow')).toHaveLength(1);
     expect(storedCount(t.server, 'slow')).toBe(sent);
   });
 });
@@ -174,13 +173,12 @@ describe('MAX_BUFFERED_BYTES counts what the reader leaves unread, not one commi
     expect(await writer.nextJson()).toMatchObject({ type: 'ready' });
 
     // The writer's echoes pile up at the reader until it is cut off.
-    const pk = t.server.store.sessions.findById('cut')!.pk;
     let sent = 0;
-    while (t.server.hub.connectionsOf(pk).length === 2 && sent < 2000) {
+    while (t.server.diagnostics.connections('cut').length === 2 && sent < 2000) {
       writer.send({ type: 'send', id: `w${sent}`, text: 'w'.repeat(9000) });
       expect(await writer.nextJson()).toMatchObject({ type: 'echo', id: `w${sent++}` });
     }
-    expect(t.server.hub.connectionsOf(pk)).toHaveLength(1);
+    expect(t.server.diagnostics.connections('cut')).toHaveLength(1);
 
     const resumed = await t.connect('cut', { token, json: true, query: { after: '0' } });
     const first = await resumed.nextJson();

@@ -1,27 +1,24 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
-import { CloseCode, echoText, type ServerFrame } from '../../protocol/wire.js';
+import { CloseCode, echoText, type ClientFrame, type ServerFrame } from '../../protocol/wire.js';
+import type { CommitQueue } from '../domain/commit-queue.js';
+import { StorageUnavailableError } from '../domain/errors.js';
+import { SessionGoneError, SessionStorageFullError, type AppendResult, type SessionRecord } from '../domain/model.js';
+import type { ConnectionSnapshot, MessageLog } from '../domain/ports.js';
+import { echoFrame } from '../domain/presenter.js';
 import { TokenBucket } from '../domain/rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { CommitQueue } from '../store/commit-queue.js';
-import { LowDiskSpace } from '../store/disk-guard.js';
-import { SessionStorageFull, type AppendResult, type MessageLog } from '../store/message-log.js';
-import type { SessionRecord } from '../store/session-repo.js';
-import { echoFrame, errorFrame, parseClientFrame, readyFrame } from './frames.js';
+import type { ErrorCode } from '../../protocol/errors.js';
+import { SessionFeed, type CommittedEvent } from './feed.js';
+import { clientIdOf, closeReason, errorFrame, parseClientFrame, readyFrame, resetFrame } from './frames.js';
 import type { WsLimits } from './hub.js';
 import type { WireMode } from './upgrade.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
-/** Replay reads the log in chunks of this many rows, */
-const REPLAY_CHUNK = 256;
-/** and waits for the socket to drain above this much buffered output. */
-const REPLAY_HIGH_WATER = 256 * 1024;
-
 export interface ConnectionContext {
   log: MessageLog;
   queue: CommitQueue;
-  /** Hands a committed message to every connection of its session. */
-  publish(sessionPk: number, result: AppendResult, sender: SessionConnection): void;
   isDraining(): boolean;
   metrics: Metrics;
   writes: WriteCoalescer;
@@ -29,14 +26,14 @@ export interface ConnectionContext {
 }
 
 /**
- * One open WebSocket of a session. Text mode echoes to the sender only, as the
- * original demo did; JSON mode receives every echo of its session in seq order.
+ * One open WebSocket of a session: takes its messages into the commit queue
+ * and answers what it sent. Text mode hears only its own echoes, as the
+ * original demo did; JSON mode receives every echo of its session in seq
+ * order through its feed (feed.ts).
  */
 export class SessionConnection {
-  /** Highest seq delivered to this connection (JSON mode). */
-  private cursor = 0;
-  /** While true, live echoes are skipped: the replay reads them from the log. */
-  private replaying = false;
+  /** JSON mode: the session's echoes, by cursor; null in text mode. */
+  private readonly feed: SessionFeed | null;
   /** False from a ping until its pong. */
   private alive = true;
   /** Messages allowed per second, burst twice that; null when unlimited. */
@@ -48,6 +45,8 @@ export class SessionConnection {
 
   constructor(
     readonly ws: WebSocket,
+    /** The socket the upgrade handed over: ws's own, which it keeps private. */
+    private readonly socket: Duplex,
     readonly session: SessionRecord,
     readonly mode: WireMode,
     private readonly context: ConnectionContext,
@@ -55,6 +54,20 @@ export class SessionConnection {
   ) {
     const perSecond = context.limits.wsRateLimit;
     this.rate = perSecond > 0 ? new TokenBucket(perSecond, 2 * perSecond) : null;
+    this.feed =
+      mode === 'json'
+        ? new SessionFeed({
+            ws,
+            socket,
+            sessionPk: session.pk,
+            sessionId: session.id,
+            log: context.log,
+            writes: context.writes,
+            metrics: context.metrics,
+            send: (data) => this.send(data),
+            onFailed: (err) => this.failed(err),
+          })
+        : null;
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => (this.alive = true));
   }
@@ -70,78 +83,64 @@ export class SessionConnection {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
   }
 
-  /** JSON mode: replays what the client missed (if asked), then says ready. */
-  async start(afterSeq: number | null): Promise<void> {
-    if (this.mode !== 'json') return;
-    const lastSeq = this.context.log.lastSeq(this.session.pk);
-    // A cursor beyond the log (the session was deleted and registered again)
-    // restarts at its end; `ready` tells the client the real lastSeq.
-    if (afterSeq === null || afterSeq >= lastSeq) {
-      this.cursor = lastSeq;
-    } else {
-      this.cursor = afterSeq;
-      this.replaying = true;
-      try {
-        await this.replay();
-      } finally {
-        this.replaying = false;
-      }
+  /**
+   * JSON mode: replays what the client missed (after `afterSeq`, if given),
+   * then says ready. A client that holds another epoch's history (`epoch`
+   * not the session's: a restore, the ID registered anew) is told to reset
+   * first, and gets the whole history from seq 1.
+   */
+  start(afterSeq: number | null, epoch: string | null): void {
+    if (!this.feed) return;
+    const { epoch: current } = this.session;
+    let from = afterSeq;
+    if (afterSeq !== null && epoch !== null && epoch !== current) {
+      this.sendFrame(resetFrame(current));
+      from = 0;
     }
-    this.sendFrame(readyFrame(this.cursor, this.context.limits.maxMessageBytes));
+    const ready = (lastSeq: number) => this.sendFrame(readyFrame(lastSeq, this.context.limits.maxMessageBytes, current));
+    this.feed.start(from, ready).catch((err: unknown) => this.failed(err));
+  }
+
+  /** A commit of this session, from the bus (JSON mode; text mode hears only its own). */
+  onCommitted(event: CommittedEvent, frames: () => readonly string[] | undefined): void {
+    this.feed?.onCommitted(event, frames);
   }
 
   /** What this connection is doing, for diagnostics and metrics. */
-  snapshot(): { mode: WireMode; cursor: number; replaying: boolean; bufferedAmount: number } {
-    return { mode: this.mode, cursor: this.cursor, replaying: this.replaying, bufferedAmount: this.ws.bufferedAmount };
-  }
-
-  /** Sends a committed message of this session, once, in seq order. */
-  deliver(message: AppendResult, serialized: string): void {
-    if (this.replaying || message.seq <= this.cursor) return;
-    this.cursor = message.seq;
-    this.send(serialized);
-    this.context.metrics.messagesOut();
+  snapshot(): ConnectionSnapshot {
+    return {
+      mode: this.mode,
+      cursor: this.feed?.cursor ?? 0,
+      replaying: this.feed?.replaying ?? false,
+      bufferedAmount: this.ws.bufferedAmount,
+    };
   }
 
   /** The echo of the sender's own message (text mode, or a duplicate resend). */
-  acknowledge(message: AppendResult): void {
+  private acknowledge(message: AppendResult): void {
     if (this.mode === 'text') this.send(echoText(this.session.id, message.body));
     else this.sendFrame(echoFrame(this.session.id, message));
     this.context.metrics.messagesOut();
   }
 
-  close(code: number, reason: string): void {
+  /** Closes with `code` and the reason `"<error code>: <message>"`. */
+  close(code: number, error: ErrorCode, message: string): void {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
-      this.ws.close(code, reason);
+      this.ws.close(code, closeReason(error, message));
     }
   }
 
-  private async replay(): Promise<void> {
-    const { log } = this.context;
-    while (this.ws.readyState === WebSocket.OPEN) {
-      const rows = log.after(this.session.pk, this.cursor, REPLAY_CHUNK);
-      if (rows.length === 0) return;
-      for (const row of rows) {
-        if (this.ws.readyState !== WebSocket.OPEN) return;
-        const frame = JSON.stringify(echoFrame(this.session.id, row));
-        this.context.writes.hold(this.ws);
-        // Backpressure: above the high-water mark, wait until this frame is
-        // handed to the kernel, so a replay never holds more than that.
-        if (this.ws.bufferedAmount > REPLAY_HIGH_WATER) {
-          await new Promise<void>((resolve) => this.ws.send(frame, () => resolve()));
-        } else {
-          this.ws.send(frame);
-        }
-        this.cursor = row.seq;
-      }
-      this.context.metrics.messagesOut(rows.length);
-    }
+  /** The store failed under a replay or catch-up: the client resumes later with ?after= and misses nothing. */
+  private failed(err: unknown): void {
+    this.logger.error({ err }, 'replay failed');
+    this.close(CloseCode.internalError, err instanceof StorageUnavailableError ? 'storage_unavailable' : 'internal', 'replay failed');
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    if (this.closingAfterCommits) return;
+    // Closing (a policy close on its way, the session deleted, shutdown): nothing more is taken.
+    if (this.closingAfterCommits || this.ws.readyState !== WebSocket.OPEN) return;
     if (isBinary) {
-      this.closeAfterCommits(CloseCode.unsupportedData, 'binary frames are not supported; send text');
+      this.closeAfterCommits(CloseCode.unsupportedData, 'invalid_frame', 'binary frames are not supported; send text');
       return;
     }
     // Shutting down: the socket is closing with 1001; an unacknowledged
@@ -152,23 +151,31 @@ export class SessionConnection {
     if (this.rate && !this.rate.take()) return this.onRateLimited(data);
     this.refusedInARow = 0;
     const raw = (data as Buffer).toString('utf8');
+    if (this.mode === 'text') return this.store(null, raw, receivedAt);
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) return this.sendFrame(parsed.error);
+    this.dispatch(parsed.frame, receivedAt);
+  }
 
-    let clientId: string | null = null;
-    let body = raw;
-    if (this.mode === 'json') {
-      const frame = parseClientFrame(raw);
-      if (!frame.ok) {
-        this.sendFrame(frame.error);
-        return;
-      }
-      clientId = frame.clientId;
-      body = frame.text;
-    }
+  /**
+   * What each client frame type does: keyed by every type of protocol's
+   * ClientFrame, so a new frame type fails to compile until it is handled.
+   */
+  private readonly handlers: { [K in ClientFrame['type']]: (frame: Extract<ClientFrame, { type: K }>, receivedAt: number) => void } = {
+    send: (frame, receivedAt) => this.store(frame.id ?? null, frame.text, receivedAt),
+  };
 
-    this.context.queue.enqueue({ sessionPk: this.session.pk, clientId, body }, (err, result) => {
+  private dispatch<F extends ClientFrame>(frame: F, receivedAt: number): void {
+    (this.handlers[frame.type] as (frame: F, receivedAt: number) => void)(frame, receivedAt);
+  }
+
+  /** Takes a message into the commit queue; its echo is the acknowledgement. */
+  private store(clientId: string | null, body: string, receivedAt: number): void {
+    this.context.queue.enqueue({ sessionPk: this.session.pk, clientId, body }, this.session.id, (err, result) => {
       if (err) return this.onStoreFailed(err, clientId);
-      if (result!.duplicate) this.acknowledge(result!);
-      else this.context.publish(this.session.pk, result!, this);
+      // The session's connections had it from the bus already; the sender
+      // alone hears a text-mode echo, and a resent id's original.
+      if (this.mode === 'text' || result!.duplicate) this.acknowledge(result!);
       this.context.metrics.echoed(performance.now() - receivedAt);
     });
   }
@@ -181,12 +188,12 @@ export class SessionConnection {
     const limit = this.context.limits.wsRateLimit;
     if (++this.refusedInARow > 2 * limit) {
       this.logger.warn('rate limit exceeded: closing');
-      this.closeAfterCommits(CloseCode.policyViolation, 'rate limit exceeded');
+      this.closeAfterCommits(CloseCode.policyViolation, 'rate_limited', 'rate limit exceeded');
       return;
     }
     if (this.mode === 'json') {
-      const frame = parseClientFrame((data as Buffer).toString('utf8'));
-      const id = frame.ok ? frame.clientId : null;
+      const parsed = parseClientFrame((data as Buffer).toString('utf8'));
+      const id = parsed.ok ? clientIdOf(parsed.frame) : null;
       this.sendFrame(errorFrame('rate_limited', `more than ${limit} messages per second: this one was not stored; slow down and resend it`, id));
     }
   }
@@ -197,27 +204,28 @@ export class SessionConnection {
    * immediate), so a policy close never swallows an acknowledgement; nothing
    * more is taken meanwhile.
    */
-  private closeAfterCommits(code: number, reason: string): void {
+  private closeAfterCommits(code: number, error: ErrorCode, message: string): void {
     this.closingAfterCommits = true;
-    setImmediate(() => this.close(code, reason));
+    setImmediate(() => this.close(code, error, message));
   }
 
   private onStoreFailed(err: Error, clientId: string | null): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (err instanceof SessionStorageFull) {
+    if (err instanceof SessionGoneError) return; // deleted: the socket is closing with 4001
+    if (err instanceof SessionStorageFullError) {
       // The client's to fix (delete the session, or tighten its retention): not a server fault.
       this.logger.info('message refused: session storage budget used up');
       const message = `the session stores ${err.maxSessionBytes} bytes of messages, its limit: this one was not stored`;
       if (this.mode === 'json') this.sendFrame(errorFrame('session_storage_full', message, clientId));
-      else this.closeAfterCommits(CloseCode.policyViolation, 'session_storage_full: message not stored');
+      else this.closeAfterCommits(CloseCode.policyViolation, 'session_storage_full', 'message not stored');
       return;
     }
-    if (err instanceof LowDiskSpace) this.logger.warn('message refused: free disk space under the floor');
+    if (err instanceof StorageUnavailableError && err.kind === 'refused') this.logger.warn({ reason: err.message }, 'message refused by the store');
     else this.logger.error({ err }, 'message not stored');
     if (this.mode === 'json') {
       this.sendFrame(errorFrame('storage_unavailable', 'the message was not stored; send it again', clientId));
     } else {
-      this.close(CloseCode.internalError, 'storage unavailable; message not stored');
+      this.close(CloseCode.internalError, 'storage_unavailable', 'message not stored');
     }
   }
 
@@ -227,7 +235,7 @@ export class SessionConnection {
 
   private send(data: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.context.writes.hold(this.ws, this.checkUnread);
+    this.context.writes.hold(this.socket, this.checkUnread);
     this.ws.send(data);
   }
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { SESSION_ID_MAX_LENGTH } from '../../protocol/session-id.js';
-import { CLIENT_ID_MAX_LENGTH, echoText, type EchoFrame, type ErrorFrame, type ReadyFrame } from '../../protocol/wire.js';
-import type { StoredMessage } from '../store/message-log.js';
+import type { ErrorCode } from '../../protocol/errors.js';
+import { CLIENT_ID_MAX_LENGTH, type ClientFrame, type ErrorFrame, type ReadyFrame, type ResetFrame } from '../../protocol/wire.js';
 
 /**
  * Where the first ill-formed string of a JSON value is (a lone surrogate,
@@ -39,18 +38,27 @@ const wellFormedStrings = z.unknown().superRefine((value, ctx) => {
 
 const clientIdSchema = z.string().min(1).max(CLIENT_ID_MAX_LENGTH);
 
-/** The one schema of what a JSON-mode client may send. */
-const clientFrameSchema = wellFormedStrings.pipe(
-  z.object({
-    type: z.literal('send'),
-    id: clientIdSchema.nullish(),
-    text: z.string(),
-  }),
-);
+/**
+ * One schema per client frame type. The map must name every type of
+ * protocol's ClientFrame, each with a schema of exactly that frame, so a new
+ * frame type fails to compile here until the server parses it.
+ */
+const FRAME_SCHEMAS = {
+  send: z.object({ type: z.literal('send'), id: clientIdSchema.nullish(), text: z.string() }),
+} satisfies { [K in ClientFrame['type']]: z.ZodType<Extract<ClientFrame, { type: K }>> };
 
-export type ParsedFrame =
-  | { ok: true; clientId: string | null; text: string }
-  | { ok: false; error: ErrorFrame };
+/** The one schema of what a JSON-mode client may send: well-formed strings, then a frame of a known type. */
+const clientFrameSchema = wellFormedStrings.pipe(z.discriminatedUnion('type', [FRAME_SCHEMAS.send]));
+
+/** Fails to compile when the schema and protocol's ClientFrame differ, in either direction. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _schemaIsClientFrame: Same<z.infer<typeof clientFrameSchema>, ClientFrame> = true;
+void _schemaIsClientFrame;
+
+/** What the server expects, for error messages. */
+const EXPECTED = 'expected {"type":"send","id":string,"text":string}';
+
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; error: ErrorFrame };
 
 /** Parses one JSON-mode text frame, or says why it is refused. */
 export function parseClientFrame(raw: string): ParsedFrame {
@@ -64,53 +72,37 @@ export function parseClientFrame(raw: string): ParsedFrame {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
-    // The error names the client id when the frame has a valid one, so the client can match it to its message.
-    const id = clientIdSchema.safeParse((value as { id?: unknown } | null)?.id);
-    const clientId = id.success && id.data.isWellFormed() ? id.data : null;
-    return {
-      ok: false,
-      error: errorFrame('invalid_frame', `expected {"type":"send","id":string,"text":string}; ${where}${issue.message}`, clientId),
-    };
+    return { ok: false, error: errorFrame('invalid_frame', `${EXPECTED}; ${where}${issue.message}`, clientIdOf(value)) };
   }
-  return { ok: true, clientId: parsed.data.id ?? null, text: parsed.data.text };
+  return { ok: true, frame: parsed.data };
 }
 
-export function errorFrame(code: string, message: string, id: string | null = null): ErrorFrame {
+/**
+ * The client message id a frame names, if it is a valid one (parsed or not),
+ * so an error can be matched to the client's message; else null.
+ */
+export function clientIdOf(value: unknown): string | null {
+  const id = clientIdSchema.safeParse((value as { id?: unknown } | null)?.id);
+  return id.success && id.data.isWellFormed() ? id.data : null;
+}
+
+export function errorFrame(code: ErrorCode, message: string, id: string | null = null): ErrorFrame {
   return { type: 'error', code, message, id };
 }
 
-export function echoFrame(sessionId: string, message: StoredMessage): EchoFrame {
-  return {
-    type: 'echo',
-    seq: message.seq,
-    id: message.clientId,
-    text: echoText(sessionId, message.body),
-    at: new Date(message.at).toISOString(),
-  };
+/** Longest close reason RFC 6455 allows (§5.5: a control frame's payload is 125 bytes, 2 of them the code). */
+const CLOSE_REASON_MAX_BYTES = 123;
+
+/** A close reason: `"<code>: <message>"`, the code from the catalogue, cut to what a close frame holds. */
+export function closeReason(code: ErrorCode, message: string): string {
+  const reason = `${code}: ${message}`;
+  return Buffer.byteLength(reason) <= CLOSE_REASON_MAX_BYTES ? reason : Buffer.from(reason).subarray(0, CLOSE_REASON_MAX_BYTES).toString().replace(/\uFFFD$/, '');
 }
 
-export function readyFrame(lastSeq: number, maxMessageBytes: number): ReadyFrame {
-  return { type: 'ready', lastSeq, maxMessageBytes };
+export function readyFrame(lastSeq: number, maxMessageBytes: number, epoch: string): ReadyFrame {
+  return { type: 'ready', lastSeq, maxMessageBytes, epoch };
 }
 
-/** A server frame's header: 2 bytes, plus 8 for a 64-bit length (RFC 6455 §5.2; servers do not mask). */
-const FRAME_HEADER_MAX_BYTES = 10;
-/** JSON.stringify writes a control character (one UTF-8 byte) as `\u00XX`: six. */
-const JSON_ESCAPE_GROWTH = 6;
-
-/**
- * The most bytes one echo of a message of up to `maxMessageBytes` (UTF-8)
- * can take on the wire: the JSON mode's echo of a body made only of control
- * characters (a text-mode client can send them raw), with the longest session
- * ID, client id, seq and date, plus the frame header. Text-mode echoes are
- * smaller (`"<ID>: "` and the body as sent).
- */
-export function maxEchoFrameBytes(maxMessageBytes: number): number {
-  const envelope = echoFrame('x'.repeat(SESSION_ID_MAX_LENGTH), {
-    seq: 0xffffffff,
-    clientId: '\u0001'.repeat(CLIENT_ID_MAX_LENGTH),
-    body: '',
-    at: 8.64e15, // the latest Date: "+275760-09-13T00:00:00.000Z"
-  });
-  return FRAME_HEADER_MAX_BYTES + Buffer.byteLength(JSON.stringify(envelope)) + JSON_ESCAPE_GROWTH * maxMessageBytes;
+export function resetFrame(epoch: string): ResetFrame {
+  return { type: 'reset', epoch };
 }

@@ -3,20 +3,23 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
 import type { Config } from '../config.js';
+import type { CommitQueue } from '../domain/commit-queue.js';
 import { AppError } from '../domain/errors.js';
-import { toAppError } from '../errors.js';
+import type { SessionRecord } from '../domain/model.js';
+import type { ConnectionSnapshot, MessageBus, MessageLog } from '../domain/ports.js';
+import type { SessionService } from '../domain/session-service.js';
+import { toAppError } from '../http/to-app-error.js';
+import { writeError } from '../http/write-error.js';
 import { isFailedAuthentication, type AuthFailureLimiter } from '../ip-limits.js';
 import type { HostPolicy } from '../host-policy.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
-import type { CommitQueue } from '../store/commit-queue.js';
-import type { Store } from '../store/index.js';
-import type { AppendResult } from '../store/message-log.js';
 import { SessionConnection, type ConnectionContext } from './connection.js';
-import { echoFrame } from './frames.js';
+import type { CommittedEvent } from './feed.js';
+import { echoFrame } from '../domain/presenter.js';
 import { createWriteCoalescer } from './write-coalescer.js';
-import { authorizeUpgrade, refuseUpgrade, type UpgradeTarget } from './upgrade.js';
+import { readUpgrade, type UpgradeRequest } from './upgrade.js';
 
 export type WsLimits = Pick<
   Config,
@@ -32,8 +35,10 @@ export type WsLimits = Pick<
 >;
 
 export interface WsHubDeps {
-  store: Store;
+  sessions: Pick<SessionService, 'authorise'>;
+  log: MessageLog;
   queue: CommitQueue;
+  bus: MessageBus;
   logger: Logger;
   limits: WsLimits;
   originAllowed: OriginPolicy;
@@ -53,7 +58,7 @@ export type WsHub = ReturnType<typeof createWsHub>;
  * them over), keeps the open connections by session, fans echoes out, and
  * pings every socket so dead peers are cut off.
  */
-export function createWsHub({ store, queue, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures }: WsHubDeps) {
+export function createWsHub({ sessions, log, queue, bus, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures }: WsHubDeps) {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -71,33 +76,19 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
   let connectionCount = 0;
   let nextConnectionId = 1;
 
-  function publish(sessionPk: number, result: AppendResult, sender: SessionConnection): void {
-    const connections = bySession.get(sessionPk);
-    if (connections) {
-      let serialized: string | undefined;
-      for (const connection of connections) {
-        if (connection.mode !== 'json') continue;
-        serialized ??= JSON.stringify(echoFrame(sender.session.id, result));
-        connection.deliver(result, serialized);
-      }
-    }
-    if (sender.mode === 'text') sender.acknowledge(result);
-  }
-
   const context: ConnectionContext = {
-    log: store.messages,
+    log,
     queue,
-    publish,
     isDraining: () => draining,
     metrics,
     writes: createWriteCoalescer(),
     limits,
   };
 
-  function attach(ws: WebSocket, target: UpgradeTarget, req: IncomingMessage, ip: string): void {
-    const { session, mode, afterSeq } = target;
+  function attach(ws: WebSocket, socket: Duplex, session: SessionRecord, target: UpgradeRequest, req: IncomingMessage, ip: string): void {
+    const { mode, afterSeq, epoch } = target;
     const connLogger = logger.child({ conn: nextConnectionId++, session: session.id, mode });
-    const connection = new SessionConnection(ws, session, mode, context, connLogger);
+    const connection = new SessionConnection(ws, socket, session, mode, context, connLogger);
     let connections = bySession.get(session.pk);
     if (!connections) bySession.set(session.pk, (connections = new Set()));
     connections.add(connection);
@@ -115,31 +106,37 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
     connLogger.info({ req, ip }, 'connected');
-    connection.start(afterSeq).catch((err: unknown) => {
-      connLogger.error({ err }, 'replay failed');
-      connection.close(CloseCode.internalError, 'replay failed');
-    });
+    connection.start(afterSeq, epoch);
   }
 
-  /** Refuses what the caps and the Origin policy forbid, then authorises against the DB. */
-  function admit(req: IncomingMessage, ip: string): UpgradeTarget {
+  /** Refuses what the caps and the Origin policy forbid, and what the request itself gets wrong. */
+  function screen(req: IncomingMessage, ip: string): UpgradeRequest {
     hostAllowed(req);
-    if (draining) throw new AppError(503, 'shutting_down', 'the server is shutting down; retry shortly');
+    checkCaps(ip);
+    if (!originAllowed(req)) throw new AppError('origin_not_allowed', `origin ${req.headers.origin} is not allowed`);
+    return readUpgrade(req);
+  }
+
+  /** The server-wide and per-IP connection caps. */
+  function checkCaps(ip: string): void {
+    if (draining) throw new AppError('shutting_down', 'the server is shutting down; retry shortly');
     // Per IP before the total: one client reaches its own cap long before it can fill the server.
     if ((byIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) {
-      throw new AppError(429, 'too_many_ip_connections', `this client has ${limits.maxConnectionsPerIp} open connections already`, {
+      throw new AppError('too_many_ip_connections', `this client has ${limits.maxConnectionsPerIp} open connections already`, {
         'Retry-After': '5',
       });
     }
     if (connectionCount >= limits.maxConnections) {
-      throw new AppError(503, 'server_full', 'the server has reached its connection limit; retry later', { 'Retry-After': '5' });
+      throw new AppError('server_full', 'the server has reached its connection limit; retry later', { 'Retry-After': '5' });
     }
-    if (!originAllowed(req)) throw new AppError(403, 'origin_not_allowed', `origin ${req.headers.origin} is not allowed`);
-    const target = authorizeUpgrade(req, store.sessions);
-    if ((bySession.get(target.session.pk)?.size ?? 0) >= limits.maxConnectionsPerSession) {
-      throw new AppError(429, 'too_many_connections', `session has ${limits.maxConnectionsPerSession} open connections already`);
+  }
+
+  /** The caps again, after the awaits (others may have been admitted meanwhile), and the session's own. */
+  function admit(session: SessionRecord, ip: string): void {
+    checkCaps(ip);
+    if ((bySession.get(session.pk)?.size ?? 0) >= limits.maxConnectionsPerSession) {
+      throw new AppError('too_many_connections', `session has ${limits.maxConnectionsPerSession} open connections already`);
     }
-    return target;
   }
 
   function onSocketError(this: Duplex): void {
@@ -157,20 +154,24 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
     const level = refusal.code === 'internal' ? 'error' : refusal.status >= 500 ? 'warn' : 'info';
     logger[level]({ req, ip: clientIp(req), status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
     metrics.upgradeRefused(refusal.code);
-    refuseUpgrade(socket, refusal);
+    writeError(socket, refusal);
   }
 
   /**
    * Asks the failed-authentication limit (a promise: its store may be
-   * shared), then decides and completes the upgrade in one synchronous run,
-   * so the connection caps count every socket admitted.
+   * shared), reads the request, authorises the session (a promise: the
+   * store), then checks the caps and completes the upgrade in one
+   * synchronous run, so the caps count every socket admitted.
    */
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const ip = clientIp(req);
-    let target: UpgradeTarget;
+    let target: UpgradeRequest;
+    let session: SessionRecord;
     try {
       await authFailures.check(ip);
-      target = admit(req, ip);
+      target = screen(req, ip);
+      session = await sessions.authorise(target.sessionId, target.token);
+      admit(session, ip);
     } catch (err) {
       if (isFailedAuthentication(err)) await authFailures.failed(ip);
       refuse(req, socket, err);
@@ -178,8 +179,37 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.removeListener('error', onSocketError);
-      attach(ws, target, req, ip);
+      attach(ws, socket, session, target, req, ip);
     });
+  }
+
+  const unsubscribe = bus.subscribe((event) => {
+    switch (event.type) {
+      case 'committed':
+        return fanOut(event);
+      case 'deleted':
+        // Every node closes the sockets of a session deleted anywhere.
+        return closeSession(event.sessionPk);
+      default:
+        return; // an event of a later kind (presence, revocation): not this hub's business
+    }
+  });
+
+  /**
+   * A commit of a session: each connection takes it by its cursor (feed.ts).
+   * Each echo is serialized once for all of them, and their writes of one
+   * commit leave as one write per socket (the write coalescer).
+   */
+  function fanOut(event: CommittedEvent): void {
+    const connections = bySession.get(event.sessionPk);
+    if (!connections) return;
+    let serialized: string[] | undefined;
+    const frames = () => event.messages && (serialized ??= event.messages.map((m) => JSON.stringify(echoFrame(event.sessionId, m))));
+    for (const connection of connections) connection.onCommitted(event, frames);
+  }
+
+  function closeSession(sessionPk: number): void {
+    for (const connection of bySession.get(sessionPk) ?? []) connection.close(CloseCode.sessionDeleted, 'session_not_found', 'session deleted');
   }
 
   return {
@@ -192,14 +222,13 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
       });
     },
 
-    /** Closes every socket of a session (it was deleted). */
-    closeSession(sessionPk: number, code: number, reason: string): void {
-      for (const connection of bySession.get(sessionPk) ?? []) connection.close(code, reason);
-    },
-
-    /** The open connections of a session (diagnostics, metrics, tests). */
-    connectionsOf(sessionPk: number): ReturnType<SessionConnection['snapshot']>[] {
-      return [...(bySession.get(sessionPk) ?? [])].map((c) => c.snapshot());
+    /** The open connections of a session (diagnostics). */
+    connections(sessionId: string): ConnectionSnapshot[] {
+      for (const connections of bySession.values()) {
+        const first = connections.values().next().value;
+        if (first?.session.id === sessionId) return [...connections].map((c) => c.snapshot());
+      }
+      return [];
     },
 
     get connectionCount(): number {
@@ -217,12 +246,13 @@ export function createWsHub({ store, queue, logger, limits, originAllowed, hostA
      */
     async close(deadlineMs: number): Promise<void> {
       draining = true;
+      unsubscribe();
       clearInterval(heartbeat);
       const open = [...bySession.values()].flatMap((set) => [...set]);
       const closed = open.map(
         (c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : c.ws.once('close', () => resolve()))),
       );
-      for (const c of open) c.close(CloseCode.goingAway, 'server shutting down');
+      for (const c of open) c.close(CloseCode.goingAway, 'shutting_down', 'server shutting down');
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
       await Promise.race([Promise.all(closed), deadline]);

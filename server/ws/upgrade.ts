@@ -1,22 +1,24 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { SUBPROTOCOL, WS_PATH_PREFIX } from '../../protocol/wire.js';
-import { authorizeSession, presentedToken } from '../auth.js';
+import type { IncomingMessage } from 'node:http';
+import { SEQ_MAX, SUBPROTOCOL, WS_PATH_PREFIX } from '../../protocol/wire.js';
+import { presentedToken } from '../auth.js';
 import { AppError, badRequest, methodNotAllowed, notFound } from '../domain/errors.js';
+import { EPOCH_PATTERN } from '../domain/epoch.js';
 import { requireSessionId } from '../domain/session-id.js';
 import { requestTarget } from '../request-target.js';
-import type { SessionRecord, SessionRepo } from '../store/session-repo.js';
 
 export type WireMode = 'text' | 'json';
 
-export interface UpgradeTarget {
-  session: SessionRecord;
+/** What an upgrade asks for, read from the request alone. */
+export interface UpgradeRequest {
+  sessionId: string;
+  /** The token presented (header, query or cookie), not yet checked. */
+  token: string | undefined;
   mode: WireMode;
   /** JSON mode only: replay messages with seq > afterSeq before `ready`. */
   afterSeq: number | null;
+  /** With afterSeq: the epoch of the history the client holds (`&epoch=`); null when not given. */
+  epoch: string | null;
 }
-
-const MAX_SEQ = 0xffffffff;
 
 /** RFC 7230 §3.2.6 token: what a subprotocol name is made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -37,7 +39,7 @@ function checkHandshake(req: IncomingMessage): string[] {
   }
   const version = req.headers['sec-websocket-version'];
   if (version !== '13' && version !== '8') {
-    throw new AppError(400, 'invalid_handshake', 'Sec-WebSocket-Version must be 13', { 'Sec-WebSocket-Version': '13, 8' });
+    throw new AppError('invalid_handshake', 'Sec-WebSocket-Version must be 13', { 'Sec-WebSocket-Version': '13, 8' });
   }
   const header = req.headers['sec-websocket-protocol'];
   if (header === undefined) return [];
@@ -49,12 +51,12 @@ function checkHandshake(req: IncomingMessage): string[] {
 }
 
 /**
- * Decides an upgrade before the 101, against the database: the handshake is
- * one ws takes, the path names a valid, existing session, the request carries
- * its token, and the options fit the mode. Throws the AppError whose status
- * refuses it.
+ * Reads an upgrade before the 101, without the database: the handshake is
+ * one ws takes, the path names a valid session ID, and the options fit the
+ * mode. Throws the AppError whose status refuses it; the session and its
+ * token are checked by the caller (the session service).
  */
-export function authorizeUpgrade(req: IncomingMessage, sessions: SessionRepo): UpgradeTarget {
+export function readUpgrade(req: IncomingMessage): UpgradeRequest {
   const protocols = checkHandshake(req);
   const { path, query } = requestTarget(req.url);
   if (!path.startsWith(WS_PATH_PREFIX)) {
@@ -71,32 +73,17 @@ export function authorizeUpgrade(req: IncomingMessage, sessions: SessionRepo): U
   const after = query.get('after');
   if (after !== null) {
     if (mode !== 'json') throw badRequest('invalid_after', `?after= needs the ${SUBPROTOCOL} subprotocol`);
-    if (!/^\d{1,10}$/.test(after) || Number(after) > MAX_SEQ) {
-      throw badRequest('invalid_after', `?after= must be a whole number from 0 to ${MAX_SEQ}`);
+    if (!/^\d{1,10}$/.test(after) || Number(after) > SEQ_MAX) {
+      throw badRequest('invalid_after', `?after= must be a whole number from 0 to ${SEQ_MAX}`);
     }
     afterSeq = Number(after);
   }
 
-  const session = authorizeSession(sessions, sessionId, presentedToken(req, query, sessionId));
-  return { session, mode, afterSeq };
-}
-
-/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function refuseUpgrade(socket: Duplex, err: AppError): void {
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  const headers = {
-    Connection: 'close',
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(body)),
-    ...err.headers,
-  };
-  const head = Object.entries(headers)
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join('');
-  if (socket.writable) {
-    socket.end(`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n${head}\r\n${body}`);
-    socket.once('finish', () => socket.destroy());
-  } else {
-    socket.destroy();
+  const epoch = query.get('epoch');
+  if (epoch !== null) {
+    if (afterSeq === null) throw badRequest('invalid_epoch', '&epoch= goes with ?after=: the epoch of the history held up to that seq');
+    if (!EPOCH_PATTERN.test(epoch)) throw badRequest('invalid_epoch', '&epoch= must be the epoch a ready frame gave (base64url)');
   }
+
+  return { sessionId, token: presentedToken(req, query, sessionId), mode, afterSeq, epoch };
 }

@@ -1,5 +1,4 @@
-import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
 
 /**
  * Coalesces writes: every frame sent to a socket during one synchronous run
@@ -12,7 +11,7 @@ import type { WebSocket } from 'ws';
  * (while corked it counts the whole run's output, however fast the peer reads).
  */
 export function createWriteCoalescer() {
-  const corked = new Map<Socket, (() => void) | undefined>();
+  const corked = new Map<Duplex, (() => void) | undefined>();
   const release = (): void => {
     const held = [...corked];
     corked.clear();
@@ -20,11 +19,11 @@ export function createWriteCoalescer() {
     for (const [, afterWrite] of held) afterWrite?.();
   };
   return {
-    /** Holds this socket's writes until the current run of code ends, then calls `afterWrite`. */
-    hold(ws: WebSocket, afterWrite?: () => void): void {
-      // ws keeps its net.Socket private; it has been `_socket` throughout ws 8.
-      const socket = (ws as unknown as { _socket?: Socket })._socket;
-      if (!socket) return;
+    /**
+     * Holds the writes of `socket` (the connection's own, as the upgrade
+     * handed it over) until the current run of code ends, then calls `afterWrite`.
+     */
+    hold(socket: Duplex, afterWrite?: () => void): void {
       if (corked.has(socket)) {
         if (afterWrite && !corked.get(socket)) corked.set(socket, afterWrite);
         return;

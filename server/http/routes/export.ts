@@ -2,10 +2,12 @@ import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import type { MessageLog, StoredMessage } from '../../store/message-log.js';
-import type { SessionRepo } from '../../store/session-repo.js';
+import type { StoredMessage } from '../../domain/model.js';
+import type { MessageLog } from '../../domain/ports.js';
+import { historyMessage } from '../../domain/presenter.js';
+import type { SessionService } from '../../domain/session-service.js';
 import { parseQuery } from '../query.js';
-import { historyMessage, requireAuthorizedSession } from '../session-view.js';
+import { requireAuthorizedSession } from '../session-view.js';
 
 /** Rows read from the log per pull of the response stream. */
 const EXPORT_CHUNK = 1000;
@@ -33,20 +35,20 @@ function formatRows(format: ExportFormat, sessionId: string, rows: StoredMessage
 }
 
 /**
- * The whole history up to the last seq at the time of the request, read in
- * chunks only as fast as the client downloads: constant memory however long.
+ * The whole history up to `lastSeq` (the last seq at the time of the
+ * request), read in chunks only as fast as the client downloads: constant
+ * memory however long.
  */
-function historyStream(log: MessageLog, sessionPk: number, sessionId: string, format: ExportFormat): Readable {
-  const lastSeq = log.lastSeq(sessionPk);
+function historyStream(log: Pick<MessageLog, 'after'>, sessionPk: number, sessionId: string, lastSeq: number, format: ExportFormat): Readable {
   let cursor = 0;
   return new Readable({
     construct(done) {
       if (format === 'csv') this.push(stringify([['seq', 'id', 'at', 'body']], CSV_OPTIONS));
       done();
     },
-    read() {
+    async read() {
       try {
-        const rows = cursor < lastSeq ? log.after(sessionPk, cursor, EXPORT_CHUNK).filter((r) => r.seq <= lastSeq) : [];
+        const rows = cursor < lastSeq ? (await log.after(sessionPk, cursor, EXPORT_CHUNK)).filter((r) => r.seq <= lastSeq) : [];
         if (rows.length === 0) {
           this.push(null);
           return;
@@ -60,15 +62,20 @@ function historyStream(log: MessageLog, sessionPk: number, sessionId: string, fo
   });
 }
 
-export function exportRoutes({ sessions, messages }: { sessions: SessionRepo; messages: MessageLog }): Router {
+export interface ExportRoutesDeps {
+  sessions: Pick<SessionService, 'authorise'>;
+  messages: Pick<MessageLog, 'lastSeq' | 'after'>;
+}
+
+export function exportRoutes({ sessions, messages }: ExportRoutesDeps): Router {
   const router = new Router();
 
-  router.get('/api/sessions/:id/export', (ctx) => {
-    const session = requireAuthorizedSession(ctx, sessions);
+  router.get('/api/sessions/:id/export', async (ctx) => {
+    const session = await requireAuthorizedSession(ctx, sessions);
     const { format } = parseQuery(exportQuerySchema, ctx.query, 'format: ndjson or csv');
     ctx.set('Content-Disposition', `attachment; filename="${session.id}-history.${format}"`);
     ctx.type = format === 'ndjson' ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8';
-    ctx.body = historyStream(messages, session.pk, session.id, format);
+    ctx.body = historyStream(messages, session.pk, session.id, await messages.lastSeq(session.pk), format);
   });
 
   return router;

@@ -1,32 +1,33 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { MessageLog } from '../../store/message-log.js';
-import type { SessionRepo } from '../../store/session-repo.js';
+import { SEQ_MAX } from '../../../protocol/wire.js';
+import type { MessageLog } from '../../domain/ports.js';
+import { historyMessage } from '../../domain/presenter.js';
+import type { SessionService } from '../../domain/session-service.js';
 import { parseQuery } from '../query.js';
-import { historyMessage, requireAuthorizedSession } from '../session-view.js';
+import { requireAuthorizedSession } from '../session-view.js';
 
 const HISTORY_PAGE_DEFAULT = 50;
 const HISTORY_PAGE_MAX = 500;
-const SEQ_LIMIT = 2 ** 32;
 
 const pageQuerySchema = z.object({
-  before: z.coerce.number().int().min(1).max(SEQ_LIMIT).optional(),
+  before: z.coerce.number().int().min(1).max(SEQ_MAX + 1).optional(),
   limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).default(HISTORY_PAGE_DEFAULT),
 });
 
 export interface MessageRoutesDeps {
-  sessions: SessionRepo;
-  messages: MessageLog;
+  sessions: Pick<SessionService, 'authorise'>;
+  messages: Pick<MessageLog, 'page'>;
 }
 
 export function messageRoutes({ sessions, messages }: MessageRoutesDeps): Router {
   const router = new Router();
 
   // History, newest page first; the next older page is ?before=<first seq of this one>.
-  router.get('/api/sessions/:id/messages', (ctx) => {
-    const session = requireAuthorizedSession(ctx, sessions);
-    const { before = SEQ_LIMIT, limit } = parseQuery(pageQuerySchema, ctx.query, `before: a seq >= 1; limit: 1 to ${HISTORY_PAGE_MAX}`);
-    const page = messages.page(session.pk, before, limit);
+  router.get('/api/sessions/:id/messages', async (ctx) => {
+    const session = await requireAuthorizedSession(ctx, sessions);
+    const { before = SEQ_MAX + 1, limit } = parseQuery(pageQuerySchema, ctx.query, `before: a seq >= 1; limit: 1 to ${HISTORY_PAGE_MAX}`);
+    const page = await messages.page(session.pk, before, limit);
     ctx.body = { messages: page.messages.map((m) => historyMessage(session.id, m)), hasMore: page.hasMore };
   });
 

@@ -1,10 +1,10 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { SearchResult } from '../../../protocol/wire.js';
-import type { MessageSearch } from '../../store/message-search.js';
-import type { SessionRepo } from '../../store/session-repo.js';
+import type { MessageSearch } from '../../domain/ports.js';
+import { searchResult } from '../../domain/presenter.js';
+import type { SessionService } from '../../domain/session-service.js';
 import { parseQuery } from '../query.js';
-import { historyMessage, requireAuthorizedSession } from '../session-view.js';
+import { requireAuthorizedSession } from '../session-view.js';
 
 const SEARCH_PAGE_MAX = 100;
 
@@ -14,21 +14,15 @@ const searchQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 
-export function searchRoutes({ sessions, search }: { sessions: SessionRepo; search: MessageSearch }): Router {
+export function searchRoutes({ sessions, search }: { sessions: Pick<SessionService, 'authorise'>; search: MessageSearch }): Router {
   const router = new Router();
 
   // Full-text search in one session's history: best matches first, paged by offset.
-  router.get('/api/sessions/:id/search', (ctx) => {
-    const session = requireAuthorizedSession(ctx, sessions);
+  router.get('/api/sessions/:id/search', async (ctx) => {
+    const session = await requireAuthorizedSession(ctx, sessions);
     const { q, limit, offset } = parseQuery(searchQuerySchema, ctx.query, `q: 1 to 200 characters; limit: 1 to ${SEARCH_PAGE_MAX}; offset >= 0`);
-    const { hits, hasMore } = search.search(session.pk, q, limit, offset);
-    const results: SearchResult[] = hits.map(({ snippet, ...hit }) => ({
-      ...historyMessage(session.id, hit),
-      snippet: snippet.parts,
-      elidedBefore: snippet.elidedBefore,
-      elidedAfter: snippet.elidedAfter,
-    }));
-    ctx.body = { results, hasMore };
+    const { hits, hasMore } = await search.search(session.pk, q, limit, offset);
+    ctx.body = { results: hits.map((hit) => searchResult(session.id, hit)), hasMore };
   });
 
   return router;

@@ -1,20 +1,22 @@
 import Router from '@koa/router';
 import { z } from 'zod';
+import { SEQ_MAX, type SessionInfo } from '../../../protocol/wire.js';
 import { badRequest } from '../../domain/errors.js';
-import type { MessageLog } from '../../store/message-log.js';
-import { effectiveLimits } from '../../store/retention.js';
-import type { RetentionLimits, SessionRecord, SessionRepo } from '../../store/session-repo.js';
+import type { RetentionLimits, SessionRecord } from '../../domain/model.js';
+import type { MessageLog } from '../../domain/ports.js';
+import { effectiveLimits, type DeploymentRetention } from '../../domain/retention-policy.js';
+import type { SessionService } from '../../domain/session-service.js';
 import { readJsonBody } from '../json-body.js';
 import { requireAuthorizedSession } from '../session-view.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SessionSettingsDeps {
-  sessions: SessionRepo;
-  messages: MessageLog;
+  sessions: Pick<SessionService, 'authorise' | 'setRetention'>;
+  messages: Pick<MessageLog, 'lastSeq'>;
   maxBodyBytes: number;
   /** The deployment's retention (0: none); a session can only tighten it. */
-  retentionDefaults: { maxAgeMs: number; maxMessages: number };
+  retentionDefaults: DeploymentRetention;
 }
 
 /** The one schema of a settings change; null clears a session's own limit. */
@@ -29,7 +31,7 @@ const settingsSchema = z
           .refine((days) => Math.round(days * DAY_MS) >= 1, 'must be at least 1 ms (1.2e-8 days)')
           .nullable()
           .optional(),
-        maxMessages: z.number().int().positive().max(4_294_967_295).nullable().optional(),
+        maxMessages: z.number().int().positive().max(SEQ_MAX).nullable().optional(),
       })
       .strict(),
   })
@@ -40,24 +42,24 @@ const toDays = (ms: number | null) => (ms ? ms / DAY_MS : null);
 export function sessionSettingsRoutes({ sessions, messages, maxBodyBytes, retentionDefaults }: SessionSettingsDeps): Router {
   const router = new Router();
 
-  const view = (session: SessionRecord) => {
+  const view = async (session: SessionRecord): Promise<SessionInfo> => {
     const effective = effectiveLimits(retentionDefaults, session.retention);
     return {
       id: session.id,
       createdAt: new Date(session.createdAt).toISOString(),
-      lastSeq: messages.lastSeq(session.pk),
+      lastSeq: await messages.lastSeq(session.pk),
       retention: { maxAgeDays: toDays(session.retention.maxAgeMs), maxMessages: session.retention.maxMessages },
       effectiveRetention: { maxAgeDays: toDays(effective.maxAgeMs), maxMessages: effective.maxMessages || null },
     };
   };
 
-  router.get('/api/sessions/:id', (ctx) => {
-    ctx.body = view(requireAuthorizedSession(ctx, sessions));
+  router.get('/api/sessions/:id', async (ctx) => {
+    ctx.body = await view(await requireAuthorizedSession(ctx, sessions));
   });
 
   // Per-session retention: tighter than the deployment's, never looser.
   router.patch('/api/sessions/:id', async (ctx) => {
-    const session = requireAuthorizedSession(ctx, sessions);
+    const session = await requireAuthorizedSession(ctx, sessions);
     const parsed = settingsSchema.safeParse(await readJsonBody(ctx, maxBodyBytes));
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -68,8 +70,7 @@ export function sessionSettingsRoutes({ sessions, messages, maxBodyBytes, retent
       maxAgeMs: maxAgeDays === undefined ? session.retention.maxAgeMs : maxAgeDays === null ? null : Math.round(maxAgeDays * DAY_MS),
       maxMessages: maxMessages === undefined ? session.retention.maxMessages : maxMessages,
     };
-    sessions.setRetention(session.pk, next);
-    ctx.body = view({ ...session, retention: next });
+    ctx.body = await view(await sessions.setRetention(session, next));
   });
 
   return router;

@@ -3,21 +3,17 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import { SESSION_ID_RULE, isValidSessionId } from '../../../protocol/session-id.js';
 import { presentedToken } from '../../auth.js';
-import { AppError, badRequest, conflict, methodNotAllowed } from '../../domain/errors.js';
-import { generateSessionId } from '../../domain/session-id.js';
-import { generateToken, hashToken, tokenMatches } from '../../domain/token.js';
+import { badRequest, methodNotAllowed } from '../../domain/errors.js';
+import type { SessionService } from '../../domain/session-service.js';
 import { createRegistrationLimiter } from '../../ip-limits.js';
-import type { SessionRecord, SessionRepo } from '../../store/session-repo.js';
 import { readJsonBody } from '../json-body.js';
 import { clearTokenCookie, registeredSessionBody, requireAuthorizedSession, setTokenCookie } from '../session-view.js';
 
 export interface SessionRoutesDeps {
-  sessions: SessionRepo;
+  sessions: Pick<SessionService, 'register' | 'authorise' | 'delete'>;
   maxBodyBytes: number;
   /** Registrations per minute per client IP; 0: unlimited. */
   registerRateLimit: number;
-  /** Deletes the session and its history and closes its sockets. */
-  deleteSession(session: SessionRecord): void;
 }
 
 /** The one schema of a registration, whether from the JSON body or `/stream?id=`. */
@@ -33,10 +29,7 @@ function parseRegistration(input: unknown): string | undefined {
   throw badRequest('invalid_body', 'expected a JSON object like {"id":"my-session"} (id optional)');
 }
 
-/** Tries generated IDs until one is free: 96 random bits make a retry very unlikely. */
-const GENERATE_ATTEMPTS = 5;
-
-export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, deleteSession }: SessionRoutesDeps): Router {
+export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }: SessionRoutesDeps): Router {
   const router = new Router();
   const limiter = createRegistrationLimiter(registerRateLimit);
 
@@ -60,51 +53,28 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, delet
    * `/stream?id=board&token=<attacker's>` would plant the attacker's token in a
    * victim's cookie (session fixation).
    */
-  function register(ctx: Koa.Context, requestedId: string | undefined, rejoin: boolean): void {
-    if (requestedId !== undefined) {
-      const existing = sessions.findById(requestedId);
-      if (existing) {
-        const token = rejoin ? presentedToken(ctx.req, null, requestedId) : undefined;
-        if (!tokenMatches(token, existing.tokenHash)) {
-          throw conflict('session_exists', `session ID "${requestedId}" is taken; choose another, or present its token`);
-        }
-        setTokenCookie(ctx, existing.id, token!);
-        ctx.status = 200;
-        ctx.body = registeredSessionBody(existing, token!);
-        return;
-      }
-    }
-    const token = generateToken();
-    const tokenHash = hashToken(token);
-    for (let attempt = 0; attempt < GENERATE_ATTEMPTS; attempt++) {
-      const created = sessions.create(requestedId ?? generateSessionId(), tokenHash, Date.now());
-      if (created) {
-        setTokenCookie(ctx, created.id, token);
-        ctx.status = 201;
-        ctx.set('Location', `/api/sessions/${created.id}`);
-        ctx.body = registeredSessionBody(created, token);
-        return;
-      }
-      if (requestedId !== undefined) break;
-    }
-    throw requestedId === undefined
-      ? new AppError(503, 'id_generation_failed', 'could not generate a free session ID; retry')
-      : conflict('session_exists', `session ID "${requestedId}" is taken; choose another, or present its token`);
+  async function register(ctx: Koa.Context, requestedId: string | undefined, rejoin: boolean): Promise<void> {
+    const rejoinToken = rejoin && requestedId !== undefined ? presentedToken(ctx.req, null, requestedId) : undefined;
+    const { session, token, created } = await sessions.register(requestedId, rejoinToken);
+    setTokenCookie(ctx, session.id, token);
+    ctx.status = created ? 201 : 200;
+    if (created) ctx.set('Location', `/api/sessions/${session.id}`);
+    ctx.body = registeredSessionBody(session, token);
   }
 
   router.post('/api/sessions', rateLimited, async (ctx) => {
-    register(ctx, parseRegistration(await readJsonBody(ctx, maxBodyBytes)), true);
+    await register(ctx, parseRegistration(await readJsonBody(ctx, maxBodyBytes)), true);
   });
 
   // The original demo's registration: GET /stream?id=ID creates ID, nothing more.
-  router.get('/stream', rejectHead, rateLimited, (ctx) => {
+  router.get('/stream', rejectHead, rateLimited, async (ctx) => {
     const { id } = ctx.query;
-    register(ctx, parseRegistration(id === undefined ? {} : { id }), false);
+    await register(ctx, parseRegistration(id === undefined ? {} : { id }), false);
   });
 
-  router.delete('/api/sessions/:id', (ctx) => {
-    const session = requireAuthorizedSession(ctx, sessions);
-    deleteSession(session);
+  router.delete('/api/sessions/:id', async (ctx) => {
+    const session = await requireAuthorizedSession(ctx, sessions);
+    await sessions.delete(session);
     clearTokenCookie(ctx, session.id);
     ctx.status = 204;
   });

@@ -1,54 +1,52 @@
+import type { RetentionLimits, SessionRecord } from '../../domain/model.js';
 import type { Db } from './database.js';
-
-/** A session's own retention limits; null: the deployment's apply. */
-export interface RetentionLimits {
-  maxAgeMs: number | null;
-  maxMessages: number | null;
-}
-
-export interface SessionRecord {
-  pk: number;
-  id: string;
-  tokenHash: Buffer;
-  createdAt: number;
-  retention: RetentionLimits;
-}
 
 interface SessionRow {
   pk: number;
   id: string;
   token_hash: Buffer;
   created_at: number;
+  epoch: string;
   max_age_ms: number | null;
   max_messages: number | null;
 }
 
-const COLUMNS = 'pk, id, token_hash, created_at, max_age_ms, max_messages';
+const COLUMNS = 'pk, id, token_hash, created_at, epoch, max_age_ms, max_messages';
 
 const toRecord = (row: SessionRow): SessionRecord => ({
   pk: row.pk,
   id: row.id,
   tokenHash: row.token_hash,
   createdAt: row.created_at,
+  epoch: row.epoch,
   retention: { maxAgeMs: row.max_age_ms, maxMessages: row.max_messages },
 });
 
-export type SessionRepo = ReturnType<typeof createSessionRepo>;
+export type SessionTable = ReturnType<typeof createSessionTable>;
 
-export function createSessionRepo(db: Db) {
+/** The sessions table, synchronously (index.ts makes the port of it; retention.ts walks it). */
+export function createSessionTable(db: Db) {
   const insert = db.prepare<[string, Buffer, number], SessionRow>(
-    `INSERT INTO sessions (id, token_hash, created_at) VALUES (?, ?, ?)
+    `INSERT INTO sessions (id, token_hash, created_at, epoch) VALUES (?, ?, ?, new_epoch())
      ON CONFLICT (id) DO NOTHING
      RETURNING ${COLUMNS}`,
   );
-  const byId = db.prepare<[string], SessionRow>(
-    `SELECT ${COLUMNS} FROM sessions WHERE id = ?`,
-  );
+  const byId = db.prepare<[string], SessionRow>(`SELECT ${COLUMNS} FROM sessions WHERE id = ?`);
   const page = db.prepare<[number, number], SessionRow>(`SELECT ${COLUMNS} FROM sessions WHERE pk > ? ORDER BY pk LIMIT ?`);
   const setRetention = db.prepare<[number | null, number | null, number]>(
     'UPDATE sessions SET max_age_ms = ?, max_messages = ? WHERE pk = ?',
   );
   const remove = db.prepare<[number]>('DELETE FROM sessions WHERE pk = ?');
+  // The session goes at once, and with it every way to reach its messages;
+  // the rows themselves are purged in small batches in the background
+  // (retention.ts), so deleting a large session never stalls the server.
+  // Session keys are never reused (AUTOINCREMENT), so nothing can adopt them.
+  const markDeleted = db.prepare<[number]>('INSERT OR IGNORE INTO deleted_sessions (pk) VALUES (?)');
+  const deleteSession = db.transaction((pk: number): boolean => {
+    if (remove.run(pk).changes === 0) return false;
+    markDeleted.run(pk);
+    return true;
+  });
 
   return {
     /** Creates the session; undefined when the ID is already taken. */
@@ -62,7 +60,6 @@ export function createSessionRepo(db: Db) {
       return row && toRecord(row);
     },
 
-    /** Sessions after `afterPk` in key order, `limit` at a time (background jobs walk them in pages). */
     pageAfter(afterPk: number, limit: number): SessionRecord[] {
       return page.all(afterPk, limit).map(toRecord);
     },
@@ -71,9 +68,9 @@ export function createSessionRepo(db: Db) {
       setRetention.run(limits.maxAgeMs, limits.maxMessages, pk);
     },
 
-    /** Deletes the session row only; callers delete its messages in the same transaction. */
+    /** Deletes the session and marks its rows for the purge, in one transaction. */
     delete(pk: number): boolean {
-      return remove.run(pk).changes > 0;
+      return deleteSession.immediate(pk);
     },
   };
 }

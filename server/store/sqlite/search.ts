@@ -1,12 +1,8 @@
+import type { SearchPage } from '../../domain/model.js';
+import type { MessageSearch } from '../../domain/ports.js';
 import type { Db } from './database.js';
 import { tokenize } from './fts-unicode61.js';
-import type { StoredMessage } from './message-log.js';
-import { buildSnippet, termMatcher, type Snippet } from './snippet.js';
-
-export interface SearchHit extends StoredMessage {
-  /** The excerpt of the body around the matches. */
-  snippet: Snippet;
-}
+import { buildSnippet, termMatcher } from './snippet.js';
 
 interface HitRow {
   seq: number;
@@ -37,36 +33,32 @@ export function toFtsQuery(input: string): FtsQuery | null {
   return { fts: words.join(' '), terms: tokens.map((t) => t.term) };
 }
 
-export type MessageSearch = ReturnType<typeof createMessageSearch>;
-
-export function createMessageSearch(db: Db) {
-  // The sid column holds "s<session_pk>": matching it keeps a search inside one session.
-  const search = db.prepare<[string, number, number], HitRow>(
+export function createMessageSearch(db: Db): MessageSearch {
+  // The sid column holds "s<session_pk>": matching it keeps a search inside one session. A
+  // deleted session's rows wait for the purge (retention.ts) but are never found again.
+  const search = db.prepare<{ match: string; pk: number; limit: number; offset: number }, HitRow>(
     `SELECT m.seq, m.client_id, m.body, m.at
        FROM messages_fts
        JOIN messages m ON m.id = messages_fts.rowid
-      WHERE messages_fts MATCH ?
+      WHERE messages_fts MATCH @match AND EXISTS (SELECT 1 FROM sessions WHERE pk = @pk)
       ORDER BY bm25(messages_fts, 0.0, 1.0), m.id DESC
-      LIMIT ? OFFSET ?`,
+      LIMIT @limit OFFSET @offset`,
   );
 
   return {
     /** Best matches first (bm25), then newest; `hasMore` says whether another page exists. */
-    search(sessionPk: number, input: string, limit: number, offset: number): { hits: SearchHit[]; hasMore: boolean } {
+    async search(sessionPk: number, input: string, limit: number, offset: number): Promise<SearchPage> {
       const query = toFtsQuery(input);
       if (query === null) return { hits: [], hasMore: false };
-      const rows = search.all(`sid : "s${sessionPk}" AND body : (${query.fts})`, limit + 1, offset);
+      const rows = search.all({ match: `sid : "s${sessionPk}" AND body : (${query.fts})`, pk: sessionPk, limit: limit + 1, offset });
       const hasMore = rows.length > limit;
       if (hasMore) rows.pop();
       const matches = termMatcher(query.terms);
       return {
-        hits: rows.map((r) => ({
-          seq: r.seq,
-          clientId: r.client_id,
-          body: r.body,
-          at: r.at,
-          snippet: buildSnippet(r.body, tokenize(r.body), matches, query.terms.length),
-        })),
+        hits: rows.map((r) => {
+          const { parts, elidedBefore, elidedAfter } = buildSnippet(r.body, tokenize(r.body), matches, query.terms.length);
+          return { seq: r.seq, clientId: r.client_id, body: r.body, at: r.at, snippet: parts, elidedBefore, elidedAfter };
+        }),
         hasMore,
       };
     },

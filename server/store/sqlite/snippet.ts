@@ -1,8 +1,8 @@
-import type { SnippetPart } from '../../protocol/wire.js';
+import type { SnippetPart } from '../../../protocol/wire.js';
 import type { Token } from './fts-unicode61.js';
 
 /** Most tokens a snippet shows: the size the FTS5 snippet() call this replaces was given. */
-export const SNIPPET_TOKENS = 16;
+const SNIPPET_TOKENS = 16;
 
 export interface Snippet {
   /** A contiguous slice of the body, cut into plain and matching parts; joined, exactly that slice. */

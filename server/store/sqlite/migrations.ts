@@ -129,4 +129,11 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE sessions SET stored_bytes = stored_bytes - octet_length(old.body) WHERE pk = old.session_pk;
   END;
   `,
+  // 7: each session's history epoch (domain/epoch.ts), set when the session
+  // is created and replaced by a restore (restore.ts); new_epoch() is the
+  // function database.ts registers on every connection.
+  `
+  ALTER TABLE sessions ADD COLUMN epoch TEXT NOT NULL DEFAULT '';
+  UPDATE sessions SET epoch = new_epoch();
+  `,
 ];

@@ -1,13 +1,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Logger } from '../logger.js';
+import type { SessionRecord } from '../../domain/model.js';
+import type { DomainLogger, RetentionRunner } from '../../domain/ports.js';
+import { effectiveLimits, type DeploymentRetention, type EffectiveLimits } from '../../domain/retention-policy.js';
 import type { Db } from './database.js';
-import type { MessageLog } from './message-log.js';
-import type { RetentionLimits, SessionRecord, SessionRepo } from './session-repo.js';
+import type { SqliteMessageLog } from './message-log.js';
+import type { SessionTable } from './sessions.js';
 
-export interface RetentionOptions {
-  /** The deployment's limits; 0 means none. */
-  maxAgeMs: number;
-  maxMessages: number;
+export interface RetentionOptions extends DeploymentRetention {
   /** Rows deleted per transaction: small, so an echo never waits long behind one. */
   batchSize: number;
   /** The clock; tests drive it. */
@@ -16,24 +15,12 @@ export interface RetentionOptions {
 
 export interface RetentionDeps {
   db: Db;
-  sessions: SessionRepo;
-  messages: MessageLog;
-  logger: Logger;
+  sessions: SessionTable;
+  messages: Pick<SqliteMessageLog, 'lastSeqNow'>;
+  logger: DomainLogger;
 }
 
 const SESSIONS_PER_PAGE = 200;
-
-/** The stricter of two limits, where 0/null means "no limit". */
-function stricter(deployment: number, session: number | null): number {
-  if (!session) return deployment;
-  return deployment > 0 ? Math.min(deployment, session) : session;
-}
-
-export function effectiveLimits(options: Pick<RetentionOptions, 'maxAgeMs' | 'maxMessages'>, own: RetentionLimits) {
-  return { maxAgeMs: stricter(options.maxAgeMs, own.maxAgeMs), maxMessages: stricter(options.maxMessages, own.maxMessages) };
-}
-
-export type Retention = ReturnType<typeof createRetention>;
 
 /**
  * Deletes messages past their age or count limit, oldest first, and the rows
@@ -41,7 +28,7 @@ export type Retention = ReturnType<typeof createRetention>;
  * event loop in between. The session's seq floor records what was removed,
  * so seqs never restart.
  */
-export function createRetention({ db, sessions, messages, logger }: RetentionDeps, options: RetentionOptions) {
+export function createRetention({ db, sessions, messages, logger }: RetentionDeps, options: RetentionOptions): RetentionRunner {
   const deleteOlderThan = db
     .prepare<[number, number, number], number>(
       `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE session_pk = ? ORDER BY seq LIMIT ?)
@@ -66,12 +53,12 @@ export function createRetention({ db, sessions, messages, logger }: RetentionDep
     return removed;
   });
 
-  const deleteBatch = db.transaction((session: SessionRecord, limits: ReturnType<typeof effectiveLimits>, now: number) => {
+  const deleteBatch = db.transaction((session: SessionRecord, limits: EffectiveLimits, now: number) => {
     const { pk } = session;
     let removed: number[] = [];
     if (limits.maxAgeMs > 0) removed = deleteOlderThan.all(pk, options.batchSize, now - limits.maxAgeMs);
     if (removed.length === 0 && limits.maxMessages > 0) {
-      const upTo = messages.lastSeq(pk) - limits.maxMessages;
+      const upTo = (messages.lastSeqNow(pk) ?? 0) - limits.maxMessages;
       if (upTo > 0) removed = deleteUpTo.all(pk, upTo, options.batchSize);
     }
     if (removed.length > 0) raiseFloor.run(Math.max(...removed), pk);
@@ -86,7 +73,6 @@ export function createRetention({ db, sessions, messages, logger }: RetentionDep
       const removed = deleteBatch.immediate(session, limits, options.now());
       total += removed;
       if (removed === 0) return total;
-      messages.released(session.pk); // committed: its storage budget has room again
       await nextTurn(); // let echoes through between batches
     }
   }
@@ -128,14 +114,12 @@ export function createRetention({ db, sessions, messages, logger }: RetentionDep
 
   return {
     runOnce,
-    /** Runs a pass every `intervalMs` (and never two at once). */
     start(intervalMs: number): void {
       timer = setInterval(() => {
         runOnce().catch((err: unknown) => logger.error({ err }, 'retention pass failed'));
       }, intervalMs);
       timer.unref();
     },
-    /** Stops the timer and waits for a pass in progress. */
     async stop(): Promise<void> {
       clearInterval(timer);
       await running?.catch(() => undefined);

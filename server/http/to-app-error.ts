@@ -1,19 +1,21 @@
-import Database from 'better-sqlite3';
-import { AppError } from './domain/errors.js';
+import type { HttpErrorCode } from '../../protocol/errors.js';
+import { AppError, StorageUnavailableError } from '../domain/errors.js';
 
-/** SQLite failures that are the storage's state, not a bug: worth a retry. */
-const TRANSIENT_STORAGE = /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN)/;
-
-/** Codes for the errors Koa and its body parser throw by status. */
-const CODE_BY_STATUS: Record<number, string> = {
+/**
+ * Codes for the errors Koa, its body parser and koa-send throw by status; a
+ * client's mistake with a status not listed here is a 400 `bad_request`.
+ */
+const CODE_BY_STATUS: Record<number, HttpErrorCode> = {
   400: 'bad_request',
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
+  408: 'request_timeout',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'too_many_requests',
+  431: 'headers_too_large',
 };
 
 interface HttpLikeError {
@@ -30,13 +32,13 @@ interface HttpLikeError {
  */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof Database.SqliteError && TRANSIENT_STORAGE.test(err.code)) {
-    return new AppError(503, 'storage_unavailable', 'storage is unavailable right now; retry shortly', { 'Retry-After': '1' });
+  if (err instanceof StorageUnavailableError) {
+    return new AppError('storage_unavailable', 'storage is unavailable right now; retry shortly', { 'Retry-After': '1' });
   }
   const e = (err ?? {}) as HttpLikeError;
   const status = e.status ?? e.statusCode ?? 500;
   if (status < 500 && e.expose !== false && status >= 400) {
-    return new AppError(status, CODE_BY_STATUS[status] ?? 'bad_request', e.message ?? 'bad request', e.headers ?? {});
+    return new AppError(CODE_BY_STATUS[status] ?? 'bad_request', e.message ?? 'bad request', e.headers ?? {});
   }
-  return new AppError(500, 'internal', 'internal server error');
+  return new AppError('internal', 'internal server error');
 }

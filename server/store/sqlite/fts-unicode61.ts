@@ -50,7 +50,7 @@ for (let i = 0; i < FOLD_RUNS.length; i += 4) {
 }
 
 /** The class of a code point; lone surrogates are separators, as the U+FFFD SQLite receives for them. */
-export function charClass(cp: number): CharClass {
+function charClass(cp: number): CharClass {
   if (cp < BMP) return bmpClasses[cp] as CharClass;
   let lo = 0;
   let hi = astralRunStarts.length - 1;

@@ -1,7 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Logger } from '../logger.js';
+import type { DomainLogger } from '../../domain/ports.js';
 
 /** Writes refused because the database's file system has less free space than the floor. */
 export class LowDiskSpace extends Error {
@@ -18,7 +18,7 @@ export interface DiskGuardOptions {
   minFreeBytes: number;
   /** How often free space is measured, in ms: never per message. */
   intervalMs: number;
-  logger: Logger;
+  logger: DomainLogger;
 }
 
 export type DiskGuard = ReturnType<typeof createDiskGuard>;

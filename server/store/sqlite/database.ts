@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { newEpoch } from '../../domain/epoch.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -25,6 +26,8 @@ export function openDatabase(path: string, options: Partial<DatabaseOptions> = {
     db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
     db.pragma('foreign_keys = ON');
     db.pragma('temp_store = MEMORY');
+    // A new epoch per call (per row of an UPDATE): migration 7, session creation, restore.
+    db.function('new_epoch', { deterministic: false }, newEpoch);
     migrate(db);
   } catch (err) {
     db.close();

@@ -1,0 +1,152 @@
+/**
+ * The interfaces the domain owns and the transport uses: a `Store` (sessions,
+ * message log, search, health, retention) and a `MessageBus`. Adapters live
+ * under server/store/<engine>/ and server/bus/<engine>/ and `satisfies`
+ * these; a storage fault leaves an adapter only as StorageUnavailableError
+ * (domain/errors.ts).
+ *
+ * Reads are Promises. `MessageLog.append` may settle synchronously (an
+ * embedded engine commits in the same turn, so group commit adds no tick);
+ * callers handle both (`result instanceof Promise`).
+ */
+import type {
+  AppendInput,
+  AppendOutcome,
+  MessagePage,
+  RetentionLimits,
+  SearchPage,
+  SessionRecord,
+  StoredMessage,
+} from './model.js';
+
+export interface SessionRepository {
+  /** The session with this public ID; undefined when there is none. */
+  findById(id: string): Promise<SessionRecord | undefined>;
+  /** Creates the session; undefined when the ID is taken. */
+  create(id: string, tokenHash: Buffer, createdAt: number): Promise<SessionRecord | undefined>;
+  /**
+   * Deletes the session: committed when this resolves, its history
+   * unreachable at once (reads, search, appends), its rows purged later by
+   * the retention runner. False when it was already gone.
+   */
+  delete(pk: number): Promise<boolean>;
+  setRetention(pk: number, limits: RetentionLimits): Promise<void>;
+  /** Sessions after `afterPk` in key order, `limit` at a time (background jobs walk them in pages). */
+  pageAfter(afterPk: number, limit: number): Promise<SessionRecord[]>;
+}
+
+export interface MessageLog {
+  /**
+   * Appends a batch in one transaction and returns one outcome per input, in
+   * order: a result (stored, or found stored by its client id), or an error
+   * for an append refused on its own (the session's storage budget, a deleted
+   * session) while the others are stored. Seqs of a session are contiguous
+   * within a batch. Throws (or rejects) StorageUnavailableError, having
+   * written nothing, on any storage fault.
+   */
+  append(items: readonly AppendInput[]): AppendOutcome[] | Promise<AppendOutcome[]>;
+  /** Highest seq ever assigned in the session (retention never lowers it); 0 when none. */
+  lastSeq(sessionPk: number): Promise<number>;
+  /** Up to `limit` messages with seq > afterSeq, ascending. */
+  after(sessionPk: number, afterSeq: number, limit: number): Promise<StoredMessage[]>;
+  /** The page of up to `limit` messages with seq < before, ascending; `hasMore`: older ones exist. */
+  page(sessionPk: number, before: number, limit: number): Promise<MessagePage>;
+}
+
+export interface MessageSearch {
+  /**
+   * Full-text search in one session: best matches first, `limit` from
+   * `offset`. Any text is a valid query (none of it is syntax). Snippets come
+   * split into parts: no marker characters leave the adapter.
+   */
+  search(sessionPk: number, query: string, limit: number, offset: number): Promise<SearchPage>;
+}
+
+export interface StoreHealth {
+  /** The storage answers a query (liveness). */
+  isHealthy(): Promise<boolean>;
+  /** A real write commits now (readiness: not read-only, locked, full, or under the free-disk floor). */
+  isWritable(): Promise<boolean>;
+  /** Bytes the storage takes (metrics). */
+  sizeBytes(): Promise<number>;
+  /** Free bytes on the storage's disk at the last measurement; null when the adapter does not measure it. */
+  diskFreeBytes(): number | null;
+}
+
+export interface RetentionRunner {
+  /**
+   * One pass: purges the rows of deleted sessions, then deletes messages past
+   * their age or count limits, in small transactions; resolves with the number
+   * of messages deleted. Concurrent calls share the pass in progress.
+   */
+  runOnce(): Promise<number>;
+  /** Runs a pass every `intervalMs` (never two at once). */
+  start(intervalMs: number): void;
+  /** Stops the timer and waits for a pass in progress. */
+  stop(): Promise<void>;
+}
+
+export interface Store {
+  sessions: SessionRepository;
+  messages: MessageLog;
+  search: MessageSearch;
+  health: StoreHealth;
+  retention: RetentionRunner;
+  /** Stops background work and closes the storage. */
+  close(): Promise<void>;
+}
+
+/**
+ * What happened to a session, for every node that holds its sockets.
+ * `committed`: seqs fromSeq..toSeq were committed; `messages` carries their
+ * bodies only on the node that committed them (a cross-node bus carries the
+ * range alone, and a receiver reads it from the store). `deleted`: the
+ * session's delete committed. Handlers ignore types they do not know, so
+ * later events (presence, token revocation) are added without breaking them.
+ */
+export type BusEvent =
+  | {
+      type: 'committed';
+      sessionPk: number;
+      sessionId: string;
+      fromSeq: number;
+      toSeq: number;
+      messages?: readonly StoredMessage[];
+    }
+  | { type: 'deleted'; sessionPk: number; sessionId: string };
+
+export type BusHandler = (event: BusEvent) => void;
+
+export interface MessageBus {
+  /** Hands the event to every subscriber (an in-process bus: synchronously, before it returns). */
+  publish(event: BusEvent): void;
+  /** Subscribes to the events published from now on; returns the unsubscribe function. */
+  subscribe(handler: BusHandler): () => void;
+  close(): Promise<void>;
+}
+
+/** An open WebSocket as diagnostics show it. */
+export interface ConnectionSnapshot {
+  mode: 'text' | 'json';
+  /** Highest seq sent to this connection (JSON mode). */
+  cursor: number;
+  /** A replay or catch-up from the store is running: live events wait for it. */
+  replaying: boolean;
+  /** Bytes buffered for the socket, not yet taken by the kernel. */
+  bufferedAmount: number;
+}
+
+/** What a running server shows of itself to operators and tests; nothing in it changes state. */
+export interface Diagnostics {
+  /** Committed batches and the appends in them, since start. */
+  commits(): { batches: number; appends: number };
+  /** The open connections of a session. */
+  connections(sessionId: string): ConnectionSnapshot[];
+}
+
+/** The logging the domain needs (pino's Logger has it). */
+export interface DomainLogger {
+  info(obj: object, message: string): void;
+  warn(obj: object, message: string): void;
+  error(obj: object, message: string): void;
+}

@@ -1,0 +1,97 @@
+import type { CommitQueue } from './commit-queue.js';
+import { AppError, conflict, notFound, unauthorized } from './errors.js';
+import { SessionGoneError, type RetentionLimits, type SessionRecord } from './model.js';
+import type { DomainLogger, MessageBus, Store } from './ports.js';
+import { generateSessionId } from './session-id.js';
+import { generateToken, hashToken, tokenMatches } from './token.js';
+
+export interface SessionServiceDeps {
+  store: Store;
+  bus: MessageBus;
+  /** Pending appends of a deleted session are dropped from it. */
+  queue: Pick<CommitQueue, 'discardSession'>;
+  logger: DomainLogger;
+  now?: () => number;
+}
+
+export interface Registration {
+  session: SessionRecord;
+  /** The session's token: new when `created`, else the one presented. */
+  token: string;
+  created: boolean;
+}
+
+/** Tries generated IDs until one is free: 96 random bits make a retry very unlikely. */
+const GENERATE_ATTEMPTS = 5;
+
+export type SessionService = ReturnType<typeof createSessionService>;
+
+/**
+ * The session use cases, whatever the transport: register (or rejoin),
+ * authorise a token, delete, set retention. Routes and the WebSocket upgrade
+ * call these; the store and the bus are ports.
+ */
+export function createSessionService({ store, bus, queue, logger, now = Date.now }: SessionServiceDeps) {
+  const taken = (id: string) => conflict('session_exists', `session ID "${id}" is taken; choose another, or present its token`);
+
+  return {
+    /**
+     * Creates the session `requestedId`, or one with a generated ID. An ID
+     * that exists is a 409 `session_exists`, unless `rejoinToken` is its
+     * token: then the session is returned as it is (rejoin). Throws 503
+     * `id_generation_failed` when no generated ID was free.
+     */
+    async register(requestedId: string | undefined, rejoinToken: string | undefined): Promise<Registration> {
+      if (requestedId !== undefined) {
+        const existing = await store.sessions.findById(requestedId);
+        if (existing) {
+          if (!tokenMatches(rejoinToken, existing.tokenHash)) throw taken(requestedId);
+          return { session: existing, token: rejoinToken!, created: false };
+        }
+      }
+      const token = generateToken();
+      const tokenHash = hashToken(token);
+      for (let attempt = 0; attempt < GENERATE_ATTEMPTS; attempt++) {
+        const created = await store.sessions.create(requestedId ?? generateSessionId(), tokenHash, now());
+        if (created) return { session: created, token, created: true };
+        if (requestedId !== undefined) break;
+      }
+      throw requestedId === undefined ? new AppError('id_generation_failed', 'could not generate a free session ID; retry') : taken(requestedId);
+    },
+
+    /** The session, if it exists and `token` is its own: else 404 `session_not_found` or 401 `unauthorized`. */
+    async authorise(sessionId: string, token: string | undefined): Promise<SessionRecord> {
+      const session = await store.sessions.findById(sessionId);
+      if (!session) throw notFound('session_not_found', `no session with ID "${sessionId}"`);
+      if (!token) throw unauthorized(`session "${sessionId}" needs its token (cookie, Bearer header or ?token=)`);
+      if (!tokenMatches(token, session.tokenHash)) throw unauthorized(`wrong token for session "${sessionId}"`);
+      return session;
+    },
+
+    /**
+     * Deletes the session, in this order:
+     * 1. the delete commits; if it cannot (StorageUnavailableError), nothing
+     *    else happens: the session, its sockets and their pending messages stay;
+     * 2. `deleted` goes out on the bus: every node closes the session's
+     *    sockets with 4001 (before their pending messages fail, so they hear why);
+     * 3. the pending appends of the session are dropped;
+     * 4. its rows are purged now rather than at the next retention pass.
+     * Nothing can commit for the session between 1 and 3: with an embedded
+     * store the delete settles at once and 2 and 3 run before any I/O callback
+     * (the commit queue flushes on setImmediate); with any store an append
+     * to a deleted session is refused (SessionGoneError), never stored.
+     */
+    async delete(session: SessionRecord): Promise<void> {
+      await store.sessions.delete(session.pk);
+      bus.publish({ type: 'deleted', sessionPk: session.pk, sessionId: session.id });
+      queue.discardSession(session.pk, new SessionGoneError());
+      store.retention.runOnce().catch((err: unknown) => logger.error({ err }, 'purge of a deleted session failed'));
+    },
+
+    /** Sets the session's own retention limits; returns the session as it is now. */
+    async setRetention(session: SessionRecord, limits: RetentionLimits): Promise<SessionRecord> {
+      await store.sessions.setRetention(session.pk, limits);
+      return { ...session, retention: limits };
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The SQLite store: one database file (WAL), written by this process only.
+ * Every port of server/domain/ports.ts over one connection; SQLite's errors
+ * are translated into the domain's in errors.ts, nowhere else.
+ */
+import type { DomainLogger, MessageLog, SessionRepository, Store } from '../../domain/ports.js';
+import { openDatabase, type Db } from './database.js';
+import { createDiskGuard } from './disk-guard.js';
+import { translateFaults } from './errors.js';
+import { createHealth } from './health.js';
+import { createMessageLog } from './message-log.js';
+import { createRetention, type RetentionOptions } from './retention.js';
+import { createMessageSearch } from './search.js';
+import { createSessionTable } from './sessions.js';
+
+export interface SqliteStoreOptions {
+  /** fsync policy of commits: FULL survives power loss, NORMAL only process crashes. */
+  synchronous: 'full' | 'normal';
+  /** Largest total of UTF-8 body bytes a session may store; 0: no limit. */
+  maxSessionBytes: number;
+  /** Below this many free bytes on the database's disk, writes are refused; 0: never. */
+  minFreeDiskBytes: number;
+  /** How often free disk space is measured, in ms: never per message. */
+  diskCheckIntervalMs: number;
+  /** The deployment's retention and the size of its transactions. */
+  retention: Omit<RetentionOptions, 'now'>;
+  /** The clock of commits and retention; tests drive it. */
+  now(): number;
+  logger: DomainLogger;
+}
+
+const defaults: Omit<SqliteStoreOptions, 'logger'> = {
+  synchronous: 'full',
+  maxSessionBytes: 0,
+  minFreeDiskBytes: 0,
+  diskCheckIntervalMs: 1000,
+  retention: { maxAgeMs: 0, maxMessages: 0, batchSize: 500 },
+  now: Date.now,
+};
+
+/** Opens (creating file and folder if needed, migrating) the database at `path` and makes the store of it. */
+export function openSqliteStore(path: string, options: Partial<SqliteStoreOptions> & Pick<SqliteStoreOptions, 'logger'>): Store {
+  const db = openDatabase(path, { synchronous: options.synchronous ?? defaults.synchronous });
+  try {
+    return createSqliteStore(db, options);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** The store over an open, migrated database; it owns `db` from now on and closes it on close(). */
+export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> & Pick<SqliteStoreOptions, 'logger'>): Store {
+  const { maxSessionBytes, minFreeDiskBytes, diskCheckIntervalMs, retention: retentionOptions, now, logger } = { ...defaults, ...options };
+  const disk = createDiskGuard({ dbPath: db.memory ? ':memory:' : db.name, minFreeBytes: minFreeDiskBytes, intervalMs: diskCheckIntervalMs, logger });
+  const table = createSessionTable(db);
+  const log = createMessageLog(db, { maxSessionBytes, refusal: disk.refusal, now });
+  const retention = createRetention({ db, sessions: table, messages: log, logger }, { ...retentionOptions, now });
+
+  const sessions: SessionRepository = {
+    findById: async (id) => table.findById(id),
+    create: async (id, tokenHash, createdAt) => table.create(id, tokenHash, createdAt),
+    async delete(pk) {
+      const deleted = table.delete(pk);
+      log.forget(pk);
+      return deleted;
+    },
+    setRetention: async (pk, limits) => table.setRetention(pk, limits),
+    pageAfter: async (afterPk, limit) => table.pageAfter(afterPk, limit),
+  };
+  const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, after: log.after, page: log.page };
+
+  disk.start();
+  return {
+    sessions: translateFaults(sessions),
+    messages: translateFaults(messages),
+    search: translateFaults(createMessageSearch(db)),
+    health: createHealth(db, disk),
+    retention: translateFaults(retention),
+    async close() {
+      await retention.stop();
+      disk.stop();
+      db.close();
+    },
+  } satisfies Store;
+}

@@ -1,0 +1,83 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { openDatabase } from './database.js';
+
+export interface RestoreReport {
+  sessions: number;
+  messages: number;
+  ms: number;
+}
+
+/**
+ * Throws unless no other connection has the database at `path` open: it
+ * takes SQLite's exclusive lock (locking_mode EXCLUSIVE, then BEGIN
+ * EXCLUSIVE, without waiting), which a running server's connection (WAL
+ * mode, a shared lock on its shared memory for as long as it is open) does
+ * not let anyone take. A missing file is not in use.
+ */
+function assertNotInUse(path: string): void {
+  if (!existsSync(path)) return;
+  const db = new Database(path, { fileMustExist: true, timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('COMMIT');
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
+      throw new Error(`${path} is in use (a server has it open): stop the server first`, { cause: err });
+    }
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Replaces the database at `destination` with the backup at `source`: while
+ * no server holds it (assertNotInUse, checked before and after the copy),
+ * copied with SQLite's backup API into a file beside it, migrated to this
+ * build's schema, every session given a NEW epoch (so a client resuming with
+ * a cursor of the history it held before is told to reset, and is not
+ * handed seqs that now mean other messages), checked with integrity_check,
+ * then renamed over `destination` with its old -wal and -shm removed (a
+ * stale WAL must never be applied to the restored file). Refuses to replace
+ * an existing database unless `overwrite`.
+ */
+export async function restoreDatabase(source: string, destination: string, { overwrite = false } = {}): Promise<RestoreReport> {
+  const started = performance.now();
+  if (!existsSync(source)) throw new Error(`no backup at ${source}`);
+  if (existsSync(destination) && !overwrite) throw new Error(`${destination} exists; pass --force to replace it with the backup`);
+  assertNotInUse(destination);
+  const staging = `${destination}.restoring`;
+  const removeFiles = (path: string) => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  };
+  removeFiles(staging);
+  const backup = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    await backup.backup(staging);
+  } finally {
+    backup.close();
+  }
+  let report: Omit<RestoreReport, 'ms'>;
+  const db = openDatabase(staging);
+  try {
+    db.prepare('UPDATE sessions SET epoch = new_epoch()').run();
+    const integrity = db.pragma('integrity_check', { simple: true });
+    if (integrity !== 'ok') throw new Error(`the backup failed its integrity check: ${String(integrity)}`);
+    const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    report = { sessions: count('sessions'), messages: count('messages') };
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (err) {
+    db.close();
+    removeFiles(staging);
+    throw err;
+  }
+  db.close();
+  assertNotInUse(destination);
+  rmSync(`${destination}-wal`, { force: true });
+  rmSync(`${destination}-shm`, { force: true });
+  renameSync(staging, destination);
+  removeFiles(staging);
+  return { ...report, ms: Math.round(performance.now() - started) };
+}
