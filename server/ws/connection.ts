@@ -7,7 +7,7 @@ import type { CommitQueue } from '../store/commit-queue.js';
 import { LowDiskSpace } from '../store/disk-guard.js';
 import { SessionStorageFull, type AppendResult, type MessageLog } from '../store/message-log.js';
 import type { SessionRecord } from '../store/session-repo.js';
-import { echoFrame, errorFrame, parseClientFrame, readyFrame } from './frames.js';
+import { clientIdOf, echoFrame, errorFrame, parseClientFrame, readyFrame } from './frames.js';
 import type { WsLimits } from './hub.js';
 import type { WireMode } from './upgrade.js';
 import type { WriteCoalescer } from './write-coalescer.js';
@@ -185,8 +185,7 @@ export class SessionConnection {
       return;
     }
     if (this.mode === 'json') {
-      const frame = parseClientFrame((data as Buffer).toString('utf8'));
-      const id = frame.ok ? frame.clientId : null;
+      const id = clientIdOf((data as Buffer).toString('utf8'));
       this.sendFrame(errorFrame('rate_limited', `more than ${limit} messages per second: this one was not stored; slow down and resend it`, id));
     }
   }
