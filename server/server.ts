@@ -17,6 +17,7 @@ import { createDiskGuard } from './store/disk-guard.js';
 import { createStore, type Store } from './store/index.js';
 import { createRetention, type Retention } from './store/retention.js';
 import type { SessionRecord } from './store/session-repo.js';
+import { capSocketsPerIp } from './socket-cap.js';
 import { dispatchUpgrades } from './upgrade-dispatch.js';
 import { createWsHub, type WsHub } from './ws/hub.js';
 import { refuseUpgrade } from './ws/upgrade.js';
@@ -136,6 +137,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseUpgrade(socket, methodNotAllowed(['GET', 'HEAD'])));
     server.on('clientError', answerClientError);
   }
+
+  capSocketsPerIp([httpServer, wsServer], config.maxSocketsPerIp, logger);
 
   // The WebSocket port first, so its number is known before the HTTP port
   // takes a request (the CSP names it).
