@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
+import { ROUTER_OPTIONS } from '../router-options.js';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { MessageLog, StoredMessage } from '../../store/message-log.js';
@@ -61,7 +62,7 @@ function historyStream(log: MessageLog, sessionPk: number, sessionId: string, fo
 }
 
 export function exportRoutes({ sessions, messages }: { sessions: SessionRepo; messages: MessageLog }): Router {
-  const router = new Router();
+  const router = new Router(ROUTER_OPTIONS);
 
   router.get('/api/sessions/:id/export', (ctx) => {
     const session = requireAuthorizedSession(ctx, sessions);

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { ROUTER_OPTIONS } from '../router-options.js';
 import { z } from 'zod';
 import type { MessageLog } from '../../store/message-log.js';
 import type { SessionRepo } from '../../store/session-repo.js';
@@ -20,7 +21,7 @@ export interface MessageRoutesDeps {
 }
 
 export function messageRoutes({ sessions, messages }: MessageRoutesDeps): Router {
-  const router = new Router();
+  const router = new Router(ROUTER_OPTIONS);
 
   // History, newest page first; the next older page is ?before=<first seq of this one>.
   router.get('/api/sessions/:id/messages', (ctx) => {

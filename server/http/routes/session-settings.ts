@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { ROUTER_OPTIONS } from '../router-options.js';
 import { z } from 'zod';
 import { badRequest } from '../../domain/errors.js';
 import type { MessageLog } from '../../store/message-log.js';
@@ -38,7 +39,7 @@ const settingsSchema = z
 const toDays = (ms: number | null) => (ms ? ms / DAY_MS : null);
 
 export function sessionSettingsRoutes({ sessions, messages, maxBodyBytes, retentionDefaults }: SessionSettingsDeps): Router {
-  const router = new Router();
+  const router = new Router(ROUTER_OPTIONS);
 
   const view = (session: SessionRecord) => {
     const effective = effectiveLimits(retentionDefaults, session.retention);
