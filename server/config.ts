@@ -98,6 +98,9 @@ const settings = {
   maxConnections: positiveInt.default(10_000).describe('open WebSockets in total (503 at the upgrade beyond)'),
   // 8 sessions in all the tabs MAX_CONNECTIONS_PER_SESSION allows.
   maxConnectionsPerIp: positiveInt.default(64).describe('open WebSockets per client IP (429 at the upgrade beyond)'),
+  maxSocketsPerIp: nonNegativeInt
+    .default(256)
+    .describe('open TCP connections per peer IP on both ports together (WebSockets and keep-alive HTTP); beyond, new ones are closed at once; 0: no cap'),
   heartbeatMs: positiveInt.default(30_000).describe('ping interval; a peer silent for a whole interval is terminated'),
   maxBufferedBytes: positiveInt
     .default(4 * 1024 * 1024)
@@ -130,6 +133,13 @@ const settings = {
  * promptly could be cut off for a single message.
  */
 const configSchema = z.object(settings).superRefine((config, ctx) => {
+  if (config.maxSocketsPerIp !== 0 && config.maxSocketsPerIp <= config.maxConnectionsPerIp) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxSocketsPerIp'],
+      message: `must be more than MAX_CONNECTIONS_PER_IP (${config.maxConnectionsPerIp}): each WebSocket is a TCP connection too, and HTTP needs some`,
+    });
+  }
   const echoBytes = maxEchoFrameBytes(config.maxMessageBytes);
   if (config.maxBufferedBytes < echoBytes) {
     ctx.addIssue({

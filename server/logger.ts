@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { TOKEN_CHARS } from './domain/token.js';
+import { stdoutDestination } from './log-destination.js';
 import { requestTarget } from './request-target.js';
 
 export type { Logger };
@@ -93,8 +94,6 @@ export function createLogger({ level, format, destination }: LoggerOptions): Log
   if (format === 'pretty') {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
   }
-  // Asynchronous writes: a synchronous write to a slow stdout (a pipe whose
-  // reader lags) stalled requests by milliseconds (measured). main.ts flushes
-  // before the process exits, so nothing is lost on a clean stop.
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  // main.ts flushes before the process exits, so nothing is lost on a clean stop.
+  return pino(options, destination ?? stdoutDestination());
 }

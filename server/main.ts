@@ -8,6 +8,8 @@ import { StartError, startServer } from './server.js';
 
 /** SIGTERM/SIGINT must end the process within this long. */
 const SHUTDOWN_DEADLINE_MS = 5000;
+/** How long the last log lines may take to leave: a stdout nobody reads must not hold the exit. */
+const LOG_FLUSH_DEADLINE_MS = 500;
 
 async function main(): Promise<void> {
   const loaded = loadConfig();
@@ -37,8 +39,10 @@ async function main(): Promise<void> {
       .close(SHUTDOWN_DEADLINE_MS - 1000 - config.shutdownDrainMs)
       .then(() => {
         logger.info('stopped');
-        // Logs are written asynchronously: let the last lines out first.
-        logger.flush(() => process.exit(0));
+        // Logs are written asynchronously: let the last lines out first, for a while.
+        const exit = () => process.exit(0);
+        setTimeout(exit, LOG_FLUSH_DEADLINE_MS);
+        logger.flush(exit);
       })
       .catch((err: unknown) => {
         logger.error({ err }, 'shutdown failed');

@@ -16,6 +16,7 @@ import { createMetrics } from './metrics.js';
 import { allowedHostsFor, createHostPolicy } from './host-policy.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { deploymentRetention, openStore } from './store/index.js';
+import { capSocketsPerIp } from './socket-cap.js';
 import { dispatchUpgrades } from './upgrade-dispatch.js';
 import { createWsHub } from './ws/hub.js';
 
@@ -128,6 +129,8 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     server.on('connect', (_req: IncomingMessage, socket: Duplex) => writeError(socket, methodNotAllowed(['GET', 'HEAD'])));
     server.on('clientError', answerClientError);
   }
+
+  capSocketsPerIp([httpServer, wsServer], config.maxSocketsPerIp, logger);
 
   // The WebSocket port first, so its number is known before the HTTP port
   // takes a request (the CSP names it).

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -20,12 +20,46 @@ function isWebSocketUpgrade(req: IncomingMessage): boolean {
  * came in Node 24). So a declined request is handed back as bytes: its head
  * rebuilt without the upgrade offer, then whatever followed it, parsed anew on
  * the same socket. Body, timeouts and keep-alive then work as for any request.
+ *
+ * Pipelined requests: Node gives the upgrade away while the answers of the
+ * requests before it may still be on their way, and a new parser on the
+ * socket would queue its answers behind them where none would ever send
+ * them (answers went missing, the connection hung). So a declined request is
+ * handed back only once every answer on its socket is out.
  */
 export function dispatchUpgrades(server: Server, onWebSocket: UpgradeListener): void {
+  const answering = trackAnswers(server);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (isWebSocketUpgrade(req)) onWebSocket(req, socket, head);
-    else replayWithoutUpgrade(server, req, socket, head);
+    else answering.whenIdle(socket, () => replayWithoutUpgrade(server, req, socket, head));
   });
+}
+
+/** Answers in progress per socket, and what waits for a socket to have none. */
+function trackAnswers(server: Server) {
+  const sockets = new WeakMap<Duplex, { answers: number; idle: Array<() => void> }>();
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const state = sockets.get(req.socket) ?? { answers: 0, idle: [] };
+    sockets.set(req.socket, state);
+    state.answers++;
+    // 'close' comes after the answer is out, or when the socket went away first.
+    res.once('close', () => {
+      if (--state.answers === 0) for (const run of state.idle.splice(0)) run();
+    });
+  });
+  return {
+    whenIdle(socket: Duplex, run: () => void): void {
+      const state = sockets.get(socket);
+      if (!state || state.answers === 0) return run();
+      // Node took its error listener with the upgrade: a reset while waiting must not be an uncaught error.
+      const onError = () => socket.destroy();
+      socket.on('error', onError);
+      state.idle.push(() => {
+        socket.removeListener('error', onError);
+        run();
+      });
+    },
+  };
 }
 
 function replayWithoutUpgrade(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer): void {

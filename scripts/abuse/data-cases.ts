@@ -1,6 +1,7 @@
 /**
  * Abuse of the data path: text that tokenizers, snippet markers, JSON and
- * spreadsheets each read differently (issue 10, items 3, 4, 5 and 10).
+ * spreadsheets each read differently (issue 10, items 3, 4, 5 and 10), and a
+ * frame nested as deep as its size allows (review A1).
  */
 import { SUBPROTOCOL, type RegisteredSession, type SearchPage } from '../../protocol/wire.js';
 import { Op, RawWs, closePayload } from './raw-ws.js';
@@ -72,6 +73,27 @@ export const dataCases: AbuseCase[] = [
         ws.send({ opcode: Op.text, payload: '{"type":"send","id":"ok","text":"hello"}' });
         const echo = await nextJson(ws);
         return `${String(error?.code ?? error?.type)}, then ${String(echo?.type)}`;
+      } finally {
+        ws.send({ opcode: Op.close, payload: closePayload(1000) });
+        await ws.closed();
+      }
+    },
+  },
+  {
+    name: 'JSON frame of MAX_MESSAGE_BYTES nested as deep as it fits',
+    expected: 'invalid_frame, /healthz 200, then echo',
+    async run(t) {
+      const { ws } = await openJsonSession(t);
+      try {
+        const frame = (deep: string) => `{"type":"send","id":"deep","text":"hi","a":${deep}}`;
+        const depth = Math.floor((t.limits.maxMessageBytes - frame('').length) / 2);
+        ws.send({ opcode: Op.text, payload: frame(`${'['.repeat(depth)}${']'.repeat(depth)}`) });
+        const error = await nextJson(ws);
+        const health = await fetch(httpUrl(t, '/healthz'));
+        await health.arrayBuffer();
+        ws.send({ opcode: Op.text, payload: frame('[]') });
+        const echo = await nextJson(ws);
+        return `${String(error?.code ?? error?.type)}, /healthz ${health.status}, then ${String(echo?.type)}`;
       } finally {
         ws.send({ opcode: Op.close, payload: closePayload(1000) });
         await ws.closed();

@@ -68,6 +68,9 @@ export const edgeCases: AbuseCase[] = [
     expected: 'HTTP 403 origin_not_allowed',
     run: (t) => answer(t, 'POST /api/sessions HTTP/1.1', ['Content-Type: application/json', 'Origin: http://localhost:5173'], { body: '{}' }),
   },
+  withSession('HTTP: a route spelled otherwise (/API/SESSIONS/<ID>/MESSAGES/, wrong token)', 'HTTP 404 not_found', (t, id) =>
+    answer(t, `GET /API/SESSIONS/${id}/MESSAGES/ HTTP/1.1`, ['Authorization: Bearer wrong']),
+  ),
   withSession('upgrade: Sec-WebSocket-Version 99', 'HTTP 400 invalid_handshake', (t, id, token) =>
     answer(t, `GET /ws/${id} HTTP/1.1`, [...WS_HANDSHAKE.slice(0, 3), 'Sec-WebSocket-Version: 99', `Authorization: Bearer ${token}`], { ws: true }),
   ),

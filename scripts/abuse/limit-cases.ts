@@ -1,6 +1,6 @@
 /**
  * Abuse of the limits that keep one client from hurting others: open
- * WebSockets and failed authentications per IP, the storage budget per
+ * WebSockets, open TCP connections and failed authentications per IP, the storage budget per
  * session, a burst of echoes against MAX_BUFFERED_BYTES, and /metrics.
  *
  * Per-IP cases come from an address of their own (any 127.x.y.z reaches a
@@ -9,6 +9,7 @@
  */
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
+import { rawSocketFrom, type RawSocket } from './raw-http.js';
 import { Op, RawWs } from './raw-ws.js';
 import { bearer, echoOutcome, httpUrl, openSession, registerSession, wsTarget, type AbuseCase, type AbuseTarget } from './target.js';
 
@@ -96,6 +97,28 @@ export const limitCases: AbuseCase[] = [
         return `${refused}; another IP: ${other}`;
       } finally {
         for (const ws of open) ws.terminate();
+      }
+    },
+  },
+  {
+    name: 'one IP opens MAX_SOCKETS_PER_IP + 1 idle TCP connections over both ports',
+    expected: 'one closed unanswered, the others answer; another IP: HTTP/1.1 200 OK',
+    async run(t) {
+      const from = loopbackAddress();
+      const sockets: RawSocket[] = [];
+      try {
+        for (let i = 0; i <= t.limits.maxSocketsPerIp; i++) sockets.push(await rawSocketFrom(from, i % 2 === 0 ? t.httpPort : t.wsPort));
+        const closed = await Promise.race(sockets.map((s) => s.ended.then((end) => ({ s, ...end }))));
+        const kept = sockets.filter((s) => s !== closed.s);
+        const asked = await Promise.all(kept.map((s) => s.ask(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).catch(() => 'no answer')));
+        const unanswered = asked.filter((line) => !/^HTTP\/1\.1 (200|426) /.test(line)).length;
+        const other = await rawSocketFrom(loopbackAddress(), t.httpPort);
+        sockets.push(other);
+        const otherLine = await other.ask(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+        const first = closed.answered ? 'one closed after an answer' : 'one closed unanswered';
+        return `${first}, ${unanswered === 0 ? 'the others answer' : `${unanswered} others unanswered`}; another IP: ${otherLine}`;
+      } finally {
+        for (const s of sockets) s.socket.destroy();
       }
     },
   },

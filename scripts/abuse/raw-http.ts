@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 /** A response read off a raw socket: what a client that sends any bytes gets back. */
 export interface RawResponse {
@@ -69,4 +69,51 @@ export function errorCode(res: RawResponse): string | null {
   } catch {
     return null;
   }
+}
+
+/** A connection kept open from a chosen local address, asked one request at a time. */
+export interface RawSocket {
+  socket: Socket;
+  /** Resolves when the connection ends, with whether any byte came before. */
+  ended: Promise<{ answered: boolean }>;
+  /** Sends one request and resolves with the status line of its answer. */
+  ask(request: string): Promise<string>;
+}
+
+/** Connects from `from` (any 127.x.y.z reaches a server on 127.0.0.1) to `port` on 127.0.0.1. */
+export async function rawSocketFrom(from: string, port: number): Promise<RawSocket> {
+  const socket = connect({ host: '127.0.0.1', port, localAddress: from });
+  let received = '';
+  let answered = false;
+  let waiting: ((line: string) => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    answered = true;
+    received += chunk.toString('latin1');
+    const end = received.indexOf('\r\n\r\n');
+    if (end !== -1 && waiting) {
+      const head = received.slice(0, end);
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+      if (received.length < end + 4 + length) return;
+      received = received.slice(end + 4 + length);
+      const done = waiting;
+      waiting = undefined;
+      done(head.split('\r\n')[0]!);
+    }
+  });
+  socket.on('error', () => undefined);
+  const ended = new Promise<{ answered: boolean }>((resolve) => socket.once('close', () => resolve({ answered })));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return {
+    socket,
+    ended,
+    ask: (request) =>
+      new Promise((resolve, reject) => {
+        waiting = resolve;
+        socket.once('close', () => reject(new Error('closed before an answer')));
+        socket.write(request);
+      }),
+  };
 }

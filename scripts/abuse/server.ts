@@ -18,6 +18,8 @@ export const ABUSE_LIMITS: AbuseLimits = {
   headersTimeoutMs: 500,
   // Above what all cases open at once from 127.0.0.1 (about 90); the per-IP case uses an address of its own.
   maxConnectionsPerIp: 128,
+  // The default; above what all cases open at once from 127.0.0.1 (the socket case uses an address of its own).
+  maxSocketsPerIp: 256,
   // Above the failures the other cases cause from 127.0.0.1 in two runs (8).
   authFailureLimit: 20,
   // Above the burst case's 1.25 x MAX_BUFFERED_BYTES of bodies, which must all be stored.

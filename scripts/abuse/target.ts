@@ -12,6 +12,7 @@ export interface AbuseLimits {
   maxBodyBytes: number;
   headersTimeoutMs: number;
   maxConnectionsPerIp: number;
+  maxSocketsPerIp: number;
   authFailureLimit: number;
   maxSessionBytes: number;
   maxBufferedBytes: number;

@@ -16,6 +16,7 @@ import type { SessionService } from '../domain/session-service.js';
 import { throttleFailedAuth } from './auth-throttle.js';
 import { errorMiddleware } from './errors.js';
 import { methodGuard } from './methods.js';
+import { ROUTER_OPTIONS } from './router-options.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
@@ -108,9 +109,9 @@ export function createApp(deps: AppDeps): Koa {
     if (!originAllowed(ctx.req)) throw new AppError('origin_not_allowed', `origin ${ctx.get('origin')} is not allowed`);
     await next();
   });
-  app.use(throttleFailedAuth(deps.authFailures));
+  const router = new Router(ROUTER_OPTIONS);
+  app.use(throttleFailedAuth(deps.authFailures, router));
 
-  const router = new Router();
   router.use(
     healthRoutes({
       isHealthy: store.health.isHealthy,

@@ -45,6 +45,8 @@ describe('configuration', () => {
     [{ ALLOWED_HOSTS: 'https://chat.example.com' }, 'invalid ALLOWED_HOSTS'],
     [{ TRUST_PROXY: 'yes' }, 'invalid TRUST_PROXY "yes": must be false, true, or the number of proxies'],
     [{ DEV_ORIGINS: 'maybe' }, 'invalid DEV_ORIGINS "maybe": must be true or false'],
+    [{ MAX_SOCKETS_PER_IP: '64' }, 'invalid MAX_SOCKETS_PER_IP "64": must be more than MAX_CONNECTIONS_PER_IP (64)'],
+    [{ MAX_SOCKETS_PER_IP: '200', MAX_CONNECTIONS_PER_IP: '300' }, 'invalid MAX_SOCKETS_PER_IP "200": must be more than MAX_CONNECTIONS_PER_IP (300)'],
   ])('refuses %j with one line naming the setting', (env, message) => {
     expect(() => load(env)).toThrow(ConfigError);
     expect(() => load(env)).toThrow(message);
@@ -53,13 +55,15 @@ describe('configuration', () => {
   it('has the documented defaults for the per-IP, storage and metrics settings', () => {
     expect(load({})).toMatchObject({
       maxConnectionsPerIp: 64,
+      maxSocketsPerIp: 256,
       authFailureLimit: 30,
       maxSessionBytes: 100 * 1024 * 1024,
       minFreeDiskBytes: 256 * 1024 * 1024,
       metricsToken: '',
       maxBufferedBytes: 4 * 1024 * 1024,
     });
-    expect(load({ METRICS_TOKEN: 's3cret-for-prometheus', MAX_SESSION_BYTES: '0', MIN_FREE_DISK_BYTES: '0' })).toMatchObject({
+    expect(load({ METRICS_TOKEN: 's3cret-for-prometheus', MAX_SESSION_BYTES: '0', MIN_FREE_DISK_BYTES: '0', MAX_SOCKETS_PER_IP: '0' })).toMatchObject({
+      maxSocketsPerIp: 0,
       metricsToken: 's3cret-for-prometheus',
       maxSessionBytes: 0,
       minFreeDiskBytes: 0,

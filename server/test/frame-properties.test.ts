@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_ID_MAX_LENGTH, type EchoFrame, type ErrorFrame, type RegisteredSession } from '../../protocol/wire.js';
+import { MAX_FRAME_DEPTH } from '../ws/frames.js';
 import { api, history, register, useTestServer, type TestClient } from './harness.js';
 import { unicodeChar, unicodeText } from './unicode-arbitraries.js';
 
@@ -21,6 +22,12 @@ function allWellFormed(value: unknown): boolean {
   return true;
 }
 
+/** Levels of arrays and objects, the frame itself included: the reference, written recursively. */
+function depth(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  return 1 + Math.max(0, ...Object.values(value).map(depth));
+}
+
 const validId = (id: unknown): id is string =>
   typeof id === 'string' && id.length >= 1 && id.length <= CLIENT_ID_MAX_LENGTH && id.isWellFormed();
 
@@ -38,7 +45,7 @@ function expectedOutcome(raw: string): Outcome {
   const id = validId(frame.id) ? frame.id : null;
   const shapeOk =
     frame.type === 'send' && typeof frame.text === 'string' && (frame.id === undefined || frame.id === null || validId(frame.id));
-  if (!shapeOk || !allWellFormed(value)) return { kind: 'error', code: 'invalid_frame', id };
+  if (!shapeOk || !allWellFormed(value) || depth(value) > MAX_FRAME_DEPTH) return { kind: 'error', code: 'invalid_frame', id };
   return { kind: 'echo', id, text: frame.text as string };
 }
 
@@ -52,11 +59,14 @@ const sendLike = fc
     { requiredKeys: [] },
   )
   .map((frame) => JSON.stringify(frame));
-/** Deeply nested arrays or objects, alone or as the text. */
-const nested = fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.boolean(), fc.boolean()).map(([depth, objects, asText]) => {
-  const deep = objects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`;
-  return asText ? `{"type":"send","id":null,"text":${deep}}` : deep;
-});
+/** Deeply nested arrays or objects, alone, as the text, or in an extra field of a send frame (around the depth limit too). */
+const nested = fc
+  .tuple(fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 28, max: 36 })), fc.boolean(), fc.constantFrom('alone', 'text', 'extra'))
+  .map(([levels, objects, where]) => {
+    const deep = objects ? `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}` : `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    if (where === 'alone') return deep;
+    return where === 'text' ? `{"type":"send","id":null,"text":${deep}}` : `{"type":"send","id":"n${levels}","text":"x","extra":${deep}}`;
+  });
 /** Send frames whose strings are random Unicode, ill-formed now and then. */
 const sendWithRandomStrings = fc
   .record({ id: fc.oneof(fc.constant(null), unicodeText(20), fc.string({ minLength: 1, maxLength: 8 })), text: unicodeText(60) })

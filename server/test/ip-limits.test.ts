@@ -125,6 +125,47 @@ describe('failed authentications per client IP (AUTH_FAILURE_LIMIT)', () => {
   });
 });
 
+describe('the throttle and the routes agree on every spelling of a path', () => {
+  const t = useTestServer({ authFailureLimit: 3, metricsToken: 'metrics-secret' });
+
+  it('serves a route in one spelling only (case, trailing slash): any other is 404, never a 401 the throttle did not count', async () => {
+    const { token } = await register(t.server, 'spell');
+    const from = '127.0.0.9';
+    const auth = { authorization: `Bearer ${token}` };
+    const others = [
+      '/API/SESSIONS/spell/MESSAGES',
+      '/api/sessions/spell/messages/',
+      '/api/sessions/spell/Messages',
+      '/api/sessions/spell/',
+      '/Api/sessions/spell',
+      '/api/sessions/spell/search/?q=a',
+      '/api/sessions/spell/EXPORT',
+      '/metrics/',
+      '/METRICS',
+      '/Metrics/',
+      '/HEALTHZ',
+      '/readyz/',
+      '/STREAM?id=spelled',
+    ];
+    for (const path of others) {
+      for (const headers of [auth, { authorization: 'Bearer wrong' }]) {
+        const answer = await requestFrom(from, `${t.server.httpUrl}${path}`, { headers });
+        expect(answer.status, path).toBe(404);
+        expect(JSON.parse(answer.body), path).toMatchObject({ error: { code: 'not_found' } });
+      }
+    }
+    // The one spelling of each: three failures (session and /metrics alike), then 429, so nothing was counted before.
+    expect((await requestFrom(from, `${t.server.httpUrl}/api/sessions/spell/messages`)).status).toBe(401);
+    expect((await requestFrom(from, `${t.server.httpUrl}/metrics`)).status).toBe(401);
+    expect((await requestFrom(from, `${t.server.httpUrl}/api/sessions/spell`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    for (const path of ['/api/sessions/spell/messages', '/metrics', '/api/sessions/spell', '/api/sessions/spell/search?q=a']) {
+      const headers = path === '/metrics' ? { authorization: 'Bearer metrics-secret' } : auth;
+      expect((await requestFrom(from, `${t.server.httpUrl}${path}`, { headers })).status, path).toBe(429);
+    }
+    expect((await requestFrom(from, `${t.server.httpUrl}/healthz`)).status).toBe(200);
+  });
+});
+
 describe('registrations per client IP (REGISTER_RATE_LIMIT, on rate-limiter-flexible)', () => {
   const t = useTestServer({ registerRateLimit: 2 });
 

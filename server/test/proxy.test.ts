@@ -88,3 +88,18 @@ describe('TRUST_PROXY=2 and true', () => {
     expect(await registerVia(s, '203.0.113.5')).toBe(429);
   });
 });
+
+describe('IPv6 clients are one client per /64 (per-IP limits)', () => {
+  it('keys addresses of one /64 together, however they are written, and another /64 apart', async () => {
+    const { server: s, log } = await start({ trustProxy: 1 });
+    expect(await registerVia(s, '2001:db8:0:1::1')).toBe(201);
+    expect(await registerVia(s, '2001:DB8:0:1:ffff:ffff:ffff:ffff')).toBe(201);
+    expect(await registerVia(s, '2001:0db8:0000:0001:abcd::1.2.3.4')).toBe(429); // the same /64, a third time
+    expect(await registerVia(s, '2001:db8:0:2::1')).toBe(201); // the next /64
+    expect(await registerVia(s, '::ffff:203.0.113.7')).toBe(201); // IPv4, mapped
+    expect(await registerVia(s, '203.0.113.7')).toBe(201);
+    expect(await registerVia(s, '203.0.113.7')).toBe(429); // the mapped form counted for it
+    expect(await upgradeIp(s, log, '2001:db8:0:3:1:2:3:4')).toBe('2001:db8:0:3::/64');
+    expect(await upgradeIp(s, log, '::1')).toBe('::/64');
+  });
+});

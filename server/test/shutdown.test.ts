@@ -72,3 +72,26 @@ it('refuses new connections once shutdown has begun', async () => {
   const late = new TestClient(`ws://127.0.0.1:${server.wsPort}/ws/late`, { token });
   await expect(late.opened).rejects.toThrow();
 });
+
+it.each([
+  ['the shutdown lines are the first to meet it', false],
+  ['a request line met it before', true],
+])('SIGTERM with stdout\'s reader gone (EPIPE, a log shipper that died), %s: the process still stops, exit 0', async (_, request) => {
+  server = await ServerProcess.start();
+  server.child.stdout!.destroy(); // the reading end closes: every later write to stdout is EPIPE
+  if (request) expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200);
+  server.child.kill('SIGTERM');
+  expect(await server.exited).toEqual({ code: 0, signal: null });
+});
+
+it('SIGTERM with a stdout nobody reads (a full pipe): the last lines wait a while, not forever; exit 0', async () => {
+  server = await ServerProcess.start();
+  const stdout = server.child.stdout!;
+  stdout.removeAllListeners('data');
+  stdout.pause();
+  // 4 MB of request lines (each logs its 8 KB path), far more than the pipe and the reader's buffer hold.
+  const path = `/${`${'x'.repeat(99)}/`.repeat(80)}`;
+  for (let i = 0; i < 500; i++) await (await fetch(`${server.httpUrl}${path}`)).arrayBuffer();
+  server.child.kill('SIGTERM');
+  expect(await server.exited).toEqual({ code: 0, signal: null });
+});

@@ -167,6 +167,33 @@ describe('JSON mode (session.v1)', () => {
     expect((await history(t.server, 'json-1', token)).messages.map((m) => m.id)).toEqual(['after']);
   });
 
+  it('refuses a frame nested deeper than 32 levels (invalid_frame, naming where), up to the size limit, and keeps the connection', async () => {
+    const { token } = await register(t.server, 'json-1');
+    const client = await openJson('json-1', token);
+    const arrays = (n: number, inner = '') => `${'['.repeat(n)}${inner}${']'.repeat(n)}`;
+    const objects = (n: number) => `${'{"k":'.repeat(n)}1${'}'.repeat(n)}`;
+    const frame = (extra: string) => `{"type":"send","id":"deep","text":"hi","a":${extra}}`;
+    // The largest frames the limit lets in (64 KB), nested as deep as they can be: they used to freeze the server for minutes.
+    const room = 65536 - frame('').length;
+    for (const deep of [arrays(Math.floor(room / 2)), objects(Math.floor(room / 6)), arrays(32)]) {
+      client.send(frame(deep));
+      expect(await client.nextJson()).toEqual({
+        type: 'error',
+        code: 'invalid_frame',
+        message: expect.stringContaining(`a.${deep.startsWith('[') ? '0.'.repeat(30) + '0' : 'k.'.repeat(30) + 'k'}: nested deeper than 32 levels`),
+        id: 'deep',
+      });
+    }
+    client.send(`{"type":"send","id":"deep","text":${arrays(5000)}}`);
+    expect(await client.nextJson()).toMatchObject({ type: 'error', code: 'invalid_frame', id: 'deep' });
+    // 32 levels (the frame and 31 arrays) are fine, and an ill-formed string at the bottom is found with its whole path.
+    client.send(frame(arrays(31, '"\\ud800"')));
+    expect(await client.nextJson()).toMatchObject({ message: expect.stringContaining(`a.${'0.'.repeat(30)}0: strings must be well-formed`) });
+    client.send(frame(arrays(31)));
+    expect(await client.nextJson()).toMatchObject({ type: 'echo', seq: 1, id: 'deep', text: 'json-1: hi' });
+    expect((await history(t.server, 'json-1', token)).messages.map((m) => m.id)).toEqual(['deep']);
+  });
+
   it('accepts the token from the session cookie and from ?token=', async () => {
     const { token } = await register(t.server, 'json-1');
     const byCookie = await t.connect('json-1', { json: true, headers: { cookie: `theme=dark; st_json-1=${token}` } });

@@ -34,6 +34,24 @@ describe('per-connection rate limit', () => {
     expect(storedCount(t.server, 'flood')).toBe(echoed.length);
   });
 
+  it('JSON mode: over the limit, a frame is only read for its id (no walk of the rest), even when it is not a valid send', async () => {
+    const { token } = await register(t.server, 'flood-bad');
+    const client = await t.connect('flood-bad', { token, json: true });
+    expect(await client.nextJson()).toMatchObject({ type: 'ready' });
+    const deep = `${'['.repeat(2000)}${']'.repeat(2000)}`;
+    // One TCP read for all, so the bucket cannot refill in between.
+    const socket = (client.ws as unknown as { _socket: Socket })._socket;
+    socket.cork();
+    for (let i = 0; i < 16; i++) client.send(`{"type":"send","id":"b${i}","text":"x","extra":${deep}}`);
+    socket.uncork();
+    const answers: ErrorFrame[] = [];
+    for (let i = 0; i < 16; i++) answers.push(await client.nextJson<ErrorFrame>());
+    expect(answers.map((a) => a.id)).toEqual(Array.from({ length: 16 }, (_, i) => `b${i}`));
+    expect(answers.filter((a) => a.code === 'invalid_frame').length).toBeGreaterThanOrEqual(10);
+    expect(answers.filter((a) => a.code === 'rate_limited').length).toBeGreaterThan(0);
+    expect(new Set(answers.map((a) => a.code))).toEqual(new Set(['invalid_frame', 'rate_limited']));
+  });
+
   it('text mode: over the limit the connection is closed with 1008 and the rest is not stored', async () => {
     const { token } = await register(t.server, 'flood-text');
     const client = await t.connect('flood-text', { token });

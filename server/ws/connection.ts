@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import { SessionFeed, type CommittedEvent } from './feed.js';
-import { clientIdOf, closeReason, errorFrame, parseClientFrame, readyFrame, resetFrame } from './frames.js';
+import { closeReason, errorFrame, parseClientFrame, rawClientIdOf, readyFrame, resetFrame } from './frames.js';
 import type { WsLimits } from './hub.js';
 import type { WireMode } from './upgrade.js';
 import type { WriteCoalescer } from './write-coalescer.js';
@@ -192,8 +192,7 @@ export class SessionConnection {
       return;
     }
     if (this.mode === 'json') {
-      const parsed = parseClientFrame((data as Buffer).toString('utf8'));
-      const id = parsed.ok ? clientIdOf(parsed.frame) : null;
+      const id = rawClientIdOf((data as Buffer).toString('utf8'));
       this.sendFrame(errorFrame('rate_limited', `more than ${limit} messages per second: this one was not stored; slow down and resend it`, id));
     }
   }

@@ -2,24 +2,46 @@ import { z } from 'zod';
 import type { ErrorCode } from '../../protocol/errors.js';
 import { CLIENT_ID_MAX_LENGTH, type ClientFrame, type ErrorFrame, type ReadyFrame, type ResetFrame } from '../../protocol/wire.js';
 
+/** Nesting a frame may have: a send frame has one level; deeper ones are refused before they are walked further. */
+export const MAX_FRAME_DEPTH = 32;
+
+interface Visit {
+  value: unknown;
+  key: PropertyKey;
+  parent: Visit | null;
+  depth: number;
+}
+
+/** The keys from the root to `visit`, built once, for the one issue reported. */
+function pathTo(visit: Visit | null): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let v = visit; v?.parent; v = v.parent) path.push(v.key);
+  return path.reverse();
+}
+
 /**
- * Where the first ill-formed string of a JSON value is (a lone surrogate,
- * which JSON's \uD800 escapes can carry and UTF-8 cannot store): the path to
- * it, or null. Object keys count as strings. Iterative, so a deeply nested
- * frame cannot overflow the stack.
+ * What first makes a JSON value unfit as a frame, or null: a string that is
+ * ill-formed (a lone surrogate, which JSON's \uD800 escapes can carry and
+ * UTF-8 cannot store; object keys count), or nesting deeper than
+ * MAX_FRAME_DEPTH. Linear in the value's size: each value visited links to
+ * its parent, and the path is built only for the issue found (copying it per
+ * element was quadratic in depth: a 64 KB frame froze the event loop for
+ * minutes). Iterative, so no nesting can overflow the stack.
  */
-function illFormedStringPath(value: unknown): PropertyKey[] | null {
-  const pending: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
+function frameValueIssue(value: unknown): { path: PropertyKey[]; message: string } | null {
+  const pending: Visit[] = [{ value, key: '', parent: null, depth: 0 }];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value: v, path } = next;
+    const v = next.value;
     if (typeof v === 'string') {
-      if (!v.isWellFormed()) return path;
-    } else if (Array.isArray(v)) {
-      v.forEach((item, i) => pending.push({ value: item, path: [...path, i] }));
+      if (!v.isWellFormed()) return { path: pathTo(next), message: 'strings must be well-formed Unicode (no lone surrogates)' };
     } else if (typeof v === 'object' && v !== null) {
-      for (const [key, item] of Object.entries(v)) {
-        if (!key.isWellFormed()) return [...path, key.toWellFormed()];
-        pending.push({ value: item, path: [...path, key] });
+      if (next.depth === MAX_FRAME_DEPTH) return { path: pathTo(next), message: `nested deeper than ${MAX_FRAME_DEPTH} levels` };
+      const entries: Array<[PropertyKey, unknown]> = Array.isArray(v) ? v.map((item, i) => [i, item]) : Object.entries(v);
+      for (const [key, item] of entries) {
+        if (typeof key === 'string' && !key.isWellFormed()) {
+          return { path: [...pathTo(next), key.toWellFormed()], message: 'strings must be well-formed Unicode (no lone surrogates)' };
+        }
+        pending.push({ value: item, key, parent: next, depth: next.depth + 1 });
       }
     }
   }
@@ -32,8 +54,8 @@ function illFormedStringPath(value: unknown): PropertyKey[] | null {
  * one check for all fields, so no field can be stored or echoed ill-formed.
  */
 const wellFormedStrings = z.unknown().superRefine((value, ctx) => {
-  const path = illFormedStringPath(value);
-  if (path) ctx.addIssue({ code: 'custom', path, message: 'strings must be well-formed Unicode (no lone surrogates)' });
+  const issue = frameValueIssue(value);
+  if (issue) ctx.addIssue({ code: 'custom', ...issue });
 });
 
 const clientIdSchema = z.string().min(1).max(CLIENT_ID_MAX_LENGTH);
@@ -72,6 +94,7 @@ export function parseClientFrame(raw: string): ParsedFrame {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+    // The error names the client id when the frame has a valid one, so the client can match it to its message.
     return { ok: false, error: errorFrame('invalid_frame', `${EXPECTED}; ${where}${issue.message}`, clientIdOf(value)) };
   }
   return { ok: true, frame: parsed.data };
@@ -84,6 +107,19 @@ export function parseClientFrame(raw: string): ParsedFrame {
 export function clientIdOf(value: unknown): string | null {
   const id = clientIdSchema.safeParse((value as { id?: unknown } | null)?.id);
   return id.success && id.data.isWellFormed() ? id.data : null;
+}
+
+/**
+ * The valid client id of a frame that will not be taken (over the rate
+ * limit), or null: one JSON.parse, linear in the frame and bounded by
+ * MAX_MESSAGE_BYTES, and no walk of the rest of it.
+ */
+export function rawClientIdOf(raw: string): string | null {
+  try {
+    return clientIdOf(JSON.parse(raw));
+  } catch {
+    return null;
+  }
 }
 
 export function errorFrame(code: ErrorCode, message: string, id: string | null = null): ErrorFrame {

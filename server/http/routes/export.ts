@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
+import { ROUTER_OPTIONS } from '../router-options.js';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { StoredMessage } from '../../domain/model.js';
@@ -68,7 +69,7 @@ export interface ExportRoutesDeps {
 }
 
 export function exportRoutes({ sessions, messages }: ExportRoutesDeps): Router {
-  const router = new Router();
+  const router = new Router(ROUTER_OPTIONS);
 
   router.get('/api/sessions/:id/export', async (ctx) => {
     const session = await requireAuthorizedSession(ctx, sessions);

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { ROUTER_OPTIONS } from '../router-options.js';
 import { AppError } from '../../domain/errors.js';
 import { hashToken, tokenMatches } from '../../domain/token.js';
 
@@ -13,7 +14,7 @@ export interface HealthDeps {
 }
 
 export function healthRoutes({ isHealthy, isWritable, isDraining, metricsText, metricsToken }: HealthDeps): Router {
-  const router = new Router();
+  const router = new Router(ROUTER_OPTIONS);
   const metricsTokenHash = metricsToken ? hashToken(metricsToken) : null;
   // Liveness: the process answers and the database answers a query.
   router.get('/healthz', async (ctx) => {

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { ROUTER_OPTIONS } from '../router-options.js';
 import { z } from 'zod';
 import { SEQ_MAX } from '../../../protocol/wire.js';
 import type { MessageLog } from '../../domain/ports.js';
@@ -21,7 +22,7 @@ export interface MessageRoutesDeps {
 }
 
 export function messageRoutes({ sessions, messages }: MessageRoutesDeps): Router {
-  const router = new Router();
+  const router = new Router(ROUTER_OPTIONS);
 
   // History, newest page first; the next older page is ?before=<first seq of this one>.
   router.get('/api/sessions/:id/messages', async (ctx) => {

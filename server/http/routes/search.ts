@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { ROUTER_OPTIONS } from '../router-options.js';
 import { z } from 'zod';
 import type { MessageSearch } from '../../domain/ports.js';
 import { searchResult } from '../../domain/presenter.js';
@@ -15,7 +16,7 @@ const searchQuerySchema = z.object({
 });
 
 export function searchRoutes({ sessions, search }: { sessions: Pick<SessionService, 'authorise'>; search: MessageSearch }): Router {
-  const router = new Router();
+  const router = new Router(ROUTER_OPTIONS);
 
   // Full-text search in one session's history: best matches first, paged by offset.
   router.get('/api/sessions/:id/search', async (ctx) => {

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { ROUTER_OPTIONS } from '../router-options.js';
 import { z } from 'zod';
 import { SEQ_MAX, type SessionInfo } from '../../../protocol/wire.js';
 import { badRequest } from '../../domain/errors.js';
@@ -40,7 +41,7 @@ const settingsSchema = z
 const toDays = (ms: number | null) => (ms ? ms / DAY_MS : null);
 
 export function sessionSettingsRoutes({ sessions, messages, maxBodyBytes, retentionDefaults }: SessionSettingsDeps): Router {
-  const router = new Router();
+  const router = new Router(ROUTER_OPTIONS);
 
   const view = async (session: SessionRecord): Promise<SessionInfo> => {
     const effective = effectiveLimits(retentionDefaults, session.retention);

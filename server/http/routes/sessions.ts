@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { ROUTER_OPTIONS } from '../router-options.js';
 import type Koa from 'koa';
 import { z } from 'zod';
 import { SESSION_ID_RULE, isValidSessionId } from '../../../protocol/session-id.js';
@@ -30,7 +31,7 @@ function parseRegistration(input: unknown): string | undefined {
 }
 
 export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }: SessionRoutesDeps): Router {
-  const router = new Router();
+  const router = new Router(ROUTER_OPTIONS);
   const limiter = createRegistrationLimiter(registerRateLimit);
 
   /** Every registration attempt counts, so 409s cannot be used to probe IDs quickly either. */
