@@ -88,6 +88,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     clientIp,
     metrics,
     authFailures,
+    legacyOpenSessions: config.legacyOpenSessions,
   });
 
   const app = createApp({
@@ -109,6 +110,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     trustProxy: config.trustProxy,
     clientIp,
     serveSourceMaps: config.serveSourceMaps,
+    legacyOpenSessions: config.legacyOpenSessions,
   });
 
   // Node checks request timeouts on this interval; make it fine enough for the configured ones.
@@ -147,6 +149,12 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     throw err;
   }
   store.retention.start(config.retentionIntervalMs);
+  if (config.legacyOpenSessions) {
+    logger.warn(
+      { setting: 'LEGACY_OPEN_SESSIONS' },
+      'LEGACY_OPEN_SESSIONS is on: a text-mode WebSocket without a token is admitted to any existing session ID, so whoever knows an ID can add messages to its history (not read it); GET /stream answers cross-origin fetches from ALLOWED_ORIGINS',
+    );
+  }
 
   let closing: Promise<void> | undefined;
   async function close(deadlineMs = 4000): Promise<void> {

@@ -55,6 +55,8 @@ export interface AppDeps {
   clientIp(req: IncomingMessage): string;
   /** Serve the built app's source maps (`.map`); off, they are 404. */
   serveSourceMaps: boolean;
+  /** LEGACY_OPEN_SESSIONS: GET /stream answers the allowed origins' cross-origin fetch (CORS). */
+  legacyOpenSessions: boolean;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -121,7 +123,7 @@ export function createApp(deps: AppDeps): Koa {
       metricsToken: deps.metricsToken,
     }).routes(),
   );
-  router.use(sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }).routes());
+  router.use(sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, streamCors: deps.legacyOpenSessions ? originAllowed : null }).routes());
   router.use(sessionSettingsRoutes({ sessions, messages: store.messages, maxBodyBytes, retentionDefaults: deps.retentionDefaults }).routes());
   router.use(messageRoutes({ sessions, messages: store.messages }).routes());
   router.use(searchRoutes({ sessions, search: store.search }).routes());
