@@ -9,6 +9,7 @@ import { AppError, methodNotAllowed } from './domain/errors.js';
 import type { Diagnostics, MessageBus, Store } from './domain/ports.js';
 import { createSessionService } from './domain/session-service.js';
 import { createApp } from './http/app.js';
+import type { RouteEntry } from './http/openapi.js';
 import { writeError } from './http/write-error.js';
 import type { Logger } from './logger.js';
 import { createAuthFailureLimiter } from './ip-limits.js';
@@ -25,6 +26,8 @@ export interface RunningServer {
   wsPort: number;
   /** Commit statistics and connection snapshots (operators, tests); read-only. */
   diagnostics: Diagnostics;
+  /** The HTTP routes as the routers registered them (the OpenAPI document's coverage test reads them). */
+  httpRoutes(): RouteEntry[];
   /** Stops accepting, closes sockets with 1001, flushes writes, closes the store and the bus. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -181,6 +184,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
       commits: () => ({ ...queue.stats }),
       connections: (sessionId) => hub.connections(sessionId),
     },
+    httpRoutes: () => app.routes(),
     close: (deadlineMs) => (closing ??= close(deadlineMs)),
   };
 }

@@ -16,6 +16,7 @@ import type { SessionService } from '../domain/session-service.js';
 import { throttleFailedAuth } from './auth-throttle.js';
 import { errorMiddleware } from './errors.js';
 import { methodGuard } from './methods.js';
+import { openApiDocument, routeTable, type RouteEntry } from './openapi.js';
 import { ROUTER_OPTIONS } from './router-options.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
@@ -59,7 +60,10 @@ export interface AppDeps {
   legacyOpenSessions: boolean;
 }
 
-export function createApp(deps: AppDeps): Koa {
+/** The Koa app and the routes its routers registered (the OpenAPI document and its test read them). */
+export type App = Koa & { routes(): RouteEntry[] };
+
+export function createApp(deps: AppDeps): App {
   const { store, sessions, logger, staticDir, wsPort, maxBodyBytes, registerRateLimit, originAllowed, metrics } = deps;
   const app = new Koa();
   app.proxy = deps.trustProxy !== false;
@@ -128,6 +132,11 @@ export function createApp(deps: AppDeps): Koa {
   router.use(messageRoutes({ sessions, messages: store.messages }).routes());
   router.use(searchRoutes({ sessions, search: store.search }).routes());
   router.use(exportRoutes({ sessions, messages: store.messages }).routes());
+  // Built once, on first request, from the routes registered above (this one included).
+  let openApi: object | undefined;
+  router.get('/api/openapi.json', (ctx) => {
+    ctx.body = openApi ??= openApiDocument(routeTable(router));
+  });
   app.use(router.routes());
   app.use(methodGuard(router));
 
@@ -141,7 +150,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   // Source maps hold the app's whole source text: public only when asked for.
   app.use((ctx, next) => (deps.serveSourceMaps || !isSourceMap(ctx.path) ? staticFiles(ctx, next) : next()));
-  return app;
+  return Object.assign(app, { routes: () => routeTable(router) });
 }
 
 /** A request for a `.map` file, however its path is encoded (koa-send decodes it before looking). */

@@ -1,14 +1,13 @@
 import Router from '@koa/router';
 import { ROUTER_OPTIONS } from '../router-options.js';
 import type Koa from 'koa';
-import { z } from 'zod';
-import { SESSION_ID_RULE, isValidSessionId } from '../../../protocol/session-id.js';
 import { presentedToken } from '../../auth.js';
 import { badRequest, methodNotAllowed } from '../../domain/errors.js';
 import type { SessionService } from '../../domain/session-service.js';
 import { createRegistrationLimiter } from '../../ip-limits.js';
 import type { OriginPolicy } from '../../origin-policy.js';
 import { readJsonBody } from '../json-body.js';
+import { registrationSchema } from '../schemas.js';
 import { clearTokenCookie, registeredSessionBody, requireAuthorizedSession, setTokenCookie } from '../session-view.js';
 
 export interface SessionRoutesDeps {
@@ -22,11 +21,6 @@ export interface SessionRoutesDeps {
    */
   streamCors: OriginPolicy | null;
 }
-
-/** The one schema of a registration, whether from the JSON body or `/stream?id=`. */
-const registrationSchema = z
-  .object({ id: z.custom<string>(isValidSessionId, `invalid session ID: ${SESSION_ID_RULE}`).nullish() })
-  .loose();
 
 function parseRegistration(input: unknown): string | undefined {
   const parsed = registrationSchema.safeParse(input ?? {});
