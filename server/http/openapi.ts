@@ -22,7 +22,7 @@ export const operationKey = (route: RouteEntry) => `${route.method} ${route.path
 
 /**
  * Codes only a WebSocket upgrade (or the WebSocket port) answers with: the
- * AsyncAPI document (docs/asyncapi.yaml) has them, not this one.
+ * AsyncAPI document (docs/asyncapi.json) has them, not this one.
  */
 export const UPGRADE_ONLY: ReadonlySet<ErrorCode> = new Set([
   'invalid_after',
@@ -120,7 +120,7 @@ export function openApiDocument(routes: readonly RouteEntry[]): ReturnType<typeo
       version: API_VERSION,
       description:
         'Session-scoped messaging with durable history. Every error is `{"error":{"code","message"}}`; the codes are protocol/errors.ts. ' +
-        'The WebSocket protocol is described by docs/asyncapi.yaml (AsyncAPI 3).',
+        'The WebSocket protocol is described by docs/asyncapi.json (AsyncAPI 3).',
     },
     paths,
     components: {
