@@ -109,7 +109,13 @@ export const OPERATIONS: Record<string, Operation> = {
     tag: 'legacy',
     auth: 'none',
     query: registrationSchema,
-    answers: { 201: { description: 'created', content: json(registeredSessionSchema), headers: { 'Set-Cookie': 'st_<ID>=<token>' } } },
+    answers: {
+      201: {
+        description: 'created',
+        content: json(registeredSessionSchema),
+        headers: { 'Set-Cookie': 'st_<ID>=<token>', 'Access-Control-Allow-Origin': 'LEGACY_OPEN_SESSIONS: the request\'s Origin, when allowed' },
+      },
+    },
     errors: REGISTRATION_ERRORS,
   },
   'GET /api/sessions/:id': {

@@ -6,6 +6,8 @@ import { ERROR_CATALOGUE, isErrorCode } from '../../protocol/errors.js';
 import { CloseCode } from '../../protocol/wire.js';
 import { UPGRADE_ONLY } from '../http/openapi.js';
 import { asyncApiDocument } from '../ws/asyncapi.js';
+import { SERVER_FRAME_SCHEMAS } from '../ws/frame-schemas.js';
+import { register, useTestServer } from './harness.js';
 
 /**
  * Issue 15 point 5: docs/asyncapi.json is the document the code generates,
@@ -26,6 +28,8 @@ interface Channel {
 const doc = JSON.parse(read('docs/asyncapi.json')) as { channels: { text: Channel; json: Channel } };
 
 describe('docs/asyncapi.json', () => {
+  const t = useTestServer({}, 'all');
+
   it('is what the code generates (npm run docs:asyncapi)', () => {
     expect(doc).toEqual(asyncApiDocument());
   });
@@ -49,6 +53,23 @@ describe('docs/asyncapi.json', () => {
     }
     expect(json.map((m) => m.name).sort()).toEqual([...frameTypes].sort());
     expect(Object.values(doc.channels.text.messages).every((m) => m.payload.type === 'string')).toBe(true);
+  });
+
+  it('describes the frames a real server sends: each parses, strictly, with the schema its payload is generated from', async () => {
+    const { token } = await register(t.server, 'frames');
+    const first = await t.connect('frames', { json: true, token });
+    const received: Array<Record<string, unknown>> = [await first.nextJson()];
+    first.send({ type: 'send', id: 'm1', text: 'hello' });
+    received.push(await first.nextJson());
+    first.send('{');
+    received.push(await first.nextJson());
+    const resumed = await t.connect('frames', { json: true, token, query: { after: '0', epoch: 'AAAAAAAAAAAAAAAAAAAAAA' } });
+    for (let i = 0; i < 3; i++) received.push(await resumed.nextJson());
+    expect(received.map((f) => f.type)).toEqual(['ready', 'echo', 'error', 'reset', 'echo', 'ready']);
+    for (const frame of received) {
+      const schema = SERVER_FRAME_SCHEMAS[frame.type as keyof typeof SERVER_FRAME_SCHEMAS].strict();
+      expect(schema.safeParse(frame).error, JSON.stringify(frame)).toBeUndefined();
+    }
   });
 
   it('has every close code the server uses, with the reasons it closes with', () => {

@@ -86,7 +86,12 @@ export function asyncApiDocument(): Record<string, unknown> {
       query: {
         type: 'object',
         properties: {
-          token: { type: 'string', description: 'the session\'s token (or the Authorization: Bearer header, or the st_<ID> cookie)' },
+          token: {
+            type: 'string',
+            description:
+              'the session\'s token (or the Authorization: Bearer header, or the st_<ID> cookie)' +
+              (json ? '' : '; with LEGACY_OPEN_SESSIONS a connection without any token is admitted to an existing ID (a wrong one is still 401)'),
+          },
           ...(json
             ? {
                 after: { type: 'string', pattern: '^\\d{1,10}$', description: `resume: replay every message with a higher seq (0 to ${SEQ_MAX}) before ready` },
