@@ -9,7 +9,7 @@ import { AppError, methodNotAllowed } from './domain/errors.js';
 import type { Diagnostics, MessageBus, Store } from './domain/ports.js';
 import { createSessionService } from './domain/session-service.js';
 import { createApp } from './http/app.js';
-import type { RouteEntry } from './http/openapi.js';
+import type { RouteEntry } from './http/route-table.js';
 import { writeError } from './http/write-error.js';
 import type { Logger } from './logger.js';
 import { createAuthFailureLimiter } from './ip-limits.js';

@@ -1,22 +1,11 @@
-import type Router from '@koa/router';
 import { createDocument, type ZodOpenApiComponentsObject, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../protocol/errors.js';
 import { EVERY_REQUEST_ERRORS, OPERATIONS, type Operation } from './operations.js';
+import type { RouteEntry } from './route-table.js';
 import { errorBodySchema } from './schemas.js';
 
 /** The HTTP API's version: its major changes when a route changes incompatibly. */
 const API_VERSION = '1.0.0';
-
-/** A route as the routers hold it: one method and the koa path (`/api/sessions/:id`). */
-export interface RouteEntry {
-  method: string;
-  path: string;
-}
-
-/** Every route of `router` (its nested routers' included), HEAD left out: koa-router adds it to every GET. */
-export function routeTable(router: Router): RouteEntry[] {
-  return router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })));
-}
 
 export const operationKey = (route: RouteEntry) => `${route.method} ${route.path}`;
 
