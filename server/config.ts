@@ -14,13 +14,17 @@ const port = number().int('must be a whole number').min(0, 'must be 0 to 65535')
 const positiveInt = number().int('must be a whole number').min(1, 'must be at least 1');
 const nonNegativeInt = number().int('must be a whole number').min(0, 'must be 0 or more');
 
-/** A comma-separated list of exact origins (scheme://host[:port]); empty means the app's own. */
+/**
+ * A comma-separated list of exact origins (scheme://host[:port]); empty means the app's own. `null` (what a
+ * browser sends for a page opened from a file, or a sandboxed one) counts only when listed as such.
+ */
 const originList = z
   .string()
   .default('')
   .transform((value, ctx) => {
     const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
     for (const origin of origins) {
+      if (origin === 'null') continue;
       let parsed: URL | undefined;
       try {
         parsed = new URL(origin);
@@ -82,7 +86,7 @@ const settings = {
   staticDir: z.string().min(1).default('dist/web').describe('folder of the built SPA served on the HTTP port'),
   maxMessageBytes: positiveInt.max(16 * 1024 * 1024).default(65536).describe('largest WebSocket message, in bytes (close 1009)'),
   allowedOrigins: originList.describe(
-    'comma-separated exact origins allowed to connect and to POST/DELETE (default: the app\'s own: each allowed host on HTTP_PORT)',
+    'comma-separated exact origins allowed to connect and to POST/DELETE (default: the app\'s own: each allowed host on HTTP_PORT); null (file pages) only when listed',
   ),
   allowedHosts: hostList.describe(
     'comma-separated host names (no port) the server answers to besides localhost, 127.0.0.1 and [::1], 421 for others; empty: HOST when it names one host',
@@ -118,6 +122,11 @@ const settings = {
   minFreeDiskBytes: nonNegativeInt
     .default(256 * 1024 * 1024)
     .describe('free space the database\'s disk keeps: below it, writes are refused with storage_unavailable (measured every second); 0: no floor'),
+  legacyOpenSessions: onOff()
+    .default(false)
+    .describe(
+      'the original demo\'s clients: a text-mode WebSocket without a token is admitted to an existing session ID, and GET /stream answers ALLOWED_ORIGINS\' cross-origin fetch (CORS)',
+    ),
   metricsToken: z.string().default('').describe('Bearer token GET /metrics requires (empty: /metrics is public)'),
   headersTimeoutMs: positiveInt.default(10_000).describe('time to receive the request headers (slowloris guard)'),
   requestTimeoutMs: positiveInt.default(30_000).describe('time to receive a whole request'),

@@ -100,6 +100,12 @@ export function createMetrics(sources: MetricsSources) {
     registers: [registry],
   });
 
+  const tokenlessAdmissions = new Counter({
+    name: 'wss_tokenless_admissions_total',
+    help: 'WebSocket connections admitted without a token (LEGACY_OPEN_SESSIONS)',
+    registers: [registry],
+  });
+
   const textIn = messagesIn.labels('text');
   const jsonIn = messagesIn.labels('json');
 
@@ -119,6 +125,9 @@ export function createMetrics(sources: MetricsSources) {
     },
     upgradeRefused(reason: ErrorCode): void {
       upgradeRefusals.labels(reason).inc();
+    },
+    tokenlessAdmitted(): void {
+      tokenlessAdmissions.inc();
     },
     committed(batchSize: number, durationMs: number): void {
       commitBatchSize.observe(batchSize);

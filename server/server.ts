@@ -9,6 +9,7 @@ import { AppError, methodNotAllowed } from './domain/errors.js';
 import type { Diagnostics, MessageBus, Store } from './domain/ports.js';
 import { createSessionService } from './domain/session-service.js';
 import { createApp } from './http/app.js';
+import type { RouteEntry } from './http/route-table.js';
 import { writeError } from './http/write-error.js';
 import type { Logger } from './logger.js';
 import { createAuthFailureLimiter } from './ip-limits.js';
@@ -25,6 +26,8 @@ export interface RunningServer {
   wsPort: number;
   /** Commit statistics and connection snapshots (operators, tests); read-only. */
   diagnostics: Diagnostics;
+  /** The HTTP routes as the routers registered them (the OpenAPI document's coverage test reads them). */
+  httpRoutes(): RouteEntry[];
   /** Stops accepting, closes sockets with 1001, flushes writes, closes the store and the bus. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -88,6 +91,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     clientIp,
     metrics,
     authFailures,
+    legacyOpenSessions: config.legacyOpenSessions,
   });
 
   const app = createApp({
@@ -109,6 +113,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     trustProxy: config.trustProxy,
     clientIp,
     serveSourceMaps: config.serveSourceMaps,
+    legacyOpenSessions: config.legacyOpenSessions,
   });
 
   // Node checks request timeouts on this interval; make it fine enough for the configured ones.
@@ -147,6 +152,12 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     throw err;
   }
   store.retention.start(config.retentionIntervalMs);
+  if (config.legacyOpenSessions) {
+    logger.warn(
+      { setting: 'LEGACY_OPEN_SESSIONS' },
+      'LEGACY_OPEN_SESSIONS is on: a text-mode WebSocket without a token is admitted to any existing session ID, so whoever knows an ID can add messages to its history (not read it); GET /stream answers cross-origin fetches from ALLOWED_ORIGINS',
+    );
+  }
 
   let closing: Promise<void> | undefined;
   async function close(deadlineMs = 4000): Promise<void> {
@@ -173,6 +184,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
       commits: () => ({ ...queue.stats }),
       connections: (sessionId) => hub.connections(sessionId),
     },
+    httpRoutes: () => app.routes(),
     close: (deadlineMs) => (closing ??= close(deadlineMs)),
   };
 }

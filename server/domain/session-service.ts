@@ -69,6 +69,18 @@ export function createSessionService({ store, bus, queue, logger, now = Date.now
     },
 
     /**
+     * The session, if it exists, with no token asked: the original demo's
+     * trust in the ID alone, for text-mode upgrades under LEGACY_OPEN_SESSIONS
+     * only. Throws 404 `session_not_found` for an ID that does not exist (an
+     * open session is never created by connecting).
+     */
+    async findOpen(sessionId: string): Promise<SessionRecord> {
+      const session = await store.sessions.findById(sessionId);
+      if (!session) throw notFound('session_not_found', `no session with ID "${sessionId}"`);
+      return session;
+    },
+
+    /**
      * Deletes the session, in this order:
      * 1. the delete commits; if it cannot (StorageUnavailableError), nothing
      *    else happens: the session, its sockets and their pending messages stay;

@@ -16,6 +16,7 @@ import type { SessionService } from '../domain/session-service.js';
 import { throttleFailedAuth } from './auth-throttle.js';
 import { errorMiddleware } from './errors.js';
 import { methodGuard } from './methods.js';
+import { routeTable, type RouteEntry } from './route-table.js';
 import { ROUTER_OPTIONS } from './router-options.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
@@ -55,9 +56,14 @@ export interface AppDeps {
   clientIp(req: IncomingMessage): string;
   /** Serve the built app's source maps (`.map`); off, they are 404. */
   serveSourceMaps: boolean;
+  /** LEGACY_OPEN_SESSIONS: GET /stream answers the allowed origins' cross-origin fetch (CORS). */
+  legacyOpenSessions: boolean;
 }
 
-export function createApp(deps: AppDeps): Koa {
+/** The Koa app and the routes its routers registered (the OpenAPI document and its test read them). */
+export type App = Koa & { routes(): RouteEntry[] };
+
+export function createApp(deps: AppDeps): App {
   const { store, sessions, logger, staticDir, wsPort, maxBodyBytes, registerRateLimit, originAllowed, metrics } = deps;
   const app = new Koa();
   app.proxy = deps.trustProxy !== false;
@@ -121,11 +127,18 @@ export function createApp(deps: AppDeps): Koa {
       metricsToken: deps.metricsToken,
     }).routes(),
   );
-  router.use(sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }).routes());
+  router.use(sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, streamCors: deps.legacyOpenSessions ? originAllowed : null }).routes());
   router.use(sessionSettingsRoutes({ sessions, messages: store.messages, maxBodyBytes, retentionDefaults: deps.retentionDefaults }).routes());
   router.use(messageRoutes({ sessions, messages: store.messages }).routes());
   router.use(searchRoutes({ sessions, search: store.search }).routes());
   router.use(exportRoutes({ sessions, messages: store.messages }).routes());
+  // Built once, on first request, from the routes registered above (this one included). The generator is
+  // loaded only then: importing zod-openapi took 0.4 to 0.6 s here, which every start (and restart) would pay.
+  let openApi: Promise<object> | undefined;
+  router.get('/api/openapi.json', async (ctx) => {
+    openApi ??= import('./openapi.js').then(({ openApiDocument }) => openApiDocument(routeTable(router)));
+    ctx.body = await openApi;
+  });
   app.use(router.routes());
   app.use(methodGuard(router));
 
@@ -139,7 +152,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   // Source maps hold the app's whole source text: public only when asked for.
   app.use((ctx, next) => (deps.serveSourceMaps || !isSourceMap(ctx.path) ? staticFiles(ctx, next) : next()));
-  return app;
+  return Object.assign(app, { routes: () => routeTable(router) });
 }
 
 /** A request for a `.map` file, however its path is encoded (koa-send decodes it before looking). */

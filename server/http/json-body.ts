@@ -1,6 +1,10 @@
 import coBody from 'co-body';
 import type Koa from 'koa';
+import type { ErrorCode } from '../../protocol/errors.js';
 import { AppError } from '../domain/errors.js';
+
+/** What readJsonBody can answer (the API document lists them for every route with a body). */
+export const JSON_BODY_ERRORS = ['unsupported_media_type', 'payload_too_large', 'invalid_json', 'undecodable_body'] as const satisfies readonly ErrorCode[];
 
 /**
  * The JSON body of a request, or undefined when it has none. Anything but

@@ -18,6 +18,9 @@ describe('configuration', () => {
     const fromEnv = load({ HTTP_PORT: '1234', WS_RATE_LIMIT: '0', ALLOWED_ORIGINS: 'https://a.example, http://b.example:81', DB_SYNC: 'normal' });
     expect(fromEnv).toMatchObject({ httpPort: 1234, wsRateLimit: 0, allowedOrigins: ['https://a.example', 'http://b.example:81'], dbSync: 'normal' });
     expect(load({ HTTP_PORT: '1234' }, ['--http-port', '4321']).httpPort).toBe(4321);
+    // `null` (a page opened from a file) is an origin only when listed as such.
+    expect(load({ ALLOWED_ORIGINS: 'null,http://a.example' }).allowedOrigins).toEqual(['null', 'http://a.example']);
+    expect(load({}).legacyOpenSessions).toBe(false);
     // Every setting has both names in --help.
     const help = helpText();
     for (const [name, value] of Object.entries(load({}))) {
@@ -33,6 +36,8 @@ describe('configuration', () => {
     [{ WS_PORT: '70000' }, 'invalid WS_PORT "70000": must be 0 to 65535'],
     [{ MAX_MESSAGE_BYTES: '0' }, 'invalid MAX_MESSAGE_BYTES "0": must be at least 1'],
     [{ ALLOWED_ORIGINS: 'https://a.example/path' }, 'invalid ALLOWED_ORIGINS'],
+    [{ ALLOWED_ORIGINS: 'NULL' }, 'invalid ALLOWED_ORIGINS'],
+    [{ LEGACY_OPEN_SESSIONS: 'maybe' }, 'invalid LEGACY_OPEN_SESSIONS "maybe": must be true or false'],
     [{ DB_SYNC: 'sometimes' }, 'invalid DB_SYNC "sometimes"'],
     [{ MAX_CONNECTIONS_PER_IP: '0' }, 'invalid MAX_CONNECTIONS_PER_IP "0": must be at least 1'],
     [{ AUTH_FAILURE_LIMIT: '-1' }, 'invalid AUTH_FAILURE_LIMIT "-1": must be 0 or more'],

@@ -65,7 +65,7 @@ const clientIdSchema = z.string().min(1).max(CLIENT_ID_MAX_LENGTH);
  * protocol's ClientFrame, each with a schema of exactly that frame, so a new
  * frame type fails to compile here until the server parses it.
  */
-const FRAME_SCHEMAS = {
+export const FRAME_SCHEMAS = {
   send: z.object({ type: z.literal('send'), id: clientIdSchema.nullish(), text: z.string() }),
 } satisfies { [K in ClientFrame['type']]: z.ZodType<Extract<ClientFrame, { type: K }>> };
 

@@ -35,7 +35,7 @@ export type WsLimits = Pick<
 >;
 
 export interface WsHubDeps {
-  sessions: Pick<SessionService, 'authorise'>;
+  sessions: Pick<SessionService, 'authorise' | 'findOpen'>;
   log: MessageLog;
   queue: CommitQueue;
   bus: MessageBus;
@@ -49,6 +49,8 @@ export interface WsHubDeps {
   metrics: Metrics;
   /** Failed authentications per IP, shared with HTTP. */
   authFailures: AuthFailureLimiter;
+  /** LEGACY_OPEN_SESSIONS: a text-mode upgrade without a token is admitted to an existing session. */
+  legacyOpenSessions: boolean;
 }
 
 export type WsHub = ReturnType<typeof createWsHub>;
@@ -58,7 +60,8 @@ export type WsHub = ReturnType<typeof createWsHub>;
  * them over), keeps the open connections by session, fans echoes out, and
  * pings every socket so dead peers are cut off.
  */
-export function createWsHub({ sessions, log, queue, bus, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures }: WsHubDeps) {
+export function createWsHub(deps: WsHubDeps) {
+  const { sessions, log, queue, bus, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures } = deps;
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -87,7 +90,8 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
 
   function attach(ws: WebSocket, socket: Duplex, session: SessionRecord, target: UpgradeRequest, req: IncomingMessage, ip: string): void {
     const { mode, afterSeq, epoch } = target;
-    const connLogger = logger.child({ conn: nextConnectionId++, session: session.id, mode });
+    const tokenless = isTokenless(target);
+    const connLogger = logger.child({ conn: nextConnectionId++, session: session.id, mode, ...(tokenless ? { tokenless } : {}) });
     const connection = new SessionConnection(ws, socket, session, mode, context, connLogger);
     let connections = bySession.get(session.pk);
     if (!connections) bySession.set(session.pk, (connections = new Set()));
@@ -106,7 +110,17 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
     connLogger.info({ req, ip }, 'connected');
+    if (tokenless) metrics.tokenlessAdmitted();
     connection.start(afterSeq, epoch);
+  }
+
+  /**
+   * The original demo's connection, admitted on the ID alone under
+   * LEGACY_OPEN_SESSIONS: text mode and no token at all (a wrong token is
+   * still a 401, and JSON mode, which replays history, always needs one).
+   */
+  function isTokenless(target: UpgradeRequest): boolean {
+    return deps.legacyOpenSessions && target.mode === 'text' && target.token === undefined;
   }
 
   /** Refuses what the caps and the Origin policy forbid, and what the request itself gets wrong. */
@@ -170,7 +184,7 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
     try {
       await authFailures.check(ip);
       target = screen(req, ip);
-      session = await sessions.authorise(target.sessionId, target.token);
+      session = isTokenless(target) ? await sessions.findOpen(target.sessionId) : await sessions.authorise(target.sessionId, target.token);
       admit(session, ip);
     } catch (err) {
       if (isFailedAuthentication(err)) await authFailures.failed(ip);

@@ -2,18 +2,18 @@ import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import { ROUTER_OPTIONS } from '../router-options.js';
 import { stringify } from 'csv-stringify/sync';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { StoredMessage } from '../../domain/model.js';
 import type { MessageLog } from '../../domain/ports.js';
 import { historyMessage } from '../../domain/presenter.js';
 import type { SessionService } from '../../domain/session-service.js';
 import { parseQuery } from '../query.js';
+import { exportQuerySchema } from '../schemas.js';
 import { requireAuthorizedSession } from '../session-view.js';
 
 /** Rows read from the log per pull of the response stream. */
 const EXPORT_CHUNK = 1000;
 
-const exportQuerySchema = z.object({ format: z.enum(['ndjson', 'csv']).default('ndjson') });
 type ExportFormat = z.infer<typeof exportQuerySchema>['format'];
 
 /**

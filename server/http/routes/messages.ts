@@ -1,20 +1,12 @@
 import Router from '@koa/router';
 import { ROUTER_OPTIONS } from '../router-options.js';
-import { z } from 'zod';
 import { SEQ_MAX } from '../../../protocol/wire.js';
 import type { MessageLog } from '../../domain/ports.js';
 import { historyMessage } from '../../domain/presenter.js';
 import type { SessionService } from '../../domain/session-service.js';
 import { parseQuery } from '../query.js';
+import { HISTORY_PAGE_MAX, pageQuerySchema } from '../schemas.js';
 import { requireAuthorizedSession } from '../session-view.js';
-
-const HISTORY_PAGE_DEFAULT = 50;
-const HISTORY_PAGE_MAX = 500;
-
-const pageQuerySchema = z.object({
-  before: z.coerce.number().int().min(1).max(SEQ_MAX + 1).optional(),
-  limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).default(HISTORY_PAGE_DEFAULT),
-});
 
 export interface MessageRoutesDeps {
   sessions: Pick<SessionService, 'authorise'>;

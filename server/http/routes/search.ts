@@ -1,19 +1,11 @@
 import Router from '@koa/router';
 import { ROUTER_OPTIONS } from '../router-options.js';
-import { z } from 'zod';
 import type { MessageSearch } from '../../domain/ports.js';
 import { searchResult } from '../../domain/presenter.js';
 import type { SessionService } from '../../domain/session-service.js';
 import { parseQuery } from '../query.js';
+import { SEARCH_PAGE_MAX, searchQuerySchema } from '../schemas.js';
 import { requireAuthorizedSession } from '../session-view.js';
-
-const SEARCH_PAGE_MAX = 100;
-
-const searchQuerySchema = z.object({
-  q: z.string().trim().min(1).max(200),
-  limit: z.coerce.number().int().min(1).max(SEARCH_PAGE_MAX).default(20),
-  offset: z.coerce.number().int().min(0).max(10_000).default(0),
-});
 
 export function searchRoutes({ sessions, search }: { sessions: Pick<SessionService, 'authorise'>; search: MessageSearch }): Router {
   const router = new Router(ROUTER_OPTIONS);

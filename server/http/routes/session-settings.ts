@@ -1,16 +1,14 @@
 import Router from '@koa/router';
 import { ROUTER_OPTIONS } from '../router-options.js';
-import { z } from 'zod';
-import { SEQ_MAX, type SessionInfo } from '../../../protocol/wire.js';
+import type { SessionInfo } from '../../../protocol/wire.js';
 import { badRequest } from '../../domain/errors.js';
 import type { RetentionLimits, SessionRecord } from '../../domain/model.js';
 import type { MessageLog } from '../../domain/ports.js';
 import { effectiveLimits, type DeploymentRetention } from '../../domain/retention-policy.js';
 import type { SessionService } from '../../domain/session-service.js';
 import { readJsonBody } from '../json-body.js';
+import { DAY_MS, settingsSchema } from '../schemas.js';
 import { requireAuthorizedSession } from '../session-view.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SessionSettingsDeps {
   sessions: Pick<SessionService, 'authorise' | 'setRetention'>;
@@ -19,24 +17,6 @@ export interface SessionSettingsDeps {
   /** The deployment's retention (0: none); a session can only tighten it. */
   retentionDefaults: DeploymentRetention;
 }
-
-/** The one schema of a settings change; null clears a session's own limit. */
-const settingsSchema = z
-  .object({
-    retention: z
-      .object({
-        // Stored in whole ms: a positive age that rounds to 0 would be stored as "no limit".
-        maxAgeDays: z
-          .number()
-          .max(36_500)
-          .refine((days) => Math.round(days * DAY_MS) >= 1, 'must be at least 1 ms (1.2e-8 days)')
-          .nullable()
-          .optional(),
-        maxMessages: z.number().int().positive().max(SEQ_MAX).nullable().optional(),
-      })
-      .strict(),
-  })
-  .strict();
 
 const toDays = (ms: number | null) => (ms ? ms / DAY_MS : null);
 

@@ -1,13 +1,13 @@
 import Router from '@koa/router';
 import { ROUTER_OPTIONS } from '../router-options.js';
 import type Koa from 'koa';
-import { z } from 'zod';
-import { SESSION_ID_RULE, isValidSessionId } from '../../../protocol/session-id.js';
 import { presentedToken } from '../../auth.js';
 import { badRequest, methodNotAllowed } from '../../domain/errors.js';
 import type { SessionService } from '../../domain/session-service.js';
 import { createRegistrationLimiter } from '../../ip-limits.js';
+import type { OriginPolicy } from '../../origin-policy.js';
 import { readJsonBody } from '../json-body.js';
+import { registrationSchema } from '../schemas.js';
 import { clearTokenCookie, registeredSessionBody, requireAuthorizedSession, setTokenCookie } from '../session-view.js';
 
 export interface SessionRoutesDeps {
@@ -15,12 +15,12 @@ export interface SessionRoutesDeps {
   maxBodyBytes: number;
   /** Registrations per minute per client IP; 0: unlimited. */
   registerRateLimit: number;
+  /**
+   * LEGACY_OPEN_SESSIONS: the origins whose pages may read GET /stream's
+   * answer cross-origin (the demo page's fetch); null: no CORS.
+   */
+  streamCors: OriginPolicy | null;
 }
-
-/** The one schema of a registration, whether from the JSON body or `/stream?id=`. */
-const registrationSchema = z
-  .object({ id: z.custom<string>(isValidSessionId, `invalid session ID: ${SESSION_ID_RULE}`).nullish() })
-  .loose();
 
 function parseRegistration(input: unknown): string | undefined {
   const parsed = registrationSchema.safeParse(input ?? {});
@@ -30,7 +30,7 @@ function parseRegistration(input: unknown): string | undefined {
   throw badRequest('invalid_body', 'expected a JSON object like {"id":"my-session"} (id optional)');
 }
 
-export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }: SessionRoutesDeps): Router {
+export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, streamCors }: SessionRoutesDeps): Router {
   const router = new Router(ROUTER_OPTIONS);
   const limiter = createRegistrationLimiter(registerRateLimit);
 
@@ -43,6 +43,20 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }: Ses
   /** The router answers HEAD with the GET route; a HEAD must not register (it changes nothing). */
   const rejectHead: Koa.Middleware = async (ctx, next) => {
     if (ctx.method === 'HEAD') throw methodNotAllowed(['GET']);
+    await next();
+  };
+
+  /**
+   * The demo page's `fetch('http://host:8080/stream?id=')` is cross-origin
+   * (its page is another origin, or a file: Origin `null`). An allowed
+   * Origin is echoed back, errors included, so the page can read the
+   * answer; no credentials are allowed (the cookie stays SameSite=Strict).
+   * A simple GET needs no preflight. A foreign Origin never gets here (403).
+   */
+  const cors: Koa.Middleware = async (ctx, next) => {
+    const origin = ctx.get('origin');
+    ctx.vary('Origin');
+    if (origin !== '' && streamCors?.(ctx.req)) ctx.set('Access-Control-Allow-Origin', origin);
     await next();
   };
 
@@ -68,7 +82,7 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }: Ses
   });
 
   // The original demo's registration: GET /stream?id=ID creates ID, nothing more.
-  router.get('/stream', rejectHead, rateLimited, async (ctx) => {
+  router.get('/stream', ...(streamCors ? [cors] : []), rejectHead, rateLimited, async (ctx) => {
     const { id } = ctx.query;
     await register(ctx, parseRegistration(id === undefined ? {} : { id }), false);
   });
