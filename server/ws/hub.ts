@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
@@ -18,6 +19,7 @@ import type { OriginPolicy } from '../origin-policy.js';
 import { SessionConnection, type ConnectionContext } from './connection.js';
 import type { CommittedEvent } from './feed.js';
 import { echoFrame } from '../domain/presenter.js';
+import { createPresence } from './presence.js';
 import { createWriteCoalescer } from './write-coalescer.js';
 import { readUpgrade, type UpgradeRequest } from './upgrade.js';
 
@@ -49,7 +51,16 @@ export interface WsHubDeps {
   metrics: Metrics;
   /** Failed authentications per IP, shared with HTTP. */
   authFailures: AuthFailureLimiter;
+  /** This node's name on the bus (presence). Default: a random UUID. */
+  node?: string;
 }
+
+/**
+ * How long a revoked token's hash is remembered, in ms: an upgrade authorised
+ * just before the revocation committed, attached after its `revoked` event,
+ * is closed too (with a store whose reads are truly asynchronous).
+ */
+const REVOKED_MEMORY_MS = 60_000;
 
 export type WsHub = ReturnType<typeof createWsHub>;
 
@@ -58,7 +69,8 @@ export type WsHub = ReturnType<typeof createWsHub>;
  * them over), keeps the open connections by session, fans echoes out, and
  * pings every socket so dead peers are cut off.
  */
-export function createWsHub({ sessions, log, queue, bus, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures }: WsHubDeps) {
+export function createWsHub(deps: WsHubDeps) {
+  const { sessions, log, queue, bus, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures, node } = { node: randomUUID(), ...deps };
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -76,6 +88,22 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
   let connectionCount = 0;
   let nextConnectionId = 1;
 
+  /** Hex SHA-256 of tokens revoked in the last REVOKED_MEMORY_MS, with when. */
+  const revokedTokens = new Map<string, number>();
+  const presence = createPresence({
+    bus,
+    node,
+    onChange: (sessionPk, count) => {
+      for (const connection of bySession.get(sessionPk) ?? []) connection.onPresence(count);
+    },
+  });
+  /** Publishes this node's count of the session's JSON-mode connections. */
+  const countJson = (session: SessionRecord, connections: Set<SessionConnection>) => {
+    let count = 0;
+    for (const c of connections) if (c.mode === 'json') count++;
+    presence.local(session.pk, session.id, count);
+  };
+
   const context: ConnectionContext = {
     log,
     queue,
@@ -83,6 +111,7 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
     metrics,
     writes: createWriteCoalescer(),
     limits,
+    presence: (sessionPk) => presence.count(sessionPk),
   };
 
   function attach(ws: WebSocket, socket: Duplex, session: SessionRecord, target: UpgradeRequest, req: IncomingMessage, ip: string): void {
@@ -99,6 +128,7 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
     ws.once('close', (code, reason) => {
       connections.delete(connection);
       if (connections.size === 0 && bySession.get(session.pk) === connections) bySession.delete(session.pk);
+      if (mode === 'json') countJson(session, connections);
       connectionCount--;
       const left = byIp.get(ip)! - 1;
       if (left === 0) byIp.delete(ip);
@@ -106,6 +136,12 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
     connLogger.info({ req, ip }, 'connected');
+    if (revokedTokens.has(session.tokenHash.toString('hex'))) {
+      // Authorised just before its token was revoked: as if it had been open then.
+      connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
+      return;
+    }
+    if (mode === 'json') countJson(session, connections);
     connection.start(afterSeq, epoch);
   }
 
@@ -190,10 +226,24 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
       case 'deleted':
         // Every node closes the sockets of a session deleted anywhere.
         return closeSession(event.sessionPk);
+      case 'revoked':
+        return closeRevoked(event.sessionPk, event.tokenHash);
+      case 'presence':
+        return presence.onEvent(event);
       default:
-        return; // an event of a later kind (presence, revocation): not this hub's business
+        return; // an event of a later kind: not this hub's business
     }
   });
+
+  /** Every node closes the sockets authorised with a token revoked anywhere (4002); the new token's are not touched. */
+  function closeRevoked(sessionPk: number, tokenHash: string): void {
+    const now = Date.now();
+    for (const [hash, at] of revokedTokens) if (now - at > REVOKED_MEMORY_MS) revokedTokens.delete(hash);
+    revokedTokens.set(tokenHash, now);
+    for (const connection of bySession.get(sessionPk) ?? []) {
+      if (connection.session.tokenHash.toString('hex') === tokenHash) connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
+    }
+  }
 
   /**
    * A commit of a session: each connection takes it by its cursor (feed.ts).
