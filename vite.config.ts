@@ -14,9 +14,9 @@ const vitePort = Number(env.VITE_PORT || 5173);
 
 /**
  * The error catalogues' `summary` texts document the codes for people
- * reading the source; the app shows its own translated texts, so its build
- * leaves them out (about 1 KB gzipped the minifier cannot drop: they are
- * object properties).
+ * reading the source, and `status` is the server's; the app shows its own
+ * translated texts and reads only `retry`, so its build leaves both out
+ * (about 1 KB gzipped the minifier cannot drop: they are object properties).
  */
 function dropErrorSummaries(): Plugin {
   return {
@@ -24,7 +24,8 @@ function dropErrorSummaries(): Plugin {
     apply: 'build',
     transform(code, id) {
       if (!/[\\/](protocol|client[\\/]src)[\\/]errors\.ts$/.test(id)) return null;
-      return { code: code.replace(/summary: ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`)/g, "summary: ''"), map: null };
+      const stripped = code.replace(/summary: ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`)/g, "summary: ''");
+      return { code: stripped.replace(/\bstatus: (?:\d+|null),\s*/g, ''), map: null };
     },
   };
 }

@@ -95,6 +95,11 @@ export class HttpApi {
     return `${sessionPath(sessionId)}/export?format=${format}`;
   }
 
+  /** POST /api/sessions/:id/token: a new token for the session (200); the old one stops working. */
+  revoke(sessionId: string): Promise<RegisteredSession> {
+    return this.json(`${sessionPath(sessionId)}/token`, { method: 'POST', sessionId });
+  }
+
   async delete(sessionId: string): Promise<void> {
     await this.request(sessionPath(sessionId), { method: 'DELETE', sessionId });
   }

@@ -32,16 +32,16 @@ describe('presence', () => {
 
   it('ready carries the count and every JSON connection hears each change; text-mode sockets are not counted', async () => {
     const { token } = await register(t.server, 'here');
-    const a = await t.connect('here', { token, json: true });
+    const a = await t.connect('here', { token, json: true, presence: true });
     expect((await ready(a)).presence).toBe(1);
 
-    const b = await t.connect('here', { token, json: true });
+    const b = await t.connect('here', { token, json: true, presence: true });
     expect((await ready(b)).presence).toBe(2);
     expect(await nextPresence(a)).toBe(2);
 
     // A text-mode socket changes nothing: the next change a hears is c's.
     const text = await t.connect('here', { token });
-    const c = await t.connect('here', { token, json: true });
+    const c = await t.connect('here', { token, json: true, presence: true });
     expect((await ready(c)).presence).toBe(3);
     expect(await nextPresence(a)).toBe(3);
     expect(await nextPresence(b)).toBe(3);
@@ -56,7 +56,7 @@ describe('presence', () => {
 
     // Another session's connections are not this one's.
     const other = await register(t.server, 'elsewhere');
-    const d = await t.connect('elsewhere', { token: other.token, json: true });
+    const d = await t.connect('elsewhere', { token: other.token, json: true, presence: true });
     expect((await ready(d)).presence).toBe(1);
     a.send({ type: 'send', id: 'm1', text: 'still one' });
     expect(await a.nextJson()).toMatchObject({ type: 'echo', id: 'm1' });
@@ -65,7 +65,7 @@ describe('presence', () => {
   it('sums the counts nodes publish on the bus, greets a node it did not know, and drops a node that says 0', async () => {
     const { token } = await register(t.server, 'spread');
     const events = presenceEvents(t.server.bus);
-    const a = await t.connect('spread', { token, json: true });
+    const a = await t.connect('spread', { token, json: true, presence: true });
     expect((await ready(a)).presence).toBe(1);
     const { pk } = (await t.server.store.sessions.findById('spread'))!;
     const mine = events.at(-1)!;
@@ -86,7 +86,7 @@ describe('presence', () => {
     expect(await nextPresence(a)).toBe(1);
     // A node of a session this node holds no connection of is not tracked.
     t.server.bus.publish({ ...other(7), sessionPk: pk + 1000, sessionId: 'nobody-here' });
-    const b = await t.connect('spread', { token, json: true });
+    const b = await t.connect('spread', { token, json: true, presence: true });
     expect((await ready(b)).presence).toBe(2);
     expect(await nextPresence(a)).toBe(2);
   });
@@ -95,12 +95,12 @@ describe('presence', () => {
     const { token } = await register(t.server, 'nodes');
     const second = await startSecondNode(t.server);
     try {
-      const a = await t.connect('nodes', { token, json: true });
+      const a = await t.connect('nodes', { token, json: true, presence: true });
       expect((await ready(a)).presence).toBe(1);
-      const b = new TestClient(`ws://127.0.0.1:${second.wsPort}/ws/nodes`, { protocol: 'session.v1', token });
+      const b = new TestClient(`ws://127.0.0.1:${second.wsPort}/ws/nodes`, { protocol: 'session.v1', token, presence: true });
       expect((await ready(b)).presence).toBe(2);
       expect(await nextPresence(a)).toBe(2);
-      const c = await t.connect('nodes', { token, json: true });
+      const c = await t.connect('nodes', { token, json: true, presence: true });
       expect((await ready(c)).presence).toBe(3);
       expect(await nextPresence(a)).toBe(3);
       expect(await nextPresence(b)).toBe(3);
