@@ -3,9 +3,8 @@ import { createClient, webStorageOutboxStore } from '../../client/src/index.js';
 import { store } from './core/store.js';
 import { createComposer } from './components/composer.js';
 import { createConversation } from './components/conversation.js';
-import { createConfirmDialog } from './components/confirm-dialog.js';
+import { createSessionDialog } from './components/session-dialog.js';
 import { createHeader } from './components/header.js';
-import { createInviteDialog } from './components/invite-dialog.js';
 import { createNotifier } from './components/notifier.js';
 import { createSearchPanel } from './components/search-panel.js';
 import { createSessionMenu } from './components/session-menu.js';
@@ -43,8 +42,7 @@ const { active } = sessions;
 const router = createRouter(sessions);
 const toasts = createToasts(byId('toasts'));
 const notifier = createNotifier({ region: byId('announcer'), doc: document, notifications });
-const dialog = createConfirmDialog(byId('confirm-dialog'));
-const inviteDialog = createInviteDialog(byId('invite-dialog'));
+const dialog = createSessionDialog(byId('dialog'));
 
 // First (components focus what they show): the shell's layout follows the state: which panel is open, and whether a session is (phones show the list without one).
 active.subscribe((session) => (shell.dataset.phase = session.phase));
@@ -88,7 +86,7 @@ const mountMenu = (create = createSessionMenu) =>
         const session = active.get();
         if (session.phase !== 'open') return;
         session.client.invite().then(
-          (token) => inviteDialog.show(id, inviteLink(location.origin, id, token), returnTo),
+          (token) => dialog.invite(id, inviteLink(location.origin, id, token), returnTo),
           (err: unknown) => toasts.show(phrase('err.invite', { reason: explain(err) }), 'danger'),
         );
       },
