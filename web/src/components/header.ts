@@ -31,7 +31,7 @@ export function createHeader(root: HTMLElement, { active, panel, presence }: Hea
   const toggle = h('button', { type: 'button', class: 'btn btn-icon phone-only', 'aria-controls': 'sessions' }, icon(ICONS.list));
   const title = h('h1', { class: 'app-title' });
   const status = h('span', { class: 'badge status', id: 'status' });
-  const here = h('span', { class: 'presence small text-body-secondary text-nowrap', id: 'presence' });
+  const here = h('span', { class: 'presence small text-body-secondary', id: 'presence' });
   const reconnect = h('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary' });
   const search = h('button', { type: 'button', class: 'btn btn-icon', 'aria-controls': 'search', 'aria-keyshortcuts': '/ Control+K' }, icon(ICONS.search));
   root.replaceChildren(toggle, title, status, here, reconnect, search);
