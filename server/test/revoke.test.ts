@@ -67,6 +67,17 @@ describe('POST /api/sessions/:id/token (revoke)', () => {
     expect((await socket.closed).code).toBe(4002);
   });
 
+  it('closes on arrival a socket authorised just before its token was revoked (the store read before the revocation committed)', async () => {
+    const owner = await register(t.server, 'late');
+    const { pk } = (await t.server.store.sessions.findById('late'))!;
+    // The revocation's event, as another node publishes it after its commit; this node's next read is still the old row.
+    t.server.bus.publish({ type: 'revoked', sessionPk: pk, sessionId: 'late', tokenHash: createHash('sha256').update(owner.token).digest('hex') });
+    const socket = await t.connect('late', { token: owner.token, json: true });
+    const closed = await socket.closed;
+    expect(closed.code).toBe(4002);
+    expect(closed.reason).toMatch(/^token_revoked: /);
+  });
+
   it('refuses without the token (401) or for an unknown session (404); of two concurrent revocations one wins', async () => {
     const owner = await register(t.server, 'race');
     await expectApiError(await revoke(t.server, 'race', {}), 401, 'unauthorized');
