@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { app, expect, expectNoSeriousViolations, menuAction, openSession, otherBrowser, screenshot, sendMessage, test } from './fixtures.js';
+import { app, expect, expectNoSeriousViolations, menuAction, openSession, otherBrowser, screenshot, sendMessage, setting, test } from './fixtures.js';
 
 /** The invite link of the open session, from the Invite dialog (closed again with Escape). */
 async function inviteLink(page: Page): Promise<string> {
@@ -86,8 +86,11 @@ test('an invite link opened in another browser joins and sees the messages; its 
   expect(urls.length).toBeGreaterThan(0);
   expect(urls.filter((url) => url.includes(token))).toEqual([]);
 
+  // The count is said in the UI's language, and follows a switch.
+  await setting(page, 'Language', 'pt-BR');
+  await expect(presence(page)).toHaveText('2 aqui');
   await second.close();
-  await expect(presence(page)).toHaveText('1 here');
+  await expect(presence(page)).toHaveText('1 aqui');
   expect(logs.join('')).toContain('"session":"team"');
   expect(logs.join('')).not.toContain(token);
 });
