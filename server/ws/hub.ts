@@ -20,6 +20,7 @@ import { SessionConnection, type ConnectionContext } from './connection.js';
 import type { CommittedEvent } from './feed.js';
 import { echoFrame } from '../domain/presenter.js';
 import { createPresence } from './presence.js';
+import { createRevocations } from './revocations.js';
 import { createWriteCoalescer } from './write-coalescer.js';
 import { readUpgrade, type UpgradeRequest } from './upgrade.js';
 
@@ -55,13 +56,6 @@ export interface WsHubDeps {
   node?: string;
 }
 
-/**
- * How long a revoked token's hash is remembered, in ms: an upgrade authorised
- * just before the revocation committed, attached after its `revoked` event,
- * is closed too (with a store whose reads are truly asynchronous).
- */
-const REVOKED_MEMORY_MS = 60_000;
-
 export type WsHub = ReturnType<typeof createWsHub>;
 
 /**
@@ -88,8 +82,7 @@ export function createWsHub(deps: WsHubDeps) {
   let connectionCount = 0;
   let nextConnectionId = 1;
 
-  /** Hex SHA-256 of tokens revoked in the last REVOKED_MEMORY_MS, with when. */
-  const revokedTokens = new Map<string, number>();
+  const revocations = createRevocations();
   const presence = createPresence({
     bus,
     node,
@@ -136,7 +129,7 @@ export function createWsHub(deps: WsHubDeps) {
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
     connLogger.info({ req, ip }, 'connected');
-    if (revokedTokens.has(session.tokenHash.toString('hex'))) {
+    if (revocations.has(session.tokenHash.toString('hex'))) {
       // Authorised just before its token was revoked: as if it had been open then.
       connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
       return;
@@ -237,9 +230,7 @@ export function createWsHub(deps: WsHubDeps) {
 
   /** Every node closes the sockets authorised with a token revoked anywhere (4002); the new token's are not touched. */
   function closeRevoked(sessionPk: number, tokenHash: string): void {
-    const now = Date.now();
-    for (const [hash, at] of revokedTokens) if (now - at > REVOKED_MEMORY_MS) revokedTokens.delete(hash);
-    revokedTokens.set(tokenHash, now);
+    revocations.add(tokenHash);
     for (const connection of bySession.get(sessionPk) ?? []) {
       if (connection.session.tokenHash.toString('hex') === tokenHash) connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
     }
