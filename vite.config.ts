@@ -14,9 +14,9 @@ const vitePort = Number(env.VITE_PORT || 5173);
 
 /**
  * The error catalogues' `summary` texts document the codes for people
- * reading the source; the app shows its own translated texts, so its build
- * leaves them out (about 1 KB gzipped the minifier cannot drop: they are
- * object properties).
+ * reading the source, and `status` is the server's; the app shows its own
+ * translated texts and reads only `retry`, so its build leaves both out
+ * (about 1 KB gzipped the minifier cannot drop: they are object properties).
  */
 function dropErrorSummaries(): Plugin {
   return {
@@ -24,14 +24,38 @@ function dropErrorSummaries(): Plugin {
     apply: 'build',
     transform(code, id) {
       if (!/[\\/](protocol|client[\\/]src)[\\/]errors\.ts$/.test(id)) return null;
-      return { code: code.replace(/summary: ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`)/g, "summary: ''"), map: null };
+      const stripped = code.replace(/summary: ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`)/g, "summary: ''");
+      return { code: stripped.replace(/\bstatus: (?:\d+|null),\s*/g, ''), map: null };
+    },
+  };
+}
+
+/**
+ * The app's only dynamic imports are its language chunks (web/src/i18n.ts),
+ * which import nothing: Vite's preload helper (about 0.7 KB gzipped, for
+ * preloading a lazy chunk's own imports and CSS) has nothing to do, so the
+ * build swaps it for one that just loads. A lazy chunk that did have
+ * dependencies to preload stops the build here (it would need the real helper).
+ */
+function noPreloadHelper(): Plugin {
+  const HELPER = '\0vite/preload-helper.js';
+  return {
+    name: 'no-preload-helper',
+    apply: 'build',
+    enforce: 'pre',
+    resolveId: (id) => (id === HELPER ? id : null),
+    load: (id) => (id === HELPER ? 'export const __vitePreload = (load) => load();' : null),
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type === 'chunk' && chunk.code.includes('__vite__mapDeps')) this.error(`${chunk.fileName}: a lazy chunk has dependencies to preload`);
+      }
     },
   };
 }
 
 export default defineConfig({
   root: 'web',
-  plugins: [dropErrorSummaries()],
+  plugins: [dropErrorSummaries(), noPreloadHelper()],
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,

@@ -1,15 +1,4 @@
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
-import { app, createSession, expect, menuAction, openSession, screenshot, sendMessage, setting, test } from './fixtures.js';
-
-/** Runs axe (WCAG 2.x A/AA and best practices) and fails on any serious or critical violation, naming them. */
-async function expectNoSeriousViolations(page: Page, state: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const serious = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious, `axe, ${state}`).toEqual([]);
-}
+import { app, createSession, expect, expectNoSeriousViolations, menuAction, openSession, screenshot, sendMessage, setting, test } from './fixtures.js';
 
 for (const theme of ['light', 'dark'] as const) {
   test(`axe finds no serious or critical violation in any state (${theme})`, async ({ page, browser, baseURL }, testInfo) => {

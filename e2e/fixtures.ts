@@ -1,4 +1,5 @@
-import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
+import { AxeBuilder } from '@axe-core/playwright';
+import { test as base, expect, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import { ServerProcess } from './server-process.js';
 
 /** Each test gets its own server process and database; the page's baseURL points at it. */
@@ -101,4 +102,19 @@ export async function screenshot(page: Page, testInfo: TestInfo, name: string): 
   const path = testInfo.outputPath(`${name}-${testInfo.project.name}.png`);
   await page.screenshot({ path, animations: 'disabled' });
   await testInfo.attach(`${name}-${testInfo.project.name}`, { path, contentType: 'image/png' });
+}
+
+/** Runs axe (WCAG 2.x A/AA and best practices) and fails on any serious or critical violation, naming them. */
+export async function expectNoSeriousViolations(page: Page, state: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const serious = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(serious, `axe, ${state}`).toEqual([]);
+}
+
+/** Another browser (its own cookies and storage) at the test's window size: another person, or another device. */
+export function otherBrowser(browser: Browser, testInfo: TestInfo, baseURL: string | undefined): Promise<BrowserContext> {
+  const { viewport, isMobile, hasTouch, locale, timezoneId } = testInfo.project.use;
+  return browser.newContext({ baseURL, viewport, isMobile, hasTouch, locale, timezoneId });
 }

@@ -54,6 +54,11 @@ export const ERROR_CATALOGUE = {
     summary: 'the frame is JSON but not a frame the server takes (a binary frame: close 1003 with this code as reason)',
   },
   rate_limited: { status: null, retry: true, summary: 'over the per-connection message rate: the message was not stored (a client that keeps going: close 1008)' },
+  token_revoked: {
+    status: null,
+    retry: false,
+    summary: 'the token this socket was authorised with was revoked: close 4002 with this code as reason; reconnecting needs the new token (else 401)',
+  },
   session_storage_full: {
     status: null,
     retry: false,

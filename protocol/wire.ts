@@ -51,7 +51,11 @@ export interface ReadyFrame {
    * client sends it back as `&epoch=` with `?after=`.
    */
   epoch: string;
-  /** Open JSON-mode connections of the session, this one included. Absent from servers without presence. */
+  /**
+   * Presence: the session's open JSON-mode connections (tabs, devices, bots),
+   * this one included, on every server node. Later changes come as
+   * `presence` frames. Absent from servers without presence.
+   */
   presence?: number;
 }
 /**
@@ -64,7 +68,10 @@ export interface ResetFrame {
   /** The session's current epoch. */
   epoch: string;
 }
-/** The number of open connections of the session changed. */
+/**
+ * The session's presence changed: `count` open JSON-mode connections, as in
+ * `ready.presence`. Sent to every connection of the session after its `ready`.
+ */
 export interface PresenceFrame {
   type: 'presence';
   count: number;
@@ -144,4 +151,10 @@ export const CloseCode = {
   internalError: 1011,
   /** The session was deleted while the socket was open. */
   sessionDeleted: 4001,
+  /**
+   * The token the socket was authorised with was revoked (`POST
+   * /api/sessions/:id/token`): reconnecting needs the new one (the revoking
+   * browser's cookie has it; anyone else gets 401).
+   */
+  tokenRevoked: 4002,
 } as const;

@@ -77,6 +77,7 @@ export function closeError(code: number, reason: string): ClientError {
     [CloseCode.messageTooBig]: 'message_too_big',
     [CloseCode.internalError]: 'storage_unavailable',
     [CloseCode.sessionDeleted]: 'session_deleted',
+    [CloseCode.tokenRevoked]: 'token_revoked',
     [CloseCode.unsupportedData]: 'protocol_error',
     [CloseCode.invalidPayload]: 'protocol_error',
   };

@@ -7,20 +7,20 @@ export type Listener<T> = (payload: T) => void;
  * it as uncaught (as the DOM's EventTarget does).
  */
 export class Emitter<Events extends object> {
-  private readonly listeners: { [K in keyof Events]?: Set<Listener<Events[K]>> } = {};
+  readonly #listeners: { [K in keyof Events]?: Set<Listener<Events[K]>> } = {};
 
   /** Adds a listener; returns the function that removes it. */
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
-    (this.listeners[event] ??= new Set()).add(listener);
+    (this.#listeners[event] ??= new Set()).add(listener);
     return () => this.off(event, listener);
   }
 
   off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): void {
-    this.listeners[event]?.delete(listener);
+    this.#listeners[event]?.delete(listener);
   }
 
   protected emit<K extends keyof Events>(event: K, payload: Events[K]): void {
-    for (const listener of [...(this.listeners[event] ?? [])]) {
+    for (const listener of [...(this.#listeners[event] ?? [])]) {
       try {
         listener(payload);
       } catch (err) {

@@ -34,24 +34,28 @@ export async function responseError(response: Response): Promise<ClientError> {
 
 /** The HTTP API of the service, as the client uses it. Every method throws ClientError. */
 export class HttpApi {
-  constructor(private readonly options: HttpOptions) {}
+  readonly #options: HttpOptions;
+
+  constructor(options: HttpOptions) {
+    this.#options = options;
+  }
 
   get baseUrl(): string {
-    return this.options.baseUrl;
+    return this.#options.baseUrl;
   }
 
   /** Sends a request; resolves with the answer when 2xx, else throws its ClientError (`network` when unreachable). */
   async request(path: string, init: RequestInit & { sessionId?: string; token?: string | null } = {}): Promise<Response> {
     const { sessionId, token: given, ...rest } = init;
-    const token = given !== undefined ? given : sessionId === undefined ? null : await this.options.token(sessionId);
+    const token = given !== undefined ? given : sessionId === undefined ? null : await this.#options.token(sessionId);
     const headers: Record<string, string> = { ...(rest.headers as Record<string, string> | undefined) };
     if (token) headers.authorization = `Bearer ${token}`;
-    const fetch = this.options.fetch;
+    const fetch = this.#options.fetch;
     let response: Response;
     try {
-      response = await fetch(`${this.options.baseUrl}${path}`, { ...rest, headers });
+      response = await fetch(`${this.#options.baseUrl}${path}`, { ...rest, headers });
     } catch (cause) {
-      throw new ClientError('network', `cannot reach ${this.options.baseUrl}`, { cause });
+      throw new ClientError('network', `cannot reach ${this.#options.baseUrl}`, { cause });
     }
     if (!response.ok) throw await responseError(response);
     return response;
@@ -93,6 +97,11 @@ export class HttpApi {
 
   exportPath(sessionId: string, format: ExportFormat): string {
     return `${sessionPath(sessionId)}/export?format=${format}`;
+  }
+
+  /** POST /api/sessions/:id/token: a new token for the session (200); the old one stops working. */
+  revoke(sessionId: string): Promise<RegisteredSession> {
+    return this.json(`${sessionPath(sessionId)}/token`, { method: 'POST', sessionId });
   }
 
   async delete(sessionId: string): Promise<void> {

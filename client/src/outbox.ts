@@ -33,84 +33,88 @@ export function newMessageId(): string {
  * can never lose a message the server may not have.
  */
 export class Outbox {
-  private readonly entries = new Map<string, Entry>();
-  private dirty = false;
+  readonly #entries = new Map<string, Entry>();
+  #dirty = false;
   /** After rejectAll() without `forget`: what the store keeps for the next client. */
-  private retained: PendingMessage[] | null = null;
-  private saveInProgress: Promise<void> | null = null;
+  #retained: PendingMessage[] | null = null;
+  #saveInProgress: Promise<void> | null = null;
 
-  constructor(
-    private readonly store: OutboxStore,
-    private readonly sessionId: string,
-    /** A save that failed (storage full...): the messages stay pending in memory and are still sent. */
-    private readonly onSaveError: (error: unknown) => void,
-  ) {}
+  readonly #store: OutboxStore;
+  readonly #sessionId: string;
+  /** A save that failed (storage full...): the messages stay pending in memory and are still sent. */
+  readonly #onSaveError: (error: unknown) => void;
+
+  constructor(store: OutboxStore, sessionId: string, onSaveError: (error: unknown) => void) {
+    this.#store = store;
+    this.#sessionId = sessionId;
+    this.#onSaveError = onSaveError;
+  }
 
   /** Takes in what an earlier client left pending (a reload, a restart). */
   async restore(): Promise<void> {
-    for (const message of await this.store.load(this.sessionId)) {
-      if (!this.entries.has(message.id)) this.entries.set(message.id, entry(message));
+    for (const message of await this.#store.load(this.#sessionId)) {
+      if (!this.#entries.has(message.id)) this.#entries.set(message.id, entry(message));
     }
   }
 
   add(text: string): Entry {
     const item = entry({ id: newMessageId(), text });
-    this.entries.set(item.id, item);
-    this.changed();
+    this.#entries.set(item.id, item);
+    this.#changed();
     return item;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.#entries.size;
   }
 
   get inFlight(): number {
     let count = 0;
-    for (const item of this.entries.values()) if (item.inFlight) count++;
+    for (const item of this.#entries.values()) if (item.inFlight) count++;
     return count;
   }
 
   has(id: string): boolean {
-    return this.entries.has(id);
+    return this.#entries.has(id);
   }
 
   list(): PendingSend[] {
-    return [...this.entries.values()].map(({ id, text, acknowledged }) => ({ id, text, acknowledged }));
+    return [...this.#entries.values()].map(({ id, text, acknowledged }) => ({ id, text, acknowledged }));
   }
 
   /** Messages to write next, in send order. */
   unwritten(): Entry[] {
-    return [...this.entries.values()].filter((item) => !item.inFlight);
+    return [...this.#entries.values()].filter((item) => !item.inFlight);
   }
 
   /** After a reconnect nothing is in flight: everything pending goes out again. */
   rewindAll(): void {
-    for (const item of this.entries.values()) item.inFlight = false;
+    for (const item of this.#entries.values()) item.inFlight = false;
   }
 
   /** The server refused this one for now (rate limit, storage fault): it goes out again. */
   rewind(id: string): void {
-    const item = this.entries.get(id);
+    const item = this.#entries.get(id);
     if (item) item.inFlight = false;
   }
 
   /** Settles the message acknowledged by this echo; false when it was not pending here. */
   acknowledge(message: Message): boolean {
-    const item = message.id === null ? undefined : this.entries.get(message.id);
+    const item = message.id === null ? undefined : this.#entries.get(message.id);
     if (!item) return false;
-    this.entries.delete(item.id);
+    this.#entries.delete(item.id);
     item.resolve(message);
-    this.changed();
+    this.#changed();
     return true;
   }
 
   /** A message that can never be stored: rejected and forgotten. */
   reject(id: string, error: ClientError): void {
-    const item = this.entries.get(id);
+    const item = this.#entries.get(id);
     if (!item) return;
-    this.entries.delete(id);
+    this.#entries.delete(id);
     item.reject(error);
-    this.changed();
+    this.#changed();
   }
 
   /**
@@ -119,41 +123,41 @@ export class Outbox {
    * stored for the next client of this session to send.
    */
   rejectAll(error: ClientError, { forget }: { forget: boolean }): void {
-    const items = [...this.entries.values()];
-    this.entries.clear();
-    this.retained = forget ? [] : items.map(({ id, text }) => ({ id, text }));
+    const items = [...this.#entries.values()];
+    this.#entries.clear();
+    this.#retained = forget ? [] : items.map(({ id, text }) => ({ id, text }));
     for (const item of items) item.reject(error);
     // A save still under way writes `retained`; with forget, the store is emptied.
-    if (forget) this.changed();
+    if (forget) this.#changed();
   }
 
   /** True while a save is under way: what changed may not be in the store yet. */
   get saving(): boolean {
-    return this.saveInProgress !== null;
+    return this.#saveInProgress !== null;
   }
 
   /** Resolves once every change so far is in the store. */
   persisted(): Promise<void> {
-    return this.saveInProgress ?? Promise.resolve();
+    return this.#saveInProgress ?? Promise.resolve();
   }
 
-  private changed(): void {
-    this.dirty = true;
-    this.saveInProgress ??= this.save();
+  #changed(): void {
+    this.#dirty = true;
+    this.#saveInProgress ??= this.#save();
   }
 
-  private async save(): Promise<void> {
+  async #save(): Promise<void> {
     try {
       // Gathers whatever changes in the current task into one write.
       await Promise.resolve();
-      while (this.dirty) {
-        this.dirty = false;
-        await this.store.save(this.sessionId, this.retained ?? [...this.entries.values()].map(({ id, text }) => ({ id, text })));
+      while (this.#dirty) {
+        this.#dirty = false;
+        await this.#store.save(this.#sessionId, this.#retained ?? [...this.#entries.values()].map(({ id, text }) => ({ id, text })));
       }
     } catch (error) {
-      this.onSaveError(error);
+      this.#onSaveError(error);
     } finally {
-      this.saveInProgress = null;
+      this.#saveInProgress = null;
     }
   }
 }

@@ -31,41 +31,41 @@ export interface SocketHandlers {
 
 /** One WebSocket connection attempt; the client makes a new one for each. */
 export class Socket {
-  private readonly ws: WebSocketLike;
-  private opened = false;
-  private done = false;
+  readonly #ws: WebSocketLike;
+  #opened = false;
+  #done = false;
 
   constructor(WebSocket: WebSocketConstructor, url: string, protocol: string, handlers: SocketHandlers) {
-    this.ws = new WebSocket(url, protocol);
-    this.ws.addEventListener('open', () => (this.opened = true));
-    this.ws.addEventListener('message', (event: { data: unknown }) => {
-      if (this.done) return;
+    this.#ws = new WebSocket(url, protocol);
+    this.#ws.addEventListener('open', () => (this.#opened = true));
+    this.#ws.addEventListener('message', (event: { data: unknown }) => {
+      if (this.#done) return;
       const frame = parseFrame(event.data);
       if (frame) handlers.onFrame(frame);
       else handlers.onUnknown(event.data);
     });
     // Some implementations fire only 'error' on a refused upgrade; 'close' follows in both.
-    this.ws.addEventListener('error', () => undefined);
-    this.ws.addEventListener('close', (event: { code: number; reason: string }) => {
-      if (this.done) return;
-      this.done = true;
-      handlers.onClose(event.code, event.reason, this.opened);
+    this.#ws.addEventListener('error', () => undefined);
+    this.#ws.addEventListener('close', (event: { code: number; reason: string }) => {
+      if (this.#done) return;
+      this.#done = true;
+      handlers.onClose(event.code, event.reason, this.#opened);
     });
   }
 
   get isOpen(): boolean {
-    return !this.done && this.ws.readyState === OPEN;
+    return !this.#done && this.#ws.readyState === OPEN;
   }
 
   send(data: string): void {
-    this.ws.send(data);
+    this.#ws.send(data);
   }
 
   /** Closes without telling the handlers: the client already knows. */
   close(code: number, reason: string): void {
-    this.done = true;
+    this.#done = true;
     try {
-      this.ws.close(code, reason);
+      this.#ws.close(code, reason);
     } catch {
       // Closing a socket still connecting throws in some implementations; it is dropped either way.
     }

@@ -44,7 +44,7 @@ export interface ClientOptions {
 /**
  * The connection state. `attempt` counts the attempts failed in a row.
  * `closed.code` is null after `close()`, else why the client gave up
- * (`session_deleted`, `unauthorized`, `session_not_found`...).
+ * (`session_deleted`, `token_revoked`, `unauthorized`, `session_not_found`...).
  */
 export type ClientState =
   | { status: 'idle' }

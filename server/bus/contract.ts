@@ -96,18 +96,35 @@ export function describeBusContract(name: string, factory: BusFactory): void {
     );
 
     it(
-      'carries every kind of event as it is (deleted, and kinds a later version adds) and survives a handler that throws',
+      'carries every kind of event as it is (deleted, revoked, presence, and kinds a later version adds) and survives a handler that throws',
       withBus(async ({ node }) => {
         const [a, b] = [await node(), await node()];
         b.subscribe(() => {
           throw new Error('a broken handler');
         });
         const seen = recorder(b);
-        const later = { type: 'presence', sessionPk: 1, sessionId: 's1', count: 2 } as unknown as BusEvent;
+        const presence: BusEvent = { type: 'presence', sessionPk: 1, sessionId: 's1', node: 'node-a', count: 2 };
+        const revoked: BusEvent = { type: 'revoked', sessionPk: 1, sessionId: 's1', tokenHash: 'ab'.repeat(32) };
+        const later = { type: 'typing', sessionPk: 1, sessionId: 's1', who: 'x' } as unknown as BusEvent;
         const deleted: BusEvent = { type: 'deleted', sessionPk: 1, sessionId: 's1' };
-        a.publish(later);
-        a.publish(deleted);
-        await vi.waitFor(() => expect(seen.events).toEqual([later, deleted]), { timeout: 10_000 });
+        for (const event of [presence, revoked, later, deleted]) a.publish(event);
+        await vi.waitFor(() => expect(seen.events).toEqual([presence, revoked, later, deleted]), { timeout: 10_000 });
+      }),
+    );
+
+    it(
+      'hands a node its own events too, and events published from inside a handler (a presence greeting)',
+      withBus(async ({ node }) => {
+        const [a, b] = [await node(), await node()];
+        const onA = recorder(a);
+        const greeting: BusEvent = { type: 'presence', sessionPk: 1, sessionId: 's1', node: 'node-b', count: 1 };
+        b.subscribe((event) => {
+          if (event.type === 'presence' && event.node === 'node-a') b.publish(greeting);
+        });
+        const hello: BusEvent = { type: 'presence', sessionPk: 1, sessionId: 's1', node: 'node-a', count: 3 };
+        a.publish(hello);
+        await vi.waitFor(() => expect(onA.events).toEqual(expect.arrayContaining([hello, greeting])), { timeout: 10_000 });
+        expect(onA.events).toHaveLength(2);
       }),
     );
 

@@ -31,6 +31,12 @@ export interface SessionRepository {
    */
   delete(pk: number): Promise<boolean>;
   setRetention(pk: number, limits: RetentionLimits): Promise<void>;
+  /**
+   * Replaces the session's token hash with `next`, only if it is still
+   * `current` (compare-and-set: of two revocations with the same token, one
+   * wins). False when it was not (replaced meanwhile, or the session is gone).
+   */
+  replaceTokenHash(pk: number, current: Buffer, next: Buffer): Promise<boolean>;
   /** Sessions after `afterPk` in key order, `limit` at a time (background jobs walk them in pages). */
   pageAfter(afterPk: number, limit: number): Promise<SessionRecord[]>;
 }
@@ -101,8 +107,13 @@ export interface Store {
  * `committed`: seqs fromSeq..toSeq were committed; `messages` carries their
  * bodies only on the node that committed them (a cross-node bus carries the
  * range alone, and a receiver reads it from the store). `deleted`: the
- * session's delete committed. Handlers ignore types they do not know, so
- * later events (presence, token revocation) are added without breaking them.
+ * session's delete committed. `revoked`: the session's token was replaced;
+ * sockets authorised with the token whose SHA-256 is `tokenHash` (hex) are
+ * closed (the hash of the old token, never a token: order-independent, and
+ * a socket of the new token is never hit). `presence`: node `node` now holds
+ * `count` JSON-mode connections of the session (0: none); a session's
+ * presence is the sum over nodes (ws/presence.ts). Handlers ignore types
+ * they do not know, so later kinds are added without breaking them.
  */
 export type BusEvent =
   | {
@@ -113,7 +124,9 @@ export type BusEvent =
       toSeq: number;
       messages?: readonly StoredMessage[];
     }
-  | { type: 'deleted'; sessionPk: number; sessionId: string };
+  | { type: 'deleted'; sessionPk: number; sessionId: string }
+  | { type: 'revoked'; sessionPk: number; sessionId: string; tokenHash: string }
+  | { type: 'presence'; sessionPk: number; sessionId: string; node: string; count: number };
 
 export type BusHandler = (event: BusEvent) => void;
 

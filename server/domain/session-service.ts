@@ -37,15 +37,19 @@ export function createSessionService({ store, bus, queue, logger, now = Date.now
   return {
     /**
      * Creates the session `requestedId`, or one with a generated ID. An ID
-     * that exists is a 409 `session_exists`, unless `rejoinToken` is its
-     * token: then the session is returned as it is (rejoin). Throws 503
-     * `id_generation_failed` when no generated ID was free.
+     * that exists is a 409 `session_exists` without `rejoinToken`; with it,
+     * the session as it is (rejoin: an invite link, a browser's cookie) when
+     * it is its token, else 401 `unauthorized` (a revoked link or cookie).
+     * Throws 503 `id_generation_failed` when no generated ID was free.
      */
     async register(requestedId: string | undefined, rejoinToken: string | undefined): Promise<Registration> {
       if (requestedId !== undefined) {
         const existing = await store.sessions.findById(requestedId);
         if (existing) {
-          if (!tokenMatches(rejoinToken, existing.tokenHash)) throw taken(requestedId);
+          if (rejoinToken === undefined) throw taken(requestedId);
+          if (!tokenMatches(rejoinToken, existing.tokenHash)) {
+            throw unauthorized(`the token presented is not session "${requestedId}"'s (revoked, or another session's)`);
+          }
           return { session: existing, token: rejoinToken!, created: false };
         }
       }
@@ -98,6 +102,30 @@ export function createSessionService({ store, bus, queue, logger, now = Date.now
       bus.publish({ type: 'deleted', sessionPk: session.pk, sessionId: session.id });
       queue.discardSession(session.pk, new SessionGoneError());
       store.retention.runOnce().catch((err: unknown) => logger.error({ err }, 'purge of a deleted session failed'));
+    },
+
+    /**
+     * Gives the session a new token (revocation): every link and cookie of
+     * the old one stops working (401), and `closeOldSockets` publishes
+     * `revoked`, on which every node closes the sockets authorised with the
+     * old token (4002). The caller calls it once its answer, carrying the new
+     * token, is out: the revoking browser's other tabs then reconnect with
+     * the new cookie. `session` is as `authorise` returned it; if its token
+     * was replaced meanwhile (a concurrent revocation), 401.
+     */
+    async revokeToken(session: SessionRecord): Promise<Registration & { closeOldSockets(): void }> {
+      const token = generateToken();
+      const tokenHash = hashToken(token);
+      if (!(await store.sessions.replaceTokenHash(session.pk, session.tokenHash, tokenHash))) {
+        throw unauthorized(`the token of session "${session.id}" was replaced meanwhile`);
+      }
+      const revoked = session.tokenHash.toString('hex');
+      return {
+        session: { ...session, tokenHash },
+        token,
+        created: false,
+        closeOldSockets: () => bus.publish({ type: 'revoked', sessionPk: session.pk, sessionId: session.id, tokenHash: revoked }),
+      };
     },
 
     /** Sets the session's own retention limits; returns the session as it is now. */

@@ -88,6 +88,23 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     );
 
     it(
+      'replaces a token hash only from the current one (compare-and-set): of concurrent replacements one wins',
+      withStore(async ({ store }) => {
+        const s = await session(store, 'keyed');
+        const other = await session(store, 'untouched');
+        const [next1, next2] = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)];
+        const results = await Promise.all([store.sessions.replaceTokenHash(s.pk, HASH, next1), store.sessions.replaceTokenHash(s.pk, HASH, next2)]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results[0] ? next1 : next2;
+        expect((await store.sessions.findById('keyed'))!.tokenHash).toEqual(winner);
+        expect(await store.sessions.replaceTokenHash(s.pk, HASH, next1)).toBe(false);
+        expect((await store.sessions.findById('untouched'))!.tokenHash).toEqual(other.tokenHash);
+        await store.sessions.delete(s.pk);
+        expect(await store.sessions.replaceTokenHash(s.pk, winner, next1)).toBe(false);
+      }),
+    );
+
+    it(
       'gives concurrent appenders on one session contiguous seqs, each message once',
       withStore(async ({ store }) => {
         const a = await session(store, 'busy');

@@ -86,7 +86,9 @@ export async function register(server: { httpUrl: string }, id?: string): Promis
 /**
  * A ws client that queues every message it receives, so a test can await the
  * next one without racing the event. Awaiting a message on a closed socket
- * rejects at once instead of hanging until the test timeout.
+ * rejects at once instead of hanging until the test timeout. Presence frames
+ * (another tab came or went) are left out unless `presence` is asked for, so
+ * a test about echoes reads echoes whoever else connects.
  */
 export class TestClient {
   readonly ws: WebSocket;
@@ -96,11 +98,12 @@ export class TestClient {
   readonly opened: Promise<void>;
   readonly closed: Promise<{ code: number; reason: string }>;
 
-  constructor(url: string, options: { protocol?: string; token?: string; headers?: Record<string, string> } = {}) {
+  constructor(url: string, options: { protocol?: string; token?: string; headers?: Record<string, string>; presence?: boolean } = {}) {
     const headers = { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
     this.ws = new WebSocket(url, options.protocol ? [options.protocol] : [], { headers });
     this.ws.on('message', (data) => {
       const text = data.toString();
+      if (!options.presence && text.startsWith('{"type":"presence"')) return;
       const waiter = this.waiters.shift();
       if (waiter) waiter.resolve(text);
       else this.inbox.push(text);
@@ -248,6 +251,8 @@ export interface ConnectOptions {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   port?: 'ws' | 'http';
+  /** Keep presence frames (left out by default). */
+  presence?: boolean;
 }
 
 export interface ServerFixture {
@@ -308,6 +313,7 @@ export function useTestServer(overrides: Partial<Config> = {}, scope: 'each' | '
         ...(options.json ? { protocol: SUBPROTOCOL } : {}),
         ...(options.token ? { token: options.token } : {}),
         ...(options.headers ? { headers: options.headers } : {}),
+        ...(options.presence ? { presence: true } : {}),
       });
       clients.push(client);
       await client.opened;

@@ -22,7 +22,7 @@ describe('GET /api/sessions/:id/messages', () => {
 
     json = await register(t.server, 'hist-json');
     const jsonClient = await t.connect(json.id, { token: json.token, json: true });
-    expect(await jsonClient.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await jsonClient.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
     for (const [id, body] of [['c1', 'one'], ['c2', 'two']]) {
       jsonClient.send({ type: 'send', id, text: body });
       expect(await jsonClient.nextJson()).toMatchObject({ type: 'echo', id });

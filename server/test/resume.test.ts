@@ -28,7 +28,7 @@ it('replays 100,000 messages in order, with backpressure, merging live ones with
 
   // Live messages committed during the replay come after it, in order.
   const writer = await t.connect('big', { token, json: true });
-  expect(await writer.nextJson<ReadyFrame>()).toEqual({ type: 'ready', lastSeq: TOTAL, maxMessageBytes: 65536, epoch: expect.any(String) });
+  expect(await writer.nextJson<ReadyFrame>()).toEqual({ type: 'ready', lastSeq: TOTAL, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
   for (const id of ['live-1', 'live-2']) {
     writer.send({ type: 'send', id, text: id });
     expect(await writer.nextJson<EchoFrame>()).toMatchObject({ id });
@@ -41,7 +41,7 @@ it('replays 100,000 messages in order, with backpressure, merging live ones with
   }
   expect(await reader.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: TOTAL + 1, id: 'live-1' });
   expect(await reader.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: TOTAL + 2, id: 'live-2' });
-  expect(await reader.nextJson()).toEqual({ type: 'ready', lastSeq: TOTAL + 2, maxMessageBytes: 65536, epoch: expect.any(String) });
+  expect(await reader.nextJson()).toEqual({ type: 'ready', lastSeq: TOTAL + 2, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
 
   // After ready, live echoes keep coming exactly once.
   writer.send({ type: 'send', id: 'live-3', text: 'live-3' });

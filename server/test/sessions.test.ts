@@ -60,7 +60,7 @@ describe('POST /api/sessions', () => {
     }
   });
 
-  it('re-registering an existing ID is 200 for the token holder (Bearer or cookie), 409 for anyone else', async () => {
+  it('re-registering an existing ID is 200 for the token holder (Bearer or cookie), 401 for a wrong token, 409 for anyone else', async () => {
     const first = await register(t.server, '0101');
 
     const byBearer = await postSession(t.server, { id: '0101' }, { authorization: `Bearer ${first.token}` });
@@ -72,16 +72,9 @@ describe('POST /api/sessions', () => {
     expect(((await byCookie.json()) as RegisteredSession).token).toBe(first.token);
 
     await expectApiError(await postSession(t.server, { id: '0101' }), 409, 'session_exists');
-    await expectApiError(
-      await postSession(t.server, { id: '0101' }, { authorization: 'Bearer not-the-token' }),
-      409,
-      'session_exists',
-    );
-    await expectApiError(
-      await postSession(t.server, { id: '0101' }, { cookie: 'st_0101=not-the-token' }),
-      409,
-      'session_exists',
-    );
+    // A token that is not the session's (a revoked invite link or cookie) is a failed authentication, not a taken name.
+    await expectApiError(await postSession(t.server, { id: '0101' }, { authorization: 'Bearer not-the-token' }), 401, 'unauthorized');
+    await expectApiError(await postSession(t.server, { id: '0101' }, { cookie: 'st_0101=not-the-token' }), 401, 'unauthorized');
     // The original token still works: nobody took the session over.
     expect((await history(t.server, '0101', first.token)).messages).toEqual([]);
   });

@@ -22,7 +22,7 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
     const json = new TestClient(ws, { protocol: 'session.v1', token });
     const text = new TestClient(ws, { token });
     await Promise.all([json.opened, text.opened]);
-    expect(await json.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await json.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
 
     // A burst in flight when the signal lands.
     const echoed = new Set<string>();

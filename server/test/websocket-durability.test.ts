@@ -39,7 +39,7 @@ describe('durability and resume', () => {
         expect(committed.get('dur-1', i)).toBe(`text ${i}`);
       }
       const json = await openJson('dur-1', token);
-      expect(await json.nextJson()).toEqual({ type: 'ready', lastSeq: 3, maxMessageBytes: 65536, epoch: expect.any(String) });
+      expect(await json.nextJson()).toEqual({ type: 'ready', lastSeq: 3, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
       const echo = await sendAndEcho(json, 'j', 'json body');
       expect(echo.seq).toBe(4);
       expect(committed.get('dur-1', 4)).toBe('json body');
@@ -51,7 +51,7 @@ describe('durability and resume', () => {
   it('keeps history across a restart and continues at the next seq', async () => {
     const { token } = await register(t.server, 'dur-1');
     const client = await openJson('dur-1', token);
-    expect(await client.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await client.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
     for (let i = 1; i <= 3; i++) await sendAndEcho(client, `m${i}`, `body ${i}`);
 
     await t.restart();
@@ -63,7 +63,7 @@ describe('durability and resume', () => {
       [3, 'm3', 'body 3'],
     ]);
     const again = await openJson('dur-1', token);
-    expect(await again.nextJson()).toEqual({ type: 'ready', lastSeq: 3, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await again.nextJson()).toEqual({ type: 'ready', lastSeq: 3, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
     expect(await sendAndEcho(again, 'm4', 'after restart')).toMatchObject({ seq: 4, text: 'dur-1: after restart' });
 
     const text = await t.connect('dur-1', { token });
@@ -85,7 +85,7 @@ describe('durability and resume', () => {
         at: expect.any(String),
       });
     }
-    expect(await client.nextJson()).toEqual({ type: 'ready', lastSeq: 5, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await client.nextJson()).toEqual({ type: 'ready', lastSeq: 5, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
     expect(await sendAndEcho(client, 'm6', 'live')).toMatchObject({ seq: 6, id: 'm6' });
   });
 
@@ -95,10 +95,10 @@ describe('durability and resume', () => {
     const all = await openJson('dur-1', token, 0);
     expect((await all.nextJson()).seq).toBe(1);
     expect((await all.nextJson()).seq).toBe(2);
-    expect(await all.nextJson()).toEqual({ type: 'ready', lastSeq: 2, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await all.nextJson()).toEqual({ type: 'ready', lastSeq: 2, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
 
     const none = await openJson('dur-1', token, 2);
-    expect(await none.nextJson()).toEqual({ type: 'ready', lastSeq: 2, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await none.nextJson()).toEqual({ type: 'ready', lastSeq: 2, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
   });
 
   describe('?after= beyond the last seq (a cursor ahead of the log, e.g. the ID was deleted and registered again)', () => {
@@ -106,7 +106,7 @@ describe('durability and resume', () => {
       const { token } = await register(t.server, 'dur-1');
       await seed('dur-1', token, 2);
       const client = await openJson('dur-1', token, 99);
-      expect(await client.nextJson()).toEqual({ type: 'ready', lastSeq: 2, maxMessageBytes: 65536, epoch: expect.any(String) });
+      expect(await client.nextJson()).toEqual({ type: 'ready', lastSeq: 2, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
     });
 
     it('the client still gets the echo of its own new message', async () => {
@@ -115,7 +115,7 @@ describe('durability and resume', () => {
       const client = await openJson('dur-1', token, 99);
       expect(await client.nextJson()).toMatchObject({ type: 'ready' });
       const watcher = await openJson('dur-1', token);
-      expect(await watcher.nextJson()).toEqual({ type: 'ready', lastSeq: 2, maxMessageBytes: 65536, epoch: expect.any(String) });
+      expect(await watcher.nextJson()).toEqual({ type: 'ready', lastSeq: 2, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
 
       client.send({ type: 'send', id: 'm3', text: 'ahead' });
       // Once the watcher has the echo, the fan-out is done; an error frame

@@ -84,7 +84,7 @@ describe('JSON mode (session.v1)', () => {
   async function openJson(sessionId: string, token: string): Promise<TestClient> {
     const client = await t.connect(sessionId, { token, json: true });
     expect(client.ws.protocol).toBe(SUBPROTOCOL);
-    expect(await client.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await client.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
     return client;
   }
 
@@ -197,11 +197,11 @@ describe('JSON mode (session.v1)', () => {
   it('accepts the token from the session cookie and from ?token=', async () => {
     const { token } = await register(t.server, 'json-1');
     const byCookie = await t.connect('json-1', { json: true, headers: { cookie: `theme=dark; st_json-1=${token}` } });
-    expect(await byCookie.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await byCookie.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
     expect(await sendAndEcho(byCookie, 'c', 'cookie')).toMatchObject({ seq: 1 });
 
     const byQuery = await t.connect('json-1', { json: true, query: { token } });
-    expect(await byQuery.nextJson()).toEqual({ type: 'ready', lastSeq: 1, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await byQuery.nextJson()).toEqual({ type: 'ready', lastSeq: 1, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
     expect(await sendAndEcho(byQuery, 'q', 'query')).toMatchObject({ seq: 2 });
   });
 
@@ -209,7 +209,7 @@ describe('JSON mode (session.v1)', () => {
     const { token } = await register(t.server, 'json-1');
     const sender = await openJson('json-1', token);
     const watcher = await t.connect('json-1', { token, json: true });
-    expect(await watcher.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String) });
+    expect(await watcher.nextJson()).toEqual({ type: 'ready', lastSeq: 0, maxMessageBytes: 65536, epoch: expect.any(String), presence: expect.any(Number) });
     const echo = await sendAndEcho(sender, 'm1', 'to all');
     expect(await watcher.nextJson()).toEqual(echo);
   });

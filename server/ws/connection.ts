@@ -23,6 +23,8 @@ export interface ConnectionContext {
   metrics: Metrics;
   writes: WriteCoalescer;
   limits: Pick<WsLimits, 'wsRateLimit' | 'maxBufferedBytes' | 'maxMessageBytes'>;
+  /** The session's presence now (ws/presence.ts), for `ready`. */
+  presence(sessionPk: number): number;
 }
 
 /**
@@ -42,6 +44,8 @@ export class SessionConnection {
   private refusedInARow = 0;
   /** Set when a policy close is on its way: nothing more is taken. */
   private closingAfterCommits = false;
+  /** `ready` is out: presence changes are sent from now on (before, `ready` carries the count). */
+  private isReady = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -97,13 +101,21 @@ export class SessionConnection {
       this.sendFrame(resetFrame(current));
       from = 0;
     }
-    const ready = (lastSeq: number) => this.sendFrame(readyFrame(lastSeq, this.context.limits.maxMessageBytes, current));
+    const ready = (lastSeq: number) => {
+      this.sendFrame(readyFrame(lastSeq, this.context.limits.maxMessageBytes, current, this.context.presence(this.session.pk)));
+      this.isReady = true;
+    };
     this.feed.start(from, ready).catch((err: unknown) => this.failed(err));
   }
 
   /** A commit of this session, from the bus (JSON mode; text mode hears only its own). */
   onCommitted(event: CommittedEvent, frames: () => readonly string[] | undefined): void {
     this.feed?.onCommitted(event, frames);
+  }
+
+  /** The session's presence changed (JSON mode, once `ready` is out: it carried the count until then). */
+  onPresence(count: number): void {
+    if (this.isReady) this.sendFrame({ type: 'presence', count });
   }
 
   /** What this connection is doing, for diagnostics and metrics. */

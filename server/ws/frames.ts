@@ -135,8 +135,8 @@ export function closeReason(code: ErrorCode, message: string): string {
   return Buffer.byteLength(reason) <= CLOSE_REASON_MAX_BYTES ? reason : Buffer.from(reason).subarray(0, CLOSE_REASON_MAX_BYTES).toString().replace(/\uFFFD$/, '');
 }
 
-export function readyFrame(lastSeq: number, maxMessageBytes: number, epoch: string): ReadyFrame {
-  return { type: 'ready', lastSeq, maxMessageBytes, epoch };
+export function readyFrame(lastSeq: number, maxMessageBytes: number, epoch: string, presence: number): ReadyFrame {
+  return { type: 'ready', lastSeq, maxMessageBytes, epoch, presence };
 }
 
 export function resetFrame(epoch: string): ResetFrame {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
@@ -18,6 +19,8 @@ import type { OriginPolicy } from '../origin-policy.js';
 import { SessionConnection, type ConnectionContext } from './connection.js';
 import type { CommittedEvent } from './feed.js';
 import { echoFrame } from '../domain/presenter.js';
+import { createPresence } from './presence.js';
+import { createRevocations } from './revocations.js';
 import { createWriteCoalescer } from './write-coalescer.js';
 import { readUpgrade, type UpgradeRequest } from './upgrade.js';
 
@@ -51,6 +54,8 @@ export interface WsHubDeps {
   authFailures: AuthFailureLimiter;
   /** LEGACY_OPEN_SESSIONS: a text-mode upgrade without a token is admitted to an existing session. */
   legacyOpenSessions: boolean;
+  /** This node's name on the bus (presence). Default: a random UUID. */
+  node?: string;
 }
 
 export type WsHub = ReturnType<typeof createWsHub>;
@@ -61,7 +66,7 @@ export type WsHub = ReturnType<typeof createWsHub>;
  * pings every socket so dead peers are cut off.
  */
 export function createWsHub(deps: WsHubDeps) {
-  const { sessions, log, queue, bus, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures } = deps;
+  const { sessions, log, queue, bus, logger, limits, originAllowed, hostAllowed, clientIp, metrics, authFailures, node } = { node: randomUUID(), ...deps };
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -79,6 +84,21 @@ export function createWsHub(deps: WsHubDeps) {
   let connectionCount = 0;
   let nextConnectionId = 1;
 
+  const revocations = createRevocations();
+  const presence = createPresence({
+    bus,
+    node,
+    onChange: (sessionPk, count) => {
+      for (const connection of bySession.get(sessionPk) ?? []) connection.onPresence(count);
+    },
+  });
+  /** Publishes this node's count of the session's JSON-mode connections. */
+  const countJson = (session: SessionRecord, connections: Set<SessionConnection>) => {
+    let count = 0;
+    for (const c of connections) if (c.mode === 'json') count++;
+    presence.local(session.pk, session.id, count);
+  };
+
   const context: ConnectionContext = {
     log,
     queue,
@@ -86,6 +106,7 @@ export function createWsHub(deps: WsHubDeps) {
     metrics,
     writes: createWriteCoalescer(),
     limits,
+    presence: (sessionPk) => presence.count(sessionPk),
   };
 
   function attach(ws: WebSocket, socket: Duplex, session: SessionRecord, target: UpgradeRequest, req: IncomingMessage, ip: string): void {
@@ -103,6 +124,7 @@ export function createWsHub(deps: WsHubDeps) {
     ws.once('close', (code, reason) => {
       connections.delete(connection);
       if (connections.size === 0 && bySession.get(session.pk) === connections) bySession.delete(session.pk);
+      if (mode === 'json') countJson(session, connections);
       connectionCount--;
       const left = byIp.get(ip)! - 1;
       if (left === 0) byIp.delete(ip);
@@ -111,6 +133,12 @@ export function createWsHub(deps: WsHubDeps) {
     });
     connLogger.info({ req, ip }, 'connected');
     if (tokenless) metrics.tokenlessAdmitted();
+    if (revocations.has(session.tokenHash.toString('hex'))) {
+      // Authorised just before its token was revoked: as if it had been open then.
+      connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
+      return;
+    }
+    if (mode === 'json') countJson(session, connections);
     connection.start(afterSeq, epoch);
   }
 
@@ -204,10 +232,22 @@ export function createWsHub(deps: WsHubDeps) {
       case 'deleted':
         // Every node closes the sockets of a session deleted anywhere.
         return closeSession(event.sessionPk);
+      case 'revoked':
+        return closeRevoked(event.sessionPk, event.tokenHash);
+      case 'presence':
+        return presence.onEvent(event);
       default:
-        return; // an event of a later kind (presence, revocation): not this hub's business
+        return; // an event of a later kind: not this hub's business
     }
   });
+
+  /** Every node closes the sockets authorised with a token revoked anywhere (4002); the new token's are not touched. */
+  function closeRevoked(sessionPk: number, tokenHash: string): void {
+    revocations.add(tokenHash);
+    for (const connection of bySession.get(sessionPk) ?? []) {
+      if (connection.session.tokenHash.toString('hex') === tokenHash) connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
+    }
+  }
 
   /**
    * A commit of a session: each connection takes it by its cursor (feed.ts).

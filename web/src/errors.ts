@@ -14,6 +14,7 @@ const TEXTS: Partial<Record<ClientErrorCode, Key>> = {
   unauthorized: 'err.unauthorized',
   session_not_found: 'err.notFound',
   session_deleted: 'err.deleted',
+  token_revoked: 'err.revoked',
   storage_unavailable: 'err.storage',
   rate_limited: 'err.rate',
   policy_violation: 'err.rate',

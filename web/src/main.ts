@@ -3,7 +3,7 @@ import { createClient, webStorageOutboxStore } from '../../client/src/index.js';
 import { store } from './core/store.js';
 import { createComposer } from './components/composer.js';
 import { createConversation } from './components/conversation.js';
-import { createDeleteDialog } from './components/delete-dialog.js';
+import { createSessionDialog } from './components/session-dialog.js';
 import { createHeader } from './components/header.js';
 import { createNotifier } from './components/notifier.js';
 import { createSearchPanel } from './components/search-panel.js';
@@ -12,12 +12,15 @@ import { createSessionsPanel } from './components/sessions-panel.js';
 import { createSettingsMenu } from './components/settings-menu.js';
 import { createToasts } from './components/toasts.js';
 import type { Component, Panel } from './components/types.js';
-import { asLang, language, loadLanguage } from './i18n.js';
+import { explain } from './errors.js';
+import { asLang, language, loadLanguage, phrase } from './i18n.js';
 import { recentSessions } from './session/local.js';
-import { createRouter } from './session/router.js';
+import { createRouter, inviteLink, takeInvite } from './session/router.js';
 import { createSessions } from './session/sessions.js';
 import { followSystemTheme } from './theme.js';
 
+// Before anything else: an invite link's token leaves the address bar and the history (it is in the fragment, never sent).
+const invite = takeInvite();
 // The composition root: state, then the components on the shell's elements (web/index.html), then the URL.
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const shell = byId('app');
@@ -39,7 +42,7 @@ const { active } = sessions;
 const router = createRouter(sessions);
 const toasts = createToasts(byId('toasts'));
 const notifier = createNotifier({ region: byId('announcer'), doc: document, notifications });
-const dialog = createDeleteDialog(byId('delete-dialog'));
+const dialog = createSessionDialog(byId('dialog'));
 
 // First (components focus what they show): the shell's layout follows the state: which panel is open, and whether a session is (phones show the list without one).
 active.subscribe((session) => (shell.dataset.phase = session.phase));
@@ -57,7 +60,7 @@ const focusComposer = () => composer.focus();
 const mountConversation = (create = createConversation) =>
   mount('conversation', () => create(byId('conversation'), { active, router, panel, notifier, toasts, focusComposer }));
 const mountComposer = (create = createComposer) => mount('composer', () => create(byId('composer'), { active, onSent: () => conversation.showPending() }));
-const mountHeader = (create = createHeader) => mount('header', () => create(byId('header-main'), { active, panel }));
+const mountHeader = (create = createHeader) => mount('header', () => create(byId('header-main'), { active, panel, presence: sessions.presence }));
 const mountSessions = (create = createSessionsPanel) => mount('sessions', () => create(byId('sessions'), { active, recent, router, panel }));
 const mountSearch = (create = createSearchPanel) =>
   mount('search', () => create(byId('search'), { active, panel, openMessage: (seq) => conversation.openMessage(seq), focusComposer }));
@@ -66,14 +69,26 @@ const mountMenu = (create = createSessionMenu) =>
   mount('menu', () =>
     create(byId('session-menu'), {
       active,
-      askDelete: (id, returnTo) => {
+      ask: (kind, id, returnTo) => {
         const session = active.get();
         if (session.phase !== 'open') return;
-        dialog.ask(id, () => session.client.delete(), returnTo, () => {
+        if (kind === 'revoke') return dialog.ask(kind, id, () => session.client.revoke(), returnTo, () => {
+          returnTo.focus();
+          toasts.show(phrase('revoke.done', { id }));
+        });
+        dialog.ask(kind, id, () => session.client.delete(), returnTo, () => {
           recent.remove(id);
           router.home({ deleted: id });
           panel.set('sessions');
         });
+      },
+      invite: (id, returnTo) => {
+        const session = active.get();
+        if (session.phase !== 'open') return;
+        session.client.invite().then(
+          (token) => dialog.invite(id, inviteLink(location.origin, id, token), returnTo),
+          (err: unknown) => toasts.show(phrase('err.invite', { reason: explain(err) }), 'danger'),
+        );
       },
     }),
   );
@@ -109,7 +124,7 @@ document.addEventListener('keydown', (event) => {
   panel.set('search');
 });
 
-router.start();
+router.start(invite);
 document.documentElement.dataset.ready = '';
 
 // Development: an edited component is swapped in place (its state lives in the stores), not the whole page reloaded.

@@ -11,7 +11,7 @@ import { registrationSchema } from '../schemas.js';
 import { clearTokenCookie, registeredSessionBody, requireAuthorizedSession, setTokenCookie } from '../session-view.js';
 
 export interface SessionRoutesDeps {
-  sessions: Pick<SessionService, 'register' | 'authorise' | 'delete'>;
+  sessions: Pick<SessionService, 'register' | 'authorise' | 'delete' | 'revokeToken'>;
   maxBodyBytes: number;
   /** Registrations per minute per client IP; 0: unlimited. */
   registerRateLimit: number;
@@ -85,6 +85,26 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, strea
   router.get('/stream', ...(streamCors ? [cors] : []), rejectHead, rateLimited, async (ctx) => {
     const { id } = ctx.query;
     await register(ctx, parseRegistration(id === undefined ? {} : { id }), false);
+  });
+
+  /**
+   * Revokes the session's token: a new one, answered like a registration
+   * (200 `{id, token, createdAt}`) and set as the caller's cookie; the old
+   * one stops working everywhere (401), and sockets authorised with it are
+   * closed with 4002 once this answer is out (see SessionService.revokeToken).
+   */
+  router.post('/api/sessions/:id/token', async (ctx) => {
+    const { session, token, closeOldSockets } = await sessions.revokeToken(await requireAuthorizedSession(ctx, sessions));
+    setTokenCookie(ctx, session.id, token);
+    ctx.body = registeredSessionBody(session, token);
+    // 'finish' when the answer is handed to the kernel; 'close' too, so a caller that went away cannot keep old sockets open.
+    let done = false;
+    const close = () => {
+      if (done) return;
+      done = true;
+      closeOldSockets();
+    };
+    ctx.res.once('finish', close).once('close', close);
   });
 
   router.delete('/api/sessions/:id', async (ctx) => {

@@ -66,6 +66,7 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
       return deleted;
     },
     setRetention: async (pk, limits) => table.setRetention(pk, limits),
+    replaceTokenHash: async (pk, current, next) => table.replaceTokenHash(pk, current, next),
     pageAfter: async (afterPk, limit) => table.pageAfter(afterPk, limit),
   };
   const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, after: log.after, page: log.page };

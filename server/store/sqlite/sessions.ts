@@ -36,6 +36,7 @@ export function createSessionTable(db: Db) {
   const setRetention = db.prepare<[number | null, number | null, number]>(
     'UPDATE sessions SET max_age_ms = ?, max_messages = ? WHERE pk = ?',
   );
+  const replaceTokenHash = db.prepare<[Buffer, number, Buffer]>('UPDATE sessions SET token_hash = ? WHERE pk = ? AND token_hash = ?');
   const remove = db.prepare<[number]>('DELETE FROM sessions WHERE pk = ?');
   // The session goes at once, and with it every way to reach its messages;
   // the rows themselves are purged in small batches in the background
@@ -66,6 +67,11 @@ export function createSessionTable(db: Db) {
 
     setRetention(pk: number, limits: RetentionLimits): void {
       setRetention.run(limits.maxAgeMs, limits.maxMessages, pk);
+    },
+
+    /** Sets the token hash to `next` if it is `current`; false when it was not. */
+    replaceTokenHash(pk: number, current: Buffer, next: Buffer): boolean {
+      return replaceTokenHash.run(next, pk, current).changes === 1;
     },
 
     /** Deletes the session and marks its rows for the purge, in one transaction. */

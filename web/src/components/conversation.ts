@@ -72,7 +72,7 @@ export function createConversation(root: HTMLElement, { active, router, panel, n
     } else if (session.phase === 'failed') {
       const held = session.error.code === 'session_exists';
       heading = phrase(held ? 'held.title' : 'failed.title', { id: session.id ?? '' });
-      body = held ? phrase('held.text') : explain(session.error);
+      body = held ? phrase('held.text') : session.invited && session.error.code === 'unauthorized' ? phrase('invite.invalid') : explain(session.error);
       canRetry = session.error.retryable;
     } else if (session.phase === 'ended') {
       heading = phrase('ended.title', { id: session.id });

@@ -8,6 +8,8 @@ import { disposer, type Component, type Panel } from './types.js';
 export interface HeaderDeps {
   active: Store<ActiveSession>;
   panel: Store<Panel>;
+  /** Open tabs and devices of the session, from the server (null: not known). */
+  presence: Store<number | null>;
 }
 
 const BADGE: Record<ClientState['status'], string> = {
@@ -19,19 +21,20 @@ const BADGE: Record<ClientState['status'], string> = {
 };
 
 /**
- * The top bar: the sessions toggle (phones), the session's name, and its
- * connection status, always in view; while reconnecting, a countdown that
+ * The top bar: the sessions toggle (phones), the session's name, its
+ * connection status and presence ("2 here": tabs and devices open on it), always in view; while reconnecting, a countdown that
  * counts once per attempt and "Reconnect now". Search and the session menu
  * show only while a session is open.
  */
-export function createHeader(root: HTMLElement, { active, panel }: HeaderDeps): Component {
+export function createHeader(root: HTMLElement, { active, panel, presence }: HeaderDeps): Component {
   const d = disposer();
   const toggle = h('button', { type: 'button', class: 'btn btn-icon phone-only', 'aria-controls': 'sessions' }, icon(ICONS.list));
   const title = h('h1', { class: 'app-title' });
   const status = h('span', { class: 'badge status', id: 'status' });
+  const here = h('span', { class: 'presence small text-body-secondary', id: 'presence' });
   const reconnect = h('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary' });
   const search = h('button', { type: 'button', class: 'btn btn-icon', 'aria-controls': 'search', 'aria-keyshortcuts': '/ Control+K' }, icon(ICONS.search));
-  root.replaceChildren(toggle, title, status, reconnect, search);
+  root.replaceChildren(toggle, title, status, here, reconnect, search);
   let timer: ReturnType<typeof setInterval> | undefined;
   let deadline = 0;
 
@@ -63,6 +66,9 @@ export function createHeader(root: HTMLElement, { active, panel }: HeaderDeps): 
       status.className = `badge status ${BADGE[session.connection.status]}`;
       status.dataset.state = session.connection.status;
     }
+    const count = open && session.connection.status === 'open' ? presence.get() : null;
+    here.hidden = count === null;
+    here.textContent = count === null ? '' : t('presence.here', { count });
     reconnect.hidden = !open || session.connection.status !== 'reconnecting';
     reconnect.textContent = t('status.reconnectNow');
     search.hidden = !open;
@@ -89,6 +95,7 @@ export function createHeader(root: HTMLElement, { active, panel }: HeaderDeps): 
   );
   d.add(language.subscribe(render, false));
   d.add(panel.subscribe(render, false));
+  d.add(presence.subscribe(render, false));
   d.on(toggle, 'click', () => panel.set(panel.get() === 'sessions' ? 'none' : 'sessions'));
   d.on(search, 'click', () => panel.set(panel.get() === 'search' ? 'none' : 'search'));
   d.on(reconnect, 'click', () => {

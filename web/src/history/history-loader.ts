@@ -19,18 +19,22 @@ export interface SessionHistoryDeps {
  */
 export class SessionHistory {
   readonly window = new HistoryWindow();
-  private busy = false;
-  private jumps = 0;
-  private closed = false;
+  #busy = false;
+  #jumps = 0;
+  #closed = false;
 
-  constructor(private readonly deps: SessionHistoryDeps) {}
+  readonly #deps: SessionHistoryDeps;
+
+  constructor(deps: SessionHistoryDeps) {
+    this.#deps = deps;
+  }
 
   get loaded(): boolean {
     return this.window.loaded;
   }
 
   close(): void {
-    this.closed = true;
+    this.#closed = true;
   }
 
   /** The connection is ready: loads the newest page the first time. */
@@ -41,72 +45,72 @@ export class SessionHistory {
 
   /** The history this page held is gone (restored, deleted and made anew): start again. */
   reset(lastSeq = 0): void {
-    this.jumps++;
+    this.#jumps++;
     this.window.reset();
     this.window.ready(lastSeq);
-    this.deps.view.clear();
-    this.deps.onChange();
+    this.#deps.view.clear();
+    this.#deps.onChange();
   }
 
   /** A live (or replayed) message; true when it is news to this page. */
   message(message: ShownMessage): boolean {
-    const { view } = this.deps;
+    const { view } = this.#deps;
     const stick = this.window.atLatest && view.atBottom();
     const isNew = this.window.echo(message);
     // Reading the end: the oldest go. Reading further up: the newest go (and the jump button shows).
     if (stick) this.window.trimTop();
     else this.window.trimBottom();
-    this.render(stick);
+    this.#render(stick);
     return isNew;
   }
 
   /** Replaces the window with the newest page (`seq` omitted) or the page around `seq`, which is then highlighted. */
   async jump(seq?: number): Promise<void> {
-    const mine = ++this.jumps;
+    const mine = ++this.#jumps;
     const request = this.window.jumpRequest(seq);
-    const page = await this.fetch(request);
-    if (!page || mine !== this.jumps || this.closed) return;
+    const page = await this.#fetch(request);
+    if (!page || mine !== this.#jumps || this.#closed) return;
     this.window.applyJump(request, page);
-    this.render(seq === undefined);
-    if (seq !== undefined) this.deps.view.highlight(seq);
-    else this.deps.view.scrollToEnd();
+    this.#render(seq === undefined);
+    if (seq !== undefined) this.#deps.view.highlight(seq);
+    else this.#deps.view.scrollToEnd();
     this.check();
   }
 
   /** Loads a page if the list is scrolled near an end that has more; call on scroll. */
   check(): void {
-    const { view } = this.deps;
-    this.deps.onChange();
-    if (this.busy || this.closed) return;
+    const { view } = this.#deps;
+    this.#deps.onChange();
+    if (this.#busy || this.#closed) return;
     const older = view.nearTop() ? this.window.olderRequest() : null;
     const newer = !older && view.nearBottom() ? this.window.newerRequest() : null;
     const request = older ?? newer;
     if (!request) return;
-    this.busy = true;
+    this.#busy = true;
     view.list.setAttribute('aria-busy', 'true');
-    void this.fetch(request).then((page) => {
-      this.busy = false;
+    void this.#fetch(request).then((page) => {
+      this.#busy = false;
       view.list.removeAttribute('aria-busy');
-      if (!page || this.closed) return;
+      if (!page || this.#closed) return;
       const applied = older ? this.window.applyOlder(request, page) : this.window.applyNewer(request, page);
-      if (applied) this.render(false);
+      if (applied) this.#render(false);
       // Still near an end (a fast scroll, or a short page): go on.
       requestAnimationFrame(() => this.check());
     });
   }
 
-  private render(stick: boolean): void {
-    this.deps.view.render(this.window.items, this.window.version, stick);
-    this.deps.onChange();
+  #render(stick: boolean): void {
+    this.#deps.view.render(this.window.items, this.window.version, stick);
+    this.#deps.onChange();
   }
 
-  private async fetch(request: PageRequest) {
+  async #fetch(request: PageRequest) {
     const before = Number.isFinite(request.before) ? request.before : undefined;
     try {
-      const page = await this.deps.fetchPage({ ...(before === undefined ? {} : { before }), limit: this.window.pageSize });
+      const page = await this.#deps.fetchPage({ ...(before === undefined ? {} : { before }), limit: this.window.pageSize });
       return { messages: page.messages.map(({ seq, id, body, at }) => ({ seq, id, body, at })), hasMore: page.hasMore };
     } catch (err) {
-      if (!this.closed) this.deps.onError(err);
+      if (!this.#closed) this.#deps.onError(err);
       return null;
     }
   }

@@ -44,14 +44,18 @@ export class HistoryWindow {
   loaded = false;
   /** Bumped on every change of `items`, so a view can skip unchanged renders. */
   version = 0;
-  private tail: ShownMessage[] = [];
-  private tailBase = 0;
+  #tail: ShownMessage[] = [];
+  #tailBase = 0;
+
+  readonly #tailMax: number;
 
   constructor(
     readonly max = 300,
     readonly pageSize = 100,
-    private readonly tailMax = 1000,
-  ) {}
+    tailMax = 1000,
+  ) {
+    this.#tailMax = tailMax;
+  }
 
   /** The window includes the newest known message. */
   get atLatest(): boolean {
@@ -67,7 +71,7 @@ export class HistoryWindow {
   ready(lastSeq: number): boolean {
     if (this.loaded && lastSeq < this.streamSeq) return false;
     // Above the stream without a replay: the echoes before it never came.
-    if (lastSeq > this.streamSeq) this.tail = [];
+    if (lastSeq > this.streamSeq) this.#tail = [];
     this.streamSeq = lastSeq;
     this.latestSeq = Math.max(this.latestSeq, lastSeq);
     return true;
@@ -87,9 +91,9 @@ export class HistoryWindow {
       this.coveredTo = message.seq;
       this.version++;
     } else {
-      if (this.tail.length === 0) this.tailBase = previous;
-      this.tail.push(message);
-      if (this.tail.length > this.tailMax) this.tailBase = this.tail.splice(0, this.tail.length - this.tailMax).at(-1)!.seq;
+      if (this.#tail.length === 0) this.#tailBase = previous;
+      this.#tail.push(message);
+      if (this.#tail.length > this.#tailMax) this.#tailBase = this.#tail.splice(0, this.#tail.length - this.#tailMax).at(-1)!.seq;
     }
     return true;
   }
@@ -118,8 +122,8 @@ export class HistoryWindow {
     if (this.coveredTo !== request.before - this.pageSize - 1) return false;
     this.items.push(...page.messages.filter((m) => m.seq > this.coveredTo));
     this.coveredTo = covered(request, page, this.coveredTo);
-    this.noteKnown(page);
-    this.absorbTail();
+    this.#noteKnown(page);
+    this.#absorbTail();
     this.version++;
     this.trimTop();
     return true;
@@ -138,14 +142,14 @@ export class HistoryWindow {
     this.hasOlder = page.hasMore;
     this.coveredTo = covered(request, page, 0);
     this.loaded = true;
-    this.noteKnown(page);
+    this.#noteKnown(page);
     // What the old window had beyond the page (echoes that came during the request) still counts.
     const oldFirst = old.items[0]?.seq;
     if (oldFirst !== undefined && oldFirst <= this.coveredTo + 1 && old.coveredTo > this.coveredTo) {
       this.items.push(...old.items.filter((m) => m.seq > this.coveredTo));
       this.coveredTo = old.coveredTo;
     }
-    this.absorbTail();
+    this.#absorbTail();
     this.version++;
     this.trimTop();
   }
@@ -166,14 +170,14 @@ export class HistoryWindow {
     this.version++;
   }
 
-  private noteKnown(page: Page): void {
+  #noteKnown(page: Page): void {
     this.latestSeq = Math.max(this.latestSeq, page.messages.at(-1)?.seq ?? 0);
   }
 
-  private absorbTail(): void {
-    if (this.coveredTo < this.tailBase) return;
-    const rest = this.tail.filter((m) => m.seq > this.coveredTo);
-    this.tail = [];
+  #absorbTail(): void {
+    if (this.coveredTo < this.#tailBase) return;
+    const rest = this.#tail.filter((m) => m.seq > this.coveredTo);
+    this.#tail = [];
     if (rest.length === 0) return;
     this.items.push(...rest);
     this.coveredTo = rest.at(-1)!.seq;

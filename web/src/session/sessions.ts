@@ -9,20 +9,26 @@ import type { RecentSessions } from './local.js';
  * - none: no session in the URL
  * - opening: `client.open(id)` is under way (id null: the server picks one)
  * - open: rejoined or created; `connection` is the client's state
- * - failed: could not open (held elsewhere: `session_exists`, invalid, unreachable...)
+ * - failed: could not open (held elsewhere: `session_exists`, invalid, unreachable...); `invited` when it came from an invite link
  * - ended: was open, and the client gave up for good (deleted, key no longer valid)
  */
 export type ActiveSession =
   | { phase: 'none'; deleted?: string }
   | { phase: 'opening'; id: string | null }
   | { phase: 'open'; id: string; client: SessionClient; created: boolean; connection: ClientState }
-  | { phase: 'failed'; id: string | null; error: ClientError }
+  | { phase: 'failed'; id: string | null; error: ClientError; invited?: boolean }
   | { phase: 'ended'; id: string; error: ClientError };
 
 export interface Sessions {
   readonly active: Store<ActiveSession>;
-  /** Opens `id` (or a new session with an ID the server picks); resolves with the ID opened, or null. */
-  open(id?: string): Promise<string | null>;
+  /** Open connections (tabs, devices) of the session on screen, from the server; null when not known. */
+  readonly presence: Store<number | null>;
+  /**
+   * Opens `id` (or a new session with an ID the server picks); with an
+   * invite's `token`, exchanges it for this browser's cookie first. Resolves
+   * with the ID opened, or null.
+   */
+  open(id?: string, token?: string): Promise<string | null>;
   /** Shows no session (closes the client). `deleted` says which one was just deleted here. */
   leave(deleted?: string): void;
 }
@@ -38,25 +44,28 @@ const GONE = new Set(['session_not_found', 'session_deleted']);
 
 export function createSessions({ createClient, recent }: SessionsDeps): Sessions {
   const active = store<ActiveSession>({ phase: 'none' });
+  const presence = store<number | null>(null);
   let current: SessionClient | null = null;
   let generation = 0;
 
   function dispose(): void {
     void current?.close();
     current = null;
+    presence.set(null);
   }
 
-  async function open(id?: string): Promise<string | null> {
+  async function open(id?: string, token?: string): Promise<string | null> {
     const now = active.get();
-    if (id !== undefined && (now.phase === 'open' || now.phase === 'opening') && now.id === id) return id;
+    if (id !== undefined && !token && (now.phase === 'open' || now.phase === 'opening') && now.id === id) return id;
     dispose();
     const mine = ++generation;
     const client = createClient();
     current = client;
     active.set({ phase: 'opening', id: id ?? null });
     try {
-      const opened = await client.open(id);
+      const opened = await client.open(id, token ? { token } : {});
       if (mine !== generation) return null;
+      client.on('presence', ({ count }) => mine === generation && presence.set(count));
       recent.add(opened.id);
       const view = (connection: ClientState): ActiveSession => ({ phase: 'open', id: opened.id, client, created: opened.created, connection });
       client.on('state', (state) => {
@@ -74,13 +83,14 @@ export function createSessions({ createClient, recent }: SessionsDeps): Sessions
       if (mine !== generation) return null;
       const error = err as ClientError;
       if (id !== undefined && GONE.has(error.code)) recent.remove(id);
-      active.set({ phase: 'failed', id: id ?? null, error });
+      active.set({ phase: 'failed', id: id ?? null, error, invited: !!token });
       return null;
     }
   }
 
   return {
     active,
+    presence,
     open,
     leave(deleted) {
       generation++;
