@@ -91,7 +91,8 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: 'Register a session (or rejoin one with its token)',
     description:
       'Creates the session `id` (generated when absent): 201 with its token, also set as the HttpOnly, SameSite=Strict cookie `st_<ID>`. ' +
-      'An ID that exists is 200 with the same token for a request presenting it (Bearer header or cookie; never `?token=`), else 409.',
+      'An ID that exists is 200 with the same token (and its cookie) for a request presenting it (Bearer header or cookie; never `?token=`), ' +
+      '401 for one presenting another token (a revoked link or cookie), else 409.',
     tag: 'sessions',
     auth: 'rejoin',
     body: registrationSchema,
@@ -99,7 +100,21 @@ export const OPERATIONS: Record<string, Operation> = {
       201: { description: 'created', content: json(registeredSessionSchema), headers: { Location: 'the session, /api/sessions/<ID>', 'Set-Cookie': 'st_<ID>=<token>' } },
       200: { description: 'rejoined: the token presented is the session\'s', content: json(registeredSessionSchema) },
     },
-    errors: [...JSON_BODY_ERRORS, 'invalid_body', ...REGISTRATION_ERRORS],
+    errors: [...JSON_BODY_ERRORS, 'invalid_body', ...REGISTRATION_ERRORS, 'unauthorized'],
+  },
+  'POST /api/sessions/:id/token': {
+    summary: 'Revoke the session\'s token: a new one replaces it',
+    description:
+      'Answers the new token, also set as the caller\'s cookie. The old token is 401 everywhere from then on (links, cookies, clients), and once ' +
+      'this answer is out every socket authorised with it is closed with 4002 `token_revoked`, on every node. Of two concurrent revocations ' +
+      'with the same token one wins, the other is 401.',
+    tag: 'sessions',
+    auth: 'session',
+    path: sessionPathSchema,
+    answers: {
+      200: { description: 'the new token', content: json(registeredSessionSchema), headers: { 'Set-Cookie': 'st_<ID>=<new token>' } },
+    },
+    errors: AUTHORIZED_SESSION_ERRORS,
   },
   'GET /stream': {
     summary: 'The original demo\'s registration: creates `id` like the POST',

@@ -38,6 +38,12 @@ export const CLOSE_CODES: Array<{ code: number; name: string; reasons: ErrorCode
     when: 'text mode: a message storage could not take (resend after reconnecting); either mode: the replay could not be read',
   },
   { code: CloseCode.sessionDeleted, name: 'session deleted', reasons: ['session_not_found'], when: 'the session was deleted while the socket was open' },
+  {
+    code: CloseCode.tokenRevoked,
+    name: 'token revoked',
+    reasons: ['token_revoked'],
+    when: 'the token the socket was authorised with was revoked (POST /api/sessions/:id/token), on any node; reconnect with the new token',
+  },
 ];
 
 /** The refusals of an upgrade: an HTTP status and the JSON error body before the 101, by catalogue code. */
