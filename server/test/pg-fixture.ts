@@ -16,8 +16,10 @@ export interface PostgresFixture {
   /** Sets the time commits are stamped with and retention compares against; null: the real clock. */
   setClock(ms: number | null): void;
   faults: PostgresFaults;
-  /** Closes the store (unless closed already) and drops the database. */
+  /** Closes the store and drops the database. */
   close(): Promise<void>;
+  /** Drops the database (the store was closed by whoever owns it: a server). */
+  dropDatabase(): Promise<void>;
 }
 
 export interface PostgresFaults {
@@ -44,7 +46,6 @@ export async function openPostgresFixture(
     // The pool drops a connection once it hears it ended; until then it could hand one out.
     await vi.waitFor(() => expect(store.pool.totalCount).toBe(0), { timeout: 10_000 });
   };
-  let closed = false;
   return {
     store,
     url,
@@ -62,8 +63,10 @@ export async function openPostgresFixture(
       terminateConnections,
     },
     async close() {
-      if (!closed) await store.close();
-      closed = true;
+      await store.close();
+      await database?.drop();
+    },
+    async dropDatabase() {
       await database?.drop();
     },
   };

@@ -231,6 +231,15 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
       return [];
     },
 
+    /** Every session with connections here, with their snapshots (the heal timer of a cluster reads cursors). */
+    sessions() {
+      return [...bySession].map(([sessionPk, connections]) => ({
+        sessionPk,
+        sessionId: connections.values().next().value!.session.id,
+        connections: [...connections].map((c) => c.snapshot()),
+      }));
+    },
+
     get connectionCount(): number {
       return connectionCount;
     },

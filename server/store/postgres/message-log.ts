@@ -9,6 +9,7 @@ import {
 } from '../../domain/model.js';
 import type { MessageLog } from '../../domain/ports.js';
 import { transaction, type Pool } from './database.js';
+import { clientIdBytes, clientIdText, fromStoredText, toStoredText } from './nul.js';
 
 export interface MessageLogOptions {
   /** Largest total of UTF-8 body bytes a session may store; 0: no limit. */
@@ -17,14 +18,23 @@ export interface MessageLogOptions {
   now(): number;
 }
 
-interface MessageRow {
+export interface MessageRow {
   seq: number;
-  client_id: string | null;
+  client_id: Buffer | null;
   body: string;
+  nul_at: number[] | null;
   at: number;
 }
 
-const toStored = (row: MessageRow): StoredMessage => ({ seq: row.seq, clientId: row.client_id, body: row.body, at: row.at });
+/** The columns a MessageRow is read from. */
+export const MESSAGE_COLUMNS = 'seq, client_id, body, nul_at, at';
+
+export const toStored = (row: MessageRow): StoredMessage => ({
+  seq: row.seq,
+  clientId: clientIdText(row.client_id),
+  body: fromStoredText(row.body, row.nul_at),
+  at: row.at,
+});
 
 /** The port, plus the last seqs of many sessions in one query (the heal timer of a cluster). */
 export interface PostgresMessageLog extends MessageLog {
@@ -62,16 +72,19 @@ export function createMessageLog(pool: Pool, options: MessageLogOptions): Postgr
     const originals = new Map<string, StoredMessage>();
     if (withId.length > 0) {
       const { rows } = await client.query<MessageRow & { session_pk: number }>(
-        `SELECT m.session_pk, m.seq, m.client_id, m.body, m.at
-           FROM unnest($1::bigint[], $2::text[]) AS k(session_pk, client_id)
+        `SELECT m.session_pk, m.seq, m.client_id, m.body, m.nul_at, m.at
+           FROM unnest($1::bigint[], $2::bytea[]) AS k(session_pk, client_id)
            JOIN messages m ON m.session_pk = k.session_pk AND m.client_id = k.client_id`,
-        [withId.map((i) => i.sessionPk), withId.map((i) => i.clientId)],
+        [withId.map((i) => i.sessionPk), withId.map((i) => clientIdBytes(i.clientId))],
       );
-      for (const row of rows) originals.set(`${row.session_pk}:${row.client_id}`, toStored(row));
+      for (const row of rows) {
+        const message = toStored(row);
+        originals.set(`${row.session_pk}:${message.clientId}`, message);
+      }
     }
 
     const at = now();
-    const insert = { pk: [] as number[], seq: [] as number[], clientId: [] as (string | null)[], body: [] as string[] };
+    const insert = { pk: [] as number[], seq: [] as number[], clientId: [] as (Buffer | null)[], body: [] as string[], nulAt: [] as (string | null)[] };
     const outcomes: AppendOutcome[] = items.map(({ sessionPk, clientId, body }) => {
       const session = sessions.get(sessionPk);
       if (!session) return new SessionGoneError();
@@ -86,16 +99,20 @@ export function createMessageLog(pool: Pool, options: MessageLogOptions): Postgr
       if (key !== undefined) originals.set(key, message); // a resend later in the same batch
       insert.pk.push(sessionPk);
       insert.seq.push(message.seq);
-      insert.clientId.push(clientId);
-      insert.body.push(body);
+      insert.clientId.push(clientIdBytes(clientId));
+      const [text, nulAt] = toStoredText(body);
+      insert.body.push(text);
+      // An int[] per row cannot go through unnest of a 2-D array (ragged): each travels as its literal.
+      insert.nulAt.push(nulAt && `{${nulAt.join(',')}}`);
       return { ...message, duplicate: false };
     });
     if (insert.pk.length === 0) return outcomes;
 
     await client.query(
-      `INSERT INTO messages (session_pk, seq, client_id, body, at)
-       SELECT k.pk, k.seq, k.client_id, k.body, $5 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS k(pk, seq, client_id, body)`,
-      [insert.pk, insert.seq, insert.clientId, insert.body, at],
+      `INSERT INTO messages (session_pk, seq, client_id, body, nul_at, at)
+       SELECT k.pk, k.seq, k.client_id, k.body, k.nul_at::int[], $6
+         FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::text[], $5::text[]) AS k(pk, seq, client_id, body, nul_at)`,
+      [insert.pk, insert.seq, insert.clientId, insert.body, insert.nulAt, at],
     );
     const changed = [...sessions].filter(([, s]) => s.changed);
     await client.query(
@@ -125,10 +142,10 @@ export function createMessageLog(pool: Pool, options: MessageLogOptions): Postgr
     inFlight = undefined;
   }
 
-  const afterQuery = `SELECT seq, client_id, body, at FROM messages
+  const afterQuery = `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE session_pk = $1 AND seq > $2 AND EXISTS (SELECT 1 FROM sessions WHERE pk = $1)
      ORDER BY seq LIMIT $3`;
-  const pageQuery = `SELECT seq, client_id, body, at FROM messages
+  const pageQuery = `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE session_pk = $1 AND seq < $2 AND EXISTS (SELECT 1 FROM sessions WHERE pk = $1)
      ORDER BY seq DESC LIMIT $3`;
 

@@ -31,8 +31,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE messages (
     session_pk bigint NOT NULL,
     seq        bigint NOT NULL,                                   -- per session, 1, 2, 3, ... numbered from last_seq at commit
-    client_id  text,
-    body       text   NOT NULL,
+    client_id  bytea,                                             -- UTF-8 of the client message id (bytes: text cannot hold U+0000)
+    body       text   NOT NULL,                                   -- U+0000 stored as a space, its offsets in nul_at (nul.ts)
+    nul_at     int[],
     at         bigint NOT NULL,                                   -- commit time, ms since the epoch
     tsv        tsvector GENERATED ALWAYS AS (to_tsvector('session_search'::regconfig, body)) STORED,
     PRIMARY KEY (session_pk, seq)

@@ -2,6 +2,8 @@ import type { SearchPage } from '../../domain/model.js';
 import type { MessageSearch } from '../../domain/ports.js';
 import { buildSnippet, termMatcher, type Token } from '../snippet.js';
 import type { Pool } from './database.js';
+import { MESSAGE_COLUMNS, toStored, type MessageRow } from './message-log.js';
+import { withoutNul } from './nul.js';
 
 /** A token as ts_debug reports it: its type (alias), its text, and the lexemes the configuration makes of it. */
 type DebugToken = [alias: string, token: string, lexemes: string[] | null];
@@ -69,16 +71,13 @@ function bodyTokens(body: string, tokens: readonly DebugToken[]): Token[] {
 export function createMessageSearch(pool: Pool): MessageSearch {
   return {
     async search(sessionPk, input, limit, offset): Promise<SearchPage> {
-      const { rows: parsed } = await pool.query<{ t: DebugToken[] | null }>(
-        `SELECT ${tokensOf('$1')} AS t`,
-        [input],
-      );
+      const { rows: parsed } = await pool.query<{ t: DebugToken[] | null }>(`SELECT ${tokensOf('$1')} AS t`, [withoutNul(input)]);
       const terms = queryTerms(parsed[0]?.t ?? []);
       if (terms.length === 0) return { hits: [], hasMore: false };
-      const { rows } = await pool.query<{ seq: number; client_id: string | null; body: string; at: number; tokens: DebugToken[] | null }>(
-        `SELECT m.seq, m.client_id, m.body, m.at,
+      const { rows } = await pool.query<MessageRow & { tokens: DebugToken[] | null }>(
+        `SELECT m.seq, m.client_id, m.body, m.nul_at, m.at,
                 ${tokensOf('m.body')} AS tokens
-           FROM (SELECT seq, client_id, body, at, ts_rank(tsv, q) AS rank
+           FROM (SELECT ${MESSAGE_COLUMNS}, ts_rank(tsv, q) AS rank
                    FROM messages, (SELECT $2::tsquery AS q) AS query
                   WHERE session_pk = $1 AND tsv @@ q AND EXISTS (SELECT 1 FROM sessions WHERE pk = $1)
                   ORDER BY rank DESC, seq DESC LIMIT $3 OFFSET $4) m
@@ -90,8 +89,10 @@ export function createMessageSearch(pool: Pool): MessageSearch {
       const matches = termMatcher(terms);
       return {
         hits: rows.map((r) => {
-          const { parts, elidedBefore, elidedAfter } = buildSnippet(r.body, bodyTokens(r.body, r.tokens ?? []), matches, terms.length);
-          return { seq: r.seq, clientId: r.client_id, body: r.body, at: r.at, snippet: parts, elidedBefore, elidedAfter };
+          // Offsets from the stored text hold for the body: a NUL is stored as one space (nul.ts).
+          const message = toStored(r);
+          const { parts, elidedBefore, elidedAfter } = buildSnippet(message.body, bodyTokens(r.body, r.tokens ?? []), matches, terms.length);
+          return { ...message, snippet: parts, elidedBefore, elidedAfter };
         }),
         hasMore,
       };

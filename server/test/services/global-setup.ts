@@ -1,7 +1,9 @@
 /**
  * Vitest globalSetup: one private PostgreSQL per run, shared by every test
- * file (each makes databases of its own on it: services/postgres.ts), its
- * URL handed over with `provide`. Stopped by PID when the run ends.
+ * file of every project (each makes databases of its own on it:
+ * services/postgres.ts), its URL handed over with `provide`. Vitest calls
+ * this once per project (and once for the root): the server is started by
+ * the first call and stopped by the PID after the last teardown.
  */
 import type { TestProject } from 'vitest/node';
 import { startPostgres, type PrivatePostgres } from './postgres.js';
@@ -13,13 +15,18 @@ declare module 'vitest' {
   }
 }
 
-let postgres: PrivatePostgres | undefined;
+/** Kept on globalThis: each project may load this file as a module of its own, in the one main process. */
+const shared = globalThis as typeof globalThis & { wssPostgres?: { server: Promise<PrivatePostgres>; users: number } };
 
 export async function setup(project: TestProject): Promise<void> {
-  postgres = await startPostgres();
-  project.provide('postgresUrl', postgres.url);
+  shared.wssPostgres ??= { server: startPostgres(), users: 0 };
+  shared.wssPostgres.users++;
+  project.provide('postgresUrl', (await shared.wssPostgres.server).url);
 }
 
 export async function teardown(): Promise<void> {
-  await postgres?.stop();
+  const run = shared.wssPostgres;
+  if (!run || --run.users > 0) return;
+  shared.wssPostgres = undefined;
+  await (await run.server).stop();
 }
