@@ -17,6 +17,8 @@ export interface PrivatePostgres {
   port: number;
   /** The postmaster's PID (a test may SIGKILL it... never another one). */
   pid: number;
+  /** Shuts the server down (fast shutdown, by PID) and resolves to the function that starts it again on the same port and data. */
+  halt(): Promise<() => Promise<void>>;
   stop(): Promise<void>;
 }
 
@@ -37,14 +39,25 @@ export async function startPostgres(): Promise<PrivatePostgres> {
     // fsync off: the tests kill nodes, never this server, and share two cores; the store still asks
     // for synchronous_commit=on, which is what durability across a node's crash rests on.
     const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=400`;
-    await runAs(user, join(PG_BIN, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', '-t', '60', 'start']);
-    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const start = async () => {
+      await runAs(user, join(PG_BIN, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', '-t', '60', 'start']);
+      return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    };
+    let pid = await start();
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
       port,
-      pid,
-      async stop() {
+      get pid() {
+        return pid;
+      },
+      async halt() {
         await stopPid(pid, 'SIGINT'); // fast shutdown
+        return async () => {
+          pid = await start();
+        };
+      },
+      async stop() {
+        await stopPid(pid, 'SIGINT');
         rmSync(dir, { recursive: true, force: true });
       },
     };
