@@ -19,8 +19,9 @@ const CLIENT = /Connection terminated|connection timeout|timeout exceeded when t
 /** Is this error the database being unreachable or refusing, rather than a bug? */
 export function isStorageFault(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (SQLSTATE.test(code) || SOCKET.test(code))) return true;
+  // SQLSTATE from the server, or errno from the socket.
+  const state = (err as { code?: unknown }).code;
+  if (typeof state === 'string' && (SQLSTATE.test(state) || SOCKET.test(state))) return true;
   return CLIENT.test(err.message);
 }
 
