@@ -133,6 +133,28 @@ const settings = {
   retentionMaxAgeDays: number().min(0, 'must be 0 or more').default(0).describe('delete messages older than this many days (0: keep forever)'),
   retentionMaxMessages: nonNegativeInt.default(0).describe('keep at most this many messages per session (0: no limit)'),
   retentionIntervalMs: positiveInt.default(60_000).describe('how often retention runs'),
+  databaseUrl: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL')
+    .describe('PostgreSQL store, postgres://user:password@host:port/db (empty: SQLite at DB_PATH, one node)'),
+  bus: z
+    .enum(['', 'local', 'postgres', 'redis'], { error: 'must be local, postgres or redis' })
+    .default('')
+    .describe('bus between nodes: local (one node), postgres (LISTEN/NOTIFY) or redis; empty: postgres with DATABASE_URL, else local'),
+  redisUrl: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || /^rediss?:\/\//.test(v), 'must be a redis:// URL')
+    .describe('Redis for BUS=redis (and the shared per-IP limits), redis://host:port'),
+  nodeId: z
+    .string()
+    .default('')
+    .refine((v) => /^[A-Za-z0-9_.-]{0,64}$/.test(v), 'must be up to 64 of A-Z a-z 0-9 _ . -')
+    .describe('name of this node in logs and metrics (empty: generated at start)'),
+  healIntervalMs: positiveInt
+    .default(1000)
+    .describe('with a cross-node bus, how often each local session\'s last seq is compared with its connections\' cursors'),
   shutdownDrainMs: nonNegativeInt.max(3000).default(0).describe('on SIGTERM, time /readyz answers 503 before the listeners close'),
 } satisfies Record<string, z.ZodType>;
 
@@ -148,6 +170,12 @@ const configSchema = z.object(settings).superRefine((config, ctx) => {
       path: ['maxSocketsPerIp'],
       message: `must be more than MAX_CONNECTIONS_PER_IP (${config.maxConnectionsPerIp}): each WebSocket is a TCP connection too, and HTTP needs some`,
     });
+  }
+  if (config.bus !== '' && config.bus !== 'local' && config.databaseUrl === '') {
+    ctx.addIssue({ code: 'custom', path: ['bus'], message: 'a bus between nodes needs the shared PostgreSQL store: set DATABASE_URL (SQLite is one node)' });
+  }
+  if (config.bus === 'redis' && config.redisUrl === '') {
+    ctx.addIssue({ code: 'custom', path: ['bus'], message: 'BUS=redis needs REDIS_URL' });
   }
   const echoBytes = maxEchoFrameBytes(config.maxMessageBytes);
   if (config.maxBufferedBytes < echoBytes) {

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { openBus } from './bus/index.js';
+import { startHealer, type Healer } from './bus/heal.js';
+import { isClusterBus, openBus } from './bus/index.js';
+import { registerBusMetrics } from './bus/metrics.js';
 import { createClientIp } from './client-ip.js';
 import type { Config } from './config.js';
 import { createCommitQueue } from './domain/commit-queue.js';
@@ -56,7 +58,13 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
   } catch (err) {
     throw new StartError((err as Error).message);
   }
-  const bus = deps.bus ?? (await openBus(logger));
+  let bus: MessageBus;
+  try {
+    bus = deps.bus ?? (await openBus(config, logger));
+  } catch (err) {
+    await store.close();
+    throw new StartError((err as Error).message);
+  }
   let draining = false;
   const metrics = createMetrics({
     openConnections: () => hub.connectionCount,
@@ -92,7 +100,16 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     metrics,
     authFailures,
     legacyOpenSessions: config.legacyOpenSessions,
+    // Presence counts are published per node: the cluster bus's name, so logs and counts agree.
+    ...(isClusterBus(bus) ? { node: bus.nodeId } : {}),
   });
+
+  // Between nodes, hints can be lost: the heal timer and a resync after each bus reconnect repair it (bus/heal.ts).
+  let healer: Healer | undefined;
+  if (isClusterBus(bus)) {
+    healer = startHealer({ bus, log: store.messages, sessions: () => hub.sessions(), logger }, config.healIntervalMs);
+    registerBusMetrics(metrics.registry, bus, healer);
+  }
 
   const app = createApp({
     store,
@@ -146,6 +163,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     boundHttpPort = (httpServer.address() as AddressInfo).port;
   } catch (err) {
     wsServer.close();
+    await healer?.stop();
     await hub.close(0);
     await store.close();
     await bus.close();
@@ -169,6 +187,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     httpServer.closeIdleConnections();
     // Commit and echo what was taken in; while draining, nothing more is taken.
     await queue.drain();
+    await healer?.stop();
     await hub.close(deadlineMs);
     httpServer.closeAllConnections();
     wsServer.closeAllConnections();
@@ -183,6 +202,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     diagnostics: {
       commits: () => ({ ...queue.stats }),
       connections: (sessionId) => hub.connections(sessionId),
+      sessions: () => hub.sessions(),
     },
     httpRoutes: () => app.routes(),
     close: (deadlineMs) => (closing ??= close(deadlineMs)),

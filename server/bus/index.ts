@@ -1,12 +1,35 @@
 /**
- * Chooses the message bus: the one place that knows which buses exist. A
- * cross-node bus (issue 14: PostgreSQL LISTEN/NOTIFY, Redis) is a folder
- * beside local.ts that `satisfies` MessageBus, and one branch here.
+ * Chooses the message bus: the one place that knows which buses exist.
+ * `local` (one node, in process); between nodes, `postgres` (LISTEN/NOTIFY
+ * on DATABASE_URL, the default when it is set: no other service) or `redis`
+ * (pub/sub on REDIS_URL). A cross-node bus is a file beside local.ts built on
+ * cluster.ts, and one branch here.
  */
+import type { Config } from '../config.js';
 import type { DomainLogger, MessageBus } from '../domain/ports.js';
+import { generateNodeId, type ClusterBus } from './cluster.js';
 import { createLocalBus } from './local.js';
+import { openPostgresBus } from './postgres.js';
+import { openRedisBus } from './redis.js';
 
-/** Opens the bus: in process (the only one so far; one node). */
-export async function openBus(logger: DomainLogger): Promise<MessageBus> {
+export type BusConfig = Pick<Config, 'bus' | 'databaseUrl' | 'redisUrl' | 'nodeId'>;
+
+/** The bus BUS names, or its default: postgres with DATABASE_URL, else local. */
+export const busKind = (config: BusConfig): 'local' | 'postgres' | 'redis' =>
+  config.bus !== '' ? config.bus : config.databaseUrl !== '' ? 'postgres' : 'local';
+
+/** Is this a bus between nodes (the heal timer and the bus metrics need one)? */
+export const isClusterBus = (bus: MessageBus): bus is ClusterBus => typeof (bus as Partial<ClusterBus>).deliverLocally === 'function';
+
+/** Opens the configured bus; rejects with a message naming the setting when it cannot connect. */
+export async function openBus(config: BusConfig, logger: DomainLogger): Promise<MessageBus> {
+  const kind = busKind(config);
+  const nodeId = config.nodeId || generateNodeId();
+  try {
+    if (kind === 'postgres') return await openPostgresBus(config.databaseUrl, { nodeId, logger });
+    if (kind === 'redis') return await openRedisBus(config.redisUrl, { nodeId, logger });
+  } catch (err) {
+    throw new Error(`cannot open BUS=${kind} (${kind === 'redis' ? 'REDIS_URL' : 'DATABASE_URL'}): ${(err as Error).message}`, { cause: err });
+  }
   return createLocalBus(logger);
 }

@@ -53,6 +53,8 @@ export interface MessageLog {
   append(items: readonly AppendInput[]): AppendOutcome[] | Promise<AppendOutcome[]>;
   /** Highest seq ever assigned in the session (retention never lowers it); 0 when none. */
   lastSeq(sessionPk: number): Promise<number>;
+  /** lastSeq of each of these sessions that exists, in one read (a missing key: deleted); the heal timer's. */
+  lastSeqs(sessionPks: readonly number[]): Promise<Map<number, number>>;
   /** Up to `limit` messages with seq > afterSeq, ascending. */
   after(sessionPk: number, afterSeq: number, limit: number): Promise<StoredMessage[]>;
   /** The page of up to `limit` messages with seq < before, ascending; `hasMore`: older ones exist. */
@@ -155,6 +157,8 @@ export interface Diagnostics {
   commits(): { batches: number; appends: number };
   /** The open connections of a session. */
   connections(sessionId: string): ConnectionSnapshot[];
+  /** Every session with connections open on this node, with them (the heal timer of a cluster). */
+  sessions(): Array<{ sessionPk: number; sessionId: string; connections: ConnectionSnapshot[] }>;
 }
 
 /** The logging the domain needs (pino's Logger has it). */

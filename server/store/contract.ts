@@ -262,6 +262,22 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     );
 
     it(
+      'stores any text byte-exact, U+0000 in bodies and client ids included, and still finds it',
+      withStore(async ({ store }) => {
+        const s = await session(store, 'exact');
+        const bodies = ['a\u0000b nul', '\u0000', 'tab\tand\r\nnewline \u{1F600} \uFFFF end'];
+        const first = stored(await append(store, bodies.map((body, i) => ({ sessionPk: s.pk, clientId: `id\u0000${i}`, body }))));
+        expect(first.map((r) => [r.seq, r.clientId, r.body])).toEqual(bodies.map((body, i) => [i + 1, `id\u0000${i}`, body]));
+        expect((await store.messages.after(s.pk, 0, 10)).map((m) => [m.clientId, m.body])).toEqual(bodies.map((body, i) => [`id\u0000${i}`, body]));
+        const again = stored(await append(store, [{ sessionPk: s.pk, clientId: 'id\u00000', body: 'resent' }]));
+        expect(again[0]).toMatchObject({ seq: 1, body: bodies[0], duplicate: true });
+        const hits = (await store.search.search(s.pk, 'nul\u0000', 10, 0)).hits;
+        expect(hits.map((h) => h.body)).toEqual([bodies[0]]);
+        expect(hits[0]!.snippet.map((p) => p.text).join('')).toBe(bodies[0]);
+      }),
+    );
+
+    it(
       'searches one session: finds, folds accents, takes the last word as a prefix, pages, and splits snippets into parts',
       withStore(async ({ store }) => {
         const s = await session(store, 'search');

@@ -6,11 +6,12 @@
  */
 import type { Config } from '../config.js';
 import type { DomainLogger, Store } from '../domain/ports.js';
+import { openPostgresStore, type PostgresStoreOptions } from './postgres/index.js';
 import { openSqliteStore, type SqliteStoreOptions } from './sqlite/index.js';
 
 export type StoreConfig = Pick<
   Config,
-  'dbPath' | 'dbSync' | 'maxSessionBytes' | 'minFreeDiskBytes' | 'retentionMaxAgeDays' | 'retentionMaxMessages'
+  'dbPath' | 'dbSync' | 'databaseUrl' | 'maxSessionBytes' | 'minFreeDiskBytes' | 'retentionMaxAgeDays' | 'retentionMaxMessages'
 >;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -32,19 +33,48 @@ export function sqliteOptions(config: StoreConfig, logger: DomainLogger): Sqlite
   };
 }
 
+/** The PostgreSQL store's options from the configuration (free disk is the database server's business). */
+export function postgresOptions(config: StoreConfig, logger: DomainLogger): Omit<PostgresStoreOptions, 'database'> {
+  return {
+    maxSessionBytes: config.maxSessionBytes,
+    retention: { ...deploymentRetention(config), batchSize: RETENTION_BATCH },
+    now: Date.now,
+    logger,
+  };
+}
+
 /** The deployment's retention limits in ms and messages (0: none). */
 export function deploymentRetention(config: Pick<Config, 'retentionMaxAgeDays' | 'retentionMaxMessages'>) {
   return { maxAgeMs: config.retentionMaxAgeDays * DAY_MS, maxMessages: config.retentionMaxMessages };
 }
 
 /**
- * Opens the configured store: SQLite at DB_PATH (the only engine so far).
- * Throws an error whose message names the setting to fix.
+ * Opens the configured store: PostgreSQL at DATABASE_URL when it is set
+ * (several nodes may share it), else SQLite at DB_PATH (one node, no
+ * setting needed). Throws an error whose message names the setting to fix.
  */
 export async function openStore(config: StoreConfig, logger: DomainLogger): Promise<Store> {
+  if (config.databaseUrl !== '') {
+    try {
+      return await openPostgresStore(config.databaseUrl, postgresOptions(config, logger));
+    } catch (err) {
+      // The URL may hold a password: the message names the host, never the URL.
+      throw new Error(`cannot open DATABASE_URL (${describeUrl(config.databaseUrl)}): ${(err as Error).message}`, { cause: err });
+    }
+  }
   try {
     return openSqliteStore(config.dbPath, sqliteOptions(config, logger));
   } catch (err) {
     throw new Error(`cannot open DB_PATH "${config.dbPath}": ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** host:port/database of a database URL, without its credentials. */
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return 'not a URL';
   }
 }

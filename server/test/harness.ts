@@ -10,7 +10,9 @@ import { openBus } from '../bus/index.js';
 import type { MessageBus, Store } from '../domain/ports.js';
 import { startServer, type RunningServer } from '../server.js';
 import { SUBPROTOCOL, type ApiError, type HistoryPage, type RegisteredSession } from '../../protocol/wire.js';
-import { openSqliteFixture, withDb, type SqliteFixture } from './sqlite-fixture.js';
+import { withDb, type SqliteFixture } from './sqlite-fixture.js';
+import { openTestStore } from './store-fixture.js';
+import { admin } from './services/postgres.js';
 
 export interface TestServer extends RunningServer, Omit<SqliteFixture, 'store'> {
   config: Config;
@@ -30,7 +32,7 @@ export function tempDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The real server on loopback, port 0, with a database file in `dir`. */
+/** The real server on loopback, port 0, with a database file in `dir` (or a PostgreSQL database: store-fixture.ts). */
 export async function startTestServer(
   dir: string,
   overrides: Partial<Config> = {},
@@ -38,7 +40,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const loaded = loadConfig({}, []);
   if (loaded.help) throw new Error('unreachable');
-  const config: Config = {
+  const asked: Config = {
     ...loaded.config,
     httpPort: 0,
     wsPort: 0,
@@ -53,10 +55,11 @@ export async function startTestServer(
     authFailureLimit: 0,
     ...overrides,
   };
-  const logger = createLogger({ level: config.logLevel, format: 'json', ...(logDestination ? { destination: logDestination } : {}) });
-  const fixture = openSqliteFixture(config, logger);
-  const bus = await openBus(logger);
+  const logger = createLogger({ level: asked.logLevel, format: 'json', ...(logDestination ? { destination: logDestination } : {}) });
+  const { store: fixture, config } = await openTestStore(asked, logger);
+  const bus = await openBus(config, logger);
   const server = await startServer(config, logger, { store: fixture.store, bus });
+  let restarting = false;
   const self: TestServer = {
     ...server,
     ...fixture,
@@ -64,9 +67,22 @@ export async function startTestServer(
     config,
     httpUrl: `http://127.0.0.1:${server.httpPort}`,
     wsUrl: `ws://127.0.0.1:${server.wsPort}`,
+    async close(deadlineMs) {
+      await server.close(deadlineMs);
+      if (!restarting) await fixture.dispose();
+    },
     async restart() {
+      restarting = true;
       await server.close();
-      return startTestServer(dir, { ...overrides, httpPort: server.httpPort, wsPort: server.wsPort }, logDestination);
+      // Same ports and the same database (a PostgreSQL one is dropped by the first server's close()).
+      const next = await startTestServer(dir, { ...overrides, httpPort: server.httpPort, wsPort: server.wsPort, databaseUrl: config.databaseUrl }, logDestination);
+      const close = next.close;
+      return Object.assign(next, {
+        async close(deadlineMs?: number) {
+          await close(deadlineMs);
+          await fixture.dispose();
+        },
+      });
     },
   };
   return self;
@@ -236,11 +252,11 @@ export async function expectApiError(res: Response, status: number, code?: strin
   return body.error;
 }
 
-/** Rows stored for a session, read straight from the server's database file (a connection of the test's own). */
-export function storedCount(server: TestServer, sessionId: string): number {
-  return withDb(server.config.dbPath, (db) =>
-    db.prepare('SELECT count(*) FROM messages m JOIN sessions s ON s.pk = m.session_pk WHERE s.id = ?').pluck().get(sessionId) as number,
-  );
+/** Rows stored for a session, read straight from the server's database (a connection of the test's own). */
+export async function storedCount(server: TestServer, sessionId: string): Promise<number> {
+  const sql = 'SELECT count(*) AS n FROM messages m JOIN sessions s ON s.pk = m.session_pk WHERE s.id = ';
+  if (server.config.databaseUrl !== '') return Number((await admin(server.config.databaseUrl, `${sql}$1`, [sessionId])).rows[0].n);
+  return withDb(server.config.dbPath, (db) => db.prepare(`${sql}?`).pluck().get(sessionId) as number);
 }
 
 export interface ConnectOptions {

@@ -37,7 +37,7 @@ describe('retention', () => {
 
     // Time passes: everything expires. The numbering must not restart, even after a restart.
     expect(await retentionAt(t.server, NOW + 30 * DAY, { maxAgeMs: 5.5 * DAY }).runOnce()).toBe(5);
-    expect(storedCount(t.server, 'aged')).toBe(0);
+    expect(await storedCount(t.server, 'aged')).toBe(0);
     await t.restart();
     const client = await t.connect('aged', { token, json: true });
     expect(await client.nextJson()).toMatchObject({ type: 'ready', lastSeq: 10 });
@@ -63,8 +63,8 @@ describe('retention', () => {
     expect((await patch('wrong', { retention: { maxMessages: 5 } })).status).toBe(401);
 
     await retentionAt(t.server, NOW, { maxMessages: 20 }).runOnce();
-    expect(storedCount(t.server, 'count-a')).toBe(5); // its own, stricter limit
-    expect(storedCount(t.server, 'count-b')).toBe(20); // the deployment's
+    expect(await storedCount(t.server, 'count-a')).toBe(5); // its own, stricter limit
+    expect(await storedCount(t.server, 'count-b')).toBe(20); // the deployment's
     const { pk } = (await t.server.store.sessions.findById('count-a'))!;
     expect((await t.server.store.messages.after(pk, 0, 100)).map((m) => m.seq)).toEqual([26, 27, 28, 29, 30]);
 
@@ -72,7 +72,7 @@ describe('retention', () => {
     await patch(a.token, { retention: { maxMessages: 1000 } });
     await seed(t.server, 'count-a', 30, () => 0);
     await retentionAt(t.server, NOW, { maxMessages: 20 }).runOnce();
-    expect(storedCount(t.server, 'count-a')).toBe(20);
+    expect(await storedCount(t.server, 'count-a')).toBe(20);
   });
 
   it('works in small batches that let echoes through while it runs', async () => {
@@ -86,7 +86,7 @@ describe('retention', () => {
     expect(await client.next()).toBe('backlog: during retention');
     expect(passDone).toBe(false); // the echo did not wait for the whole pass
     expect(await pass).toBe(3000);
-    expect(storedCount(t.server, 'backlog')).toBe(1);
+    expect(await storedCount(t.server, 'backlog')).toBe(1);
   });
 
   it('purges a deleted session\'s rows in the background, and its search index entries with them', async () => {

@@ -31,7 +31,7 @@ describe('storage faults', () => {
     const text = await t.connect('faulty', { token });
     text.send(body);
     expect(await text.closed).toMatchObject({ code: 1011 });
-    expect(storedCount(t.server, 'faulty')).toBe(1);
+    expect(await storedCount(t.server, 'faulty')).toBe(1);
     expect((await api(t.server, '/healthz')).status).toBe(200);
 
     clear();
@@ -40,7 +40,7 @@ describe('storage faults', () => {
     const text2 = await t.connect('faulty', { token });
     text2.send('after');
     expect(await text2.next()).toBe('faulty: after');
-    expect(storedCount(t.server, 'faulty')).toBe(3);
+    expect(await storedCount(t.server, 'faulty')).toBe(3);
   }
 
   it('disk full (PRAGMA max_page_count): error, then recovery', async () => {
@@ -86,7 +86,7 @@ describe('storage faults', () => {
     expect(await text.next()).toBe('keep: text after the failed delete');
     expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 3 });
     expect((await api(t.server, '/api/sessions/keep', { headers: auth })).status).toBe(200);
-    expect(storedCount(t.server, 'keep')).toBe(3);
+    expect(await storedCount(t.server, 'keep')).toBe(3);
 
     // Once the delete commits, the sockets are closed.
     expect((await api(t.server, '/api/sessions/keep', { method: 'DELETE', headers: auth })).status).toBe(204);

@@ -37,7 +37,7 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
     expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 3, id: 'fits' });
     json.send({ type: 'send', id: 'm0', text: 'resent' });
     expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 1, id: 'm0' });
-    expect(storedCount(t.server, 'full')).toBe(3);
+    expect(await storedCount(t.server, 'full')).toBe(3);
     expect(storedBytes(t, 'full')).toBe(1000);
 
     const other = await register(t.server, 'other');
@@ -53,7 +53,7 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
     expect(await text.next()).toBe(`full-text: ${'t'.repeat(999)}`);
     text.send('tt');
     expect(await text.closed).toEqual({ code: 1008, reason: 'session_storage_full: message not stored' });
-    expect(storedCount(t.server, 'full-text')).toBe(1);
+    expect(await storedCount(t.server, 'full-text')).toBe(1);
   });
 
   it('one group commit over several sessions stores what fits and refuses only what does not', async () => {
@@ -115,7 +115,7 @@ describe('free-disk floor (MIN_FREE_DISK_BYTES)', () => {
     const text = await t.connect('low', { token });
     text.send('no room');
     expect(await text.closed).toMatchObject({ code: 1011 });
-    expect(storedCount(t.server, 'low')).toBe(0);
+    expect(await storedCount(t.server, 'low')).toBe(0);
 
     await expectApiError(await api(t.server, '/readyz'), 503, 'not_writable');
     expect((await api(t.server, '/healthz')).status).toBe(200);

@@ -141,7 +141,7 @@ describe('durability and resume', () => {
     const [a, b] = [await client.nextJson<EchoFrame>(), await client.nextJson<EchoFrame>()];
     expect([a.seq, b.seq]).toEqual([3, 3]);
 
-    expect(storedCount(t.server, 'dur-1')).toBe(3);
+    expect(await storedCount(t.server, 'dur-1')).toBe(3);
     expect((await history(t.server, 'dur-1', token)).messages.map((m) => m.id)).toEqual(['dup', 'next', 'burst']);
   });
 
@@ -150,7 +150,7 @@ describe('durability and resume', () => {
     const client = await t.connect('dur-1', { token });
     client.ws.send(Buffer.from('binary'));
     expect((await client.closed).code).toBe(1003);
-    expect(storedCount(t.server, 'dur-1')).toBe(0);
+    expect(await storedCount(t.server, 'dur-1')).toBe(0);
   });
 });
 
@@ -169,6 +169,6 @@ describe('message size limit', () => {
     const client = await t.connect('big-1', { token, json });
     client.send(json ? { type: 'send', id: 'big', text: 'x'.repeat(1100) } : 'x'.repeat(1025));
     expect((await client.closed).code).toBe(1009);
-    expect(storedCount(t.server, 'big-1')).toBe(0);
+    expect(await storedCount(t.server, 'big-1')).toBe(0);
   });
 });

@@ -31,7 +31,7 @@ describe('per-connection rate limit', () => {
     expect(echoed.length).toBeLessThanOrEqual(10 + refilled);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]).toMatchObject({ type: 'error', code: 'rate_limited', id: `f${echoed.length}` });
-    expect(storedCount(t.server, 'flood')).toBe(echoed.length);
+    expect(await storedCount(t.server, 'flood')).toBe(echoed.length);
   });
 
   it('JSON mode: over the limit, a frame is only read for its id (no walk of the rest), even when it is not a valid send', async () => {
@@ -59,7 +59,7 @@ describe('per-connection rate limit', () => {
     for (let i = 0; i < 40; i++) client.send(`flood ${i}`);
     expect((await client.closed).code).toBe(1008);
     const refilled = Math.ceil(((performance.now() - started) / 1000) * 5);
-    expect(storedCount(t.server, 'flood-text')).toBeLessThanOrEqual(10 + refilled);
+    expect(await storedCount(t.server, 'flood-text')).toBeLessThanOrEqual(10 + refilled);
   });
 
   it('a policy close still echoes every message it took before (all frames in one TCP read)', async () => {
@@ -80,7 +80,7 @@ describe('per-connection rate limit', () => {
     expect((await client.closed).code).toBe(1008);
     expect(echoes.length).toBeGreaterThanOrEqual(10);
     expect(echoes).toEqual(echoes.map((_, i) => `burst: burst ${i}`));
-    expect(storedCount(t.server, 'burst')).toBe(echoes.length); // stored == acknowledged
+    expect(await storedCount(t.server, 'burst')).toBe(echoes.length); // stored == acknowledged
   });
 });
 
@@ -113,9 +113,10 @@ describe('heartbeat', () => {
     const { token } = await register(t.server, 'hb');
     const url = `${t.server.wsUrl}/ws/hb`;
     const dead = new WebSocket(url, [SUBPROTOCOL], { headers: { authorization: `Bearer ${token}` }, autoPong: false });
-    const live = await t.connect('hb', { token });
+    // Listened for before anything is awaited: the dead peer may be cut off while the live one connects.
     const deadClosed = new Promise<number>((resolve) => dead.once('close', (code) => resolve(code)));
     dead.on('error', () => undefined);
+    const live = await t.connect('hb', { token });
 
     let pings = 0;
     const livePinged = new Promise<void>((resolve) => live.ws.on('ping', () => ++pings === 3 && resolve()));
@@ -146,7 +147,7 @@ describe('slow readers', () => {
       expect(await writer.nextJson()).toMatchObject({ type: 'echo', seq: ++sent });
     }
     expect(t.server.diagnostics.connections('slow')).toHaveLength(1);
-    expect(storedCount(t.server, 'slow')).toBe(sent);
+    expect(await storedCount(t.server, 'slow')).toBe(sent);
   });
 });
 
@@ -178,7 +179,7 @@ describe('MAX_BUFFERED_BYTES counts what the reader leaves unread, not one commi
     const client = await t.connect('burst-text', { token });
     sendInOneWrite(client, Array.from({ length: 12 }, (_, i) => body(i)));
     for (let i = 0; i < 12; i++) expect(await client.next()).toBe(`burst-text: ${body(i)}`);
-    expect(storedCount(t.server, 'burst-text')).toBe(12);
+    expect(await storedCount(t.server, 'burst-text')).toBe(12);
   });
 
   it('a JSON reader cut off after its message was committed finds it, acknowledged, when it resumes with ?after=', async () => {
@@ -218,6 +219,6 @@ describe('buffered chunks per message', () => {
       await new Promise<void>((resolve) => raw.socket.write(frame.subarray(i, i + 1), () => setImmediate(resolve)));
     }
     expect(await raw.closed()).toMatchObject({ code: 1008 });
-    expect(storedCount(t.server, 'drip')).toBe(0);
+    expect(await storedCount(t.server, 'drip')).toBe(0);
   });
 });

@@ -46,6 +46,10 @@ export class SessionConnection {
   private closingAfterCommits = false;
   /** `ready` is out: presence changes are sent from now on (before, `ready` carries the count). */
   private isReady = false;
+  /** Messages taken into the commit queue whose outcome has not come back (an asynchronous store: several turns). */
+  private uncommitted = 0;
+  /** The policy close waiting for them. */
+  private closeWhenCommitted: (() => void) | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -183,12 +187,17 @@ export class SessionConnection {
 
   /** Takes a message into the commit queue; its echo is the acknowledgement. */
   private store(clientId: string | null, body: string, receivedAt: number): void {
+    this.uncommitted++;
     this.context.queue.enqueue({ sessionPk: this.session.pk, clientId, body }, this.session.id, (err, result) => {
-      if (err) return this.onStoreFailed(err, clientId);
-      // The session's connections had it from the bus already; the sender
-      // alone hears a text-mode echo, and a resent id's original.
-      if (this.mode === 'text' || result!.duplicate) this.acknowledge(result!);
-      this.context.metrics.echoed(performance.now() - receivedAt);
+      this.uncommitted--;
+      if (err) this.onStoreFailed(err, clientId);
+      else {
+        // The session's connections had it from the bus already; the sender
+        // alone hears a text-mode echo, and a resent id's original.
+        if (this.mode === 'text' || result!.duplicate) this.acknowledge(result!);
+        this.context.metrics.echoed(performance.now() - receivedAt);
+      }
+      if (this.uncommitted === 0) this.closeWhenCommitted?.();
     });
   }
 
@@ -211,13 +220,15 @@ export class SessionConnection {
 
   /**
    * Closes once the messages already taken from this connection are
-   * committed and echoed (the commit queue's flush was scheduled before this
-   * immediate), so a policy close never swallows an acknowledgement; nothing
-   * more is taken meanwhile.
+   * committed and echoed (however many turns the store takes: PostgreSQL
+   * answers later than SQLite's same-turn commit), so a policy close never
+   * swallows an acknowledgement; nothing more is taken meanwhile.
    */
   private closeAfterCommits(code: number, error: ErrorCode, message: string): void {
     this.closingAfterCommits = true;
-    setImmediate(() => this.close(code, error, message));
+    const close = () => this.close(code, error, message);
+    if (this.uncommitted === 0) setImmediate(close);
+    else this.closeWhenCommitted ??= close;
   }
 
   private onStoreFailed(err: Error, clientId: string | null): void {

@@ -285,6 +285,15 @@ export function createWsHub(deps: WsHubDeps) {
       return [];
     },
 
+    /** Every session with connections here, with their snapshots (the heal timer of a cluster reads cursors). */
+    sessions() {
+      return [...bySession].map(([sessionPk, connections]) => ({
+        sessionPk,
+        sessionId: connections.values().next().value!.session.id,
+        connections: [...connections].map((c) => c.snapshot()),
+      }));
+    },
+
     get connectionCount(): number {
       return connectionCount;
     },

@@ -69,7 +69,7 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
     replaceTokenHash: async (pk, current, next) => table.replaceTokenHash(pk, current, next),
     pageAfter: async (afterPk, limit) => table.pageAfter(afterPk, limit),
   };
-  const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, after: log.after, page: log.page };
+  const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, lastSeqs: log.lastSeqs, after: log.after, page: log.page };
 
   disk.start();
   return {

@@ -178,6 +178,15 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
       return lastSeqNow(sessionPk) ?? 0;
     },
 
+    async lastSeqs(sessionPks) {
+      const seqs = new Map<number, number>();
+      for (const pk of sessionPks) {
+        const seq = lastSeqNow(pk);
+        if (seq !== undefined) seqs.set(pk, seq);
+      }
+      return seqs;
+    },
+
     async after(sessionPk, afterSeq, limit) {
       return afterStmt.all({ pk: sessionPk, after: afterSeq, limit }).map(toStored);
     },

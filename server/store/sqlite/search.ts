@@ -2,7 +2,7 @@ import type { SearchPage } from '../../domain/model.js';
 import type { MessageSearch } from '../../domain/ports.js';
 import type { Db } from './database.js';
 import { tokenize } from './fts-unicode61.js';
-import { buildSnippet, termMatcher } from './snippet.js';
+import { buildSnippet, termMatcher } from '../snippet.js';
 
 interface HitRow {
   seq: number;

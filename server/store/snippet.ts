@@ -1,5 +1,11 @@
-import type { SnippetPart } from '../../../protocol/wire.js';
-import type { Token } from './fts-unicode61.js';
+import type { SnippetPart } from '../../protocol/wire.js';
+
+/** A word of a text as the engine's search index split it: [start, end) in UTF-16 code units, and the term indexed. */
+export interface Token {
+  start: number;
+  end: number;
+  term: string;
+}
 
 /** Most tokens a snippet shows: the size the FTS5 snippet() call this replaces was given. */
 const SNIPPET_TOKENS = 16;

@@ -1,0 +1,39 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ClusterBus } from './cluster.js';
+import type { Healer } from './heal.js';
+
+/**
+ * The bus's metrics on a node of a cluster: whether its bus is connected,
+ * hints received from other nodes and dropped (sent while disconnected), and
+ * heal-timer passes that found a session behind. Read on each scrape.
+ */
+export function registerBusMetrics(registry: Registry, bus: ClusterBus, healer: Healer): void {
+  const labels = { node: bus.nodeId };
+  new Gauge({
+    name: 'wss_bus_connected',
+    help: 'The bus between nodes is connected (1) or not (0)',
+    labelNames: ['node'],
+    registers: [registry],
+    collect() {
+      this.set(labels, bus.stats().connected ? 1 : 0);
+    },
+  });
+  const counter = (name: string, help: string, read: () => number) => {
+    let reported = 0;
+    new Counter({
+      name,
+      help,
+      labelNames: ['node'],
+      registers: [registry],
+      collect() {
+        const now = read();
+        this.inc(labels, now - reported);
+        reported = now;
+      },
+    });
+  };
+  counter('wss_bus_hints_received_total', 'Hints (committed, deleted) received from other nodes', () => bus.stats().hintsReceived);
+  counter('wss_bus_hints_dropped_total', 'Hints not sent because the bus was disconnected', () => bus.stats().hintsDropped);
+  counter('wss_heals_total', 'Sessions the heal timer found behind their last seq (or deleted) and caught up', () => healer.stats().heals);
+  counter('wss_bus_resyncs_total', 'Resyncs of the local sessions after the bus reconnected', () => healer.stats().resyncs);
+}

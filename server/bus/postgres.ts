@@ -1,0 +1,123 @@
+/**
+ * The PostgreSQL bus (BUS=postgres, the default with DATABASE_URL): LISTEN/
+ * NOTIFY on one channel over a dedicated connection of its own (never a
+ * pooled one: a pool would hand a LISTENing connection to a query, or end
+ * it when idle). The connection is checked every `livenessMs` and opened
+ * again, with backoff, whenever it ends or stops answering; after each
+ * reconnect the node resyncs its sessions (cluster.ts, heal.ts), since
+ * hints sent meanwhile are lost.
+ */
+import pg from 'pg';
+import type { DomainLogger } from '../domain/ports.js';
+import { createClusterCore, type ClusterBus } from './cluster.js';
+
+export interface PostgresBusOptions {
+  nodeId: string;
+  logger: DomainLogger;
+  /** The NOTIFY channel every node listens on. */
+  channel: string;
+  /** How often the connection must answer a query, and how long it may take, in ms. */
+  livenessMs: number;
+  /** Reconnect delay: from the first to the last, doubling. */
+  backoffMs: { first: number; max: number };
+}
+
+const defaults = { channel: 'wss_bus', livenessMs: 5000, backoffMs: { first: 50, max: 2000 } };
+
+/** The application_name of a node's LISTEN connection (operators and the fault tests find it by this). */
+export const listenerName = (nodeId: string): string => `wss-bus:${nodeId}`;
+
+/** Connects (rejecting when the database cannot be reached) and listens. */
+export async function openPostgresBus(url: string, options: Partial<PostgresBusOptions> & Pick<PostgresBusOptions, 'nodeId' | 'logger'>): Promise<ClusterBus> {
+  const { nodeId, logger, channel, livenessMs, backoffMs } = { ...defaults, ...options };
+  const core = createClusterCore(nodeId, logger);
+  let client: pg.Client | undefined;
+  let closed = false;
+  let delay = backoffMs.first;
+  let retry: NodeJS.Timeout | undefined;
+  // Queries on the connection one after another (pg 9 drops its own queue): NOTIFYs keep their order.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = (c: pg.Client, sql: string, values?: unknown[]): Promise<unknown> => {
+    const done = tail.then(() => c.query(sql, values));
+    tail = done.catch(() => undefined);
+    return done;
+  };
+
+  async function connect(): Promise<void> {
+    const c = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: livenessMs, application_name: listenerName(nodeId) });
+    c.on('notification', (msg) => {
+      if (msg.channel === channel && msg.payload !== undefined) core.receive(msg.payload);
+    });
+    c.on('error', (err) => lost(c, err));
+    c.on('end', () => lost(c));
+    await c.connect();
+    await c.query(`LISTEN ${channel}`);
+    if (closed) {
+      await c.end();
+      return;
+    }
+    client = c;
+    tail = Promise.resolve();
+    delay = backoffMs.first;
+    core.setConnected(true);
+  }
+
+  function lost(c: pg.Client, err?: Error): void {
+    if (client !== c) return;
+    client = undefined;
+    core.setConnected(false);
+    if (err) logger.warn({ err: err.message }, 'bus: the LISTEN connection failed');
+    c.end().catch(() => undefined);
+    schedule();
+  }
+
+  function schedule(): void {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().catch((err: Error) => {
+        logger.warn({ err: err.message }, 'bus: reconnect failed');
+        delay = Math.min(delay * 2, backoffMs.max);
+        schedule();
+      });
+    }, delay);
+    retry.unref();
+  }
+
+  // A connection can hang without an error (a network cut): one that does not answer in time is replaced.
+  const liveness = setInterval(() => {
+    const c = client;
+    if (!c) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('liveness check timed out')), livenessMs)));
+    Promise.race([serial(c, 'SELECT 1'), late])
+      .catch((err: Error) => lost(c, err))
+      .finally(() => clearTimeout(timer));
+  }, livenessMs);
+  liveness.unref();
+
+  core.attach({
+    send(payload) {
+      const c = client;
+      if (!c) return false;
+      serial(c, 'SELECT pg_notify($1, $2)', [channel, payload]).catch((err: Error) => lost(c, err));
+      return true;
+    },
+    async close() {
+      closed = true;
+      clearInterval(liveness);
+      clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => undefined);
+    },
+  });
+
+  try {
+    await connect();
+  } catch (err) {
+    await core.bus.close();
+    throw err;
+  }
+  return core.bus;
+}

@@ -1,0 +1,68 @@
+import { newEpoch } from '../../domain/epoch.js';
+import type { SessionRecord } from '../../domain/model.js';
+import type { SessionRepository } from '../../domain/ports.js';
+import { transaction, type Pool } from './database.js';
+
+interface SessionRow {
+  pk: number;
+  id: string;
+  token_hash: Buffer;
+  created_at: number;
+  epoch: string;
+  max_age_ms: number | null;
+  max_messages: number | null;
+}
+
+const COLUMNS = 'pk, id, token_hash, created_at, epoch, max_age_ms, max_messages';
+
+const toRecord = (row: SessionRow): SessionRecord => ({
+  pk: row.pk,
+  id: row.id,
+  tokenHash: row.token_hash,
+  createdAt: row.created_at,
+  epoch: row.epoch,
+  retention: { maxAgeMs: row.max_age_ms, maxMessages: row.max_messages },
+});
+
+/** The sessions table. A delete removes the row at once and leaves the messages to the purge (retention.ts). */
+export function createSessions(pool: Pool): SessionRepository {
+  return {
+    async findById(id) {
+      const { rows } = await pool.query<SessionRow>(`SELECT ${COLUMNS} FROM sessions WHERE id = $1`, [id]);
+      return rows[0] && toRecord(rows[0]);
+    },
+
+    async create(id, tokenHash, createdAt) {
+      const { rows } = await pool.query<SessionRow>(
+        `INSERT INTO sessions (id, token_hash, created_at, epoch) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
+        [id, tokenHash, createdAt, newEpoch()],
+      );
+      return rows[0] && toRecord(rows[0]);
+    },
+
+    /** The row goes (waiting for an append holding it to commit), and its key joins the purge list, in one transaction. */
+    delete: (pk) =>
+      transaction(pool, async (client) => {
+        const { rowCount } = await client.query('DELETE FROM sessions WHERE pk = $1', [pk]);
+        if (rowCount === 0) return false;
+        await client.query('INSERT INTO deleted_sessions (pk) VALUES ($1) ON CONFLICT DO NOTHING', [pk]);
+        return true;
+      }),
+
+    async setRetention(pk, limits) {
+      await pool.query('UPDATE sessions SET max_age_ms = $1, max_messages = $2 WHERE pk = $3', [limits.maxAgeMs, limits.maxMessages, pk]);
+    },
+
+    /** Compare-and-set in one statement: of two revocations with the same token, the row lock lets one win. */
+    async replaceTokenHash(pk, current, next) {
+      const { rowCount } = await pool.query('UPDATE sessions SET token_hash = $1 WHERE pk = $2 AND token_hash = $3', [next, pk, current]);
+      return rowCount === 1;
+    },
+
+    async pageAfter(afterPk, limit) {
+      const { rows } = await pool.query<SessionRow>(`SELECT ${COLUMNS} FROM sessions WHERE pk > $1 ORDER BY pk LIMIT $2`, [afterPk, limit]);
+      return rows.map(toRecord);
+    },
+  };
+}

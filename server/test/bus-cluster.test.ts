@@ -1,0 +1,138 @@
+/**
+ * The cross-node buses: the bus contract against PostgreSQL LISTEN/NOTIFY and
+ * Redis pub/sub, each node with its own connection; then what they add: a
+ * hint carries no bodies, a node skips its own events coming back, and a
+ * killed bus connection (pg_terminate_backend of the LISTEN backend, CLIENT
+ * KILL TYPE pubsub) comes back by itself and says so (the resync).
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describeBusContract, type BusFactory } from '../bus/contract.js';
+import type { ClusterBus } from '../bus/cluster.js';
+import { listenerName, openPostgresBus } from '../bus/postgres.js';
+import { openRedisBus } from '../bus/redis.js';
+import type { BusEvent } from '../domain/ports.js';
+import { createLogger } from '../logger.js';
+import { postgresUrl } from './pg-fixture.js';
+import { admin, createDatabase } from './services/postgres.js';
+import { startRedis, type PrivateRedis } from './services/redis.js';
+
+const logger = createLogger({ level: 'silent', format: 'json' });
+let counter = 0;
+
+/** A factory whose every node() is a new connection of `open` under a node ID of its own. */
+function clusterFactory(open: (nodeId: string) => Promise<ClusterBus>, hooks: Pick<BusFactory, 'setup' | 'teardown'>): BusFactory {
+  return {
+    ...hooks,
+    async open() {
+      const nodes: ClusterBus[] = [];
+      return {
+        async node() {
+          const bus = await open(`n${counter++}`);
+          nodes.push(bus);
+          return bus;
+        },
+        close: async () => {
+          await Promise.all(nodes.map((n) => n.close()));
+        },
+      };
+    },
+  };
+}
+
+let pgDatabase: { url: string; drop(): Promise<void> };
+const pgHooks = {
+  async setup() {
+    pgDatabase = await createDatabase(postgresUrl());
+  },
+  async teardown() {
+    await pgDatabase.drop();
+  },
+};
+const openPg = (nodeId: string) => openPostgresBus(pgDatabase.url, { nodeId, logger, livenessMs: 1000 });
+
+let redis: PrivateRedis;
+const redisHooks = {
+  async setup() {
+    redis = await startRedis();
+  },
+  async teardown() {
+    await redis.stop();
+  },
+};
+const openRedis = (nodeId: string) => openRedisBus(redis.url, { nodeId, logger });
+
+describeBusContract('PostgreSQL LISTEN/NOTIFY', clusterFactory(openPg, pgHooks));
+describeBusContract('Redis pub/sub', clusterFactory(openRedis, redisHooks));
+
+const committed = (seq: number): BusEvent => ({
+  type: 'committed',
+  sessionPk: 1,
+  sessionId: 's1',
+  fromSeq: seq,
+  toSeq: seq,
+  messages: [{ seq, clientId: null, body: 'x'.repeat(10_000), at: 1 }],
+});
+
+/** Records what a bus hands its subscribers. */
+function record(bus: ClusterBus): BusEvent[] {
+  const events: BusEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  return events;
+}
+
+const kills = {
+  postgres: (nodeId: string) =>
+    admin(postgresUrl(), 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [listenerName(nodeId)]),
+  redis: () => redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub'),
+};
+
+for (const [name, open, hooks] of [
+  ['postgres', openPg, pgHooks],
+  ['redis', openRedis, redisHooks],
+] as const) {
+  describe(`${name} bus between nodes`, () => {
+    beforeAll(hooks.setup, 60_000);
+    afterAll(hooks.teardown, 60_000);
+
+    it('carries hints without bodies (a 10 KB body is past a NOTIFY payload), skips its own events from the wire, and counts hints', async () => {
+      const [a, b] = [await open(`h${counter++}`), await open(`h${counter++}`)];
+      try {
+        const onA = record(a);
+        const onB = record(b);
+        a.publish(committed(1));
+        expect(onA).toEqual([committed(1)]); // locally at once, bodies and all
+        await vi.waitFor(() => expect(onB).toHaveLength(1), { timeout: 10_000 });
+        expect(onB[0]).toEqual({ ...committed(1), messages: undefined });
+        expect('messages' in onB[0]!).toBe(false);
+        b.publish({ type: 'deleted', sessionPk: 1, sessionId: 's1' });
+        await vi.waitFor(() => expect(onA).toHaveLength(2), { timeout: 10_000 });
+        // The wire keeps one order for everyone: once B has A's next hint, its own came back before it.
+        a.publish(committed(2));
+        await vi.waitFor(() => expect(onB).toHaveLength(3), { timeout: 10_000 });
+        expect(onB.map((e) => e.type)).toEqual(['committed', 'deleted', 'committed']); // its own once: not again from the wire
+        expect(a.stats()).toMatchObject({ connected: true, hintsReceived: 1 });
+        expect(b.stats()).toMatchObject({ connected: true, hintsReceived: 2 });
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('comes back by itself after its connection is killed, tells the node to resync, and carries hints again', async () => {
+      const nodeId = `k${counter++}`;
+      const [a, b] = [await open(`h${counter++}`), await open(nodeId)];
+      try {
+        const onB = record(b);
+        let reconnects = 0;
+        b.onReconnect(() => reconnects++);
+        await kills[name](nodeId);
+        await vi.waitFor(() => expect(reconnects).toBe(1), { timeout: 20_000 });
+        expect(b.stats().connected).toBe(true);
+        a.publish(committed(2));
+        await vi.waitFor(() => expect(onB).toHaveLength(1), { timeout: 10_000 });
+        expect(onB[0]).toMatchObject({ type: 'committed', fromSeq: 2, toSeq: 2 });
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+  });
+}
