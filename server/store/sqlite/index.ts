@@ -70,15 +70,17 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
   };
   const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, after: log.after, page: log.page };
 
+  const search = createMessageSearch(db);
   disk.start();
   return {
     sessions: translateFaults(sessions),
     messages: translateFaults(messages),
-    search: translateFaults(createMessageSearch(db)),
+    search: translateFaults({ search: search.search }),
     health: createHealth(db, disk),
     retention: translateFaults(retention),
     async close() {
       await retention.stop();
+      await search.close();
       disk.stop();
       db.close();
     },
