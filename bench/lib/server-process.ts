@@ -115,6 +115,7 @@ export const UNLIMITED_ENV: Record<string, string> = {
   WS_RATE_LIMIT: '0',
   MAX_CONNECTIONS: '1000000',
   MAX_CONNECTIONS_PER_IP: '1000000',
+  MAX_SOCKETS_PER_IP: '0', // no cap on TCP sockets per IP: every bench client is 127.0.0.1
   MAX_SESSION_BYTES: '0',
 };
 
