@@ -30,6 +30,7 @@ export interface SearchRequest {
   budgetMs: number;
 }
 export type SearchReply =
+  | { ready: true }
   | { id: number; page: SearchPage }
   | { id: number; timeout: true }
   | { id: number; error: { message: string; code: string | undefined } };
@@ -67,12 +68,15 @@ export const searchTimeout = (budgetMs: number) =>
  * worker that does not answer within `graceMs` more (stuck in one SQLite
  * step) is terminated and replaced. Either way the caller gets
  * AppError('search_timeout'), 503 with Retry-After. The worker starts on the
- * first search and never keeps the process alive.
+ * first search (its start-up counts in no budget) and never keeps the
+ * process alive.
  */
 export function createSearchPool(options: SearchPoolOptions): MessageSearch & { close(): Promise<void> } {
   const { path, budgetMs, graceMs, nice } = options;
   const queue: Job[] = [];
   let worker: Worker | null = null;
+  /** The worker has opened the database: a worker's start-up (its thread, modules, connection) is not counted in any budget. */
+  let ready = false;
   let running: Job | null = null;
   let watchdog: NodeJS.Timeout | null = null;
   let nextId = 1;
@@ -90,6 +94,7 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
   const stopWorker = () => {
     const w = worker;
     worker = null;
+    ready = false;
     if (w) {
       w.removeAllListeners();
       w.on('error', () => undefined);
@@ -101,13 +106,23 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
     const w = startWorker({ path, nice });
     w.unref();
     w.on('message', (reply: SearchReply) => {
+      if ('ready' in reply) {
+        ready = true;
+        const now = performance.now();
+        for (const job of queue) job.deadline = Math.max(job.deadline, now + budgetMs);
+        pump();
+        return;
+      }
       if (!running || reply.id !== running.id) return;
       if ('page' in reply) settle(running, reply.page);
       else if ('timeout' in reply) settle(running, searchTimeout(budgetMs));
       else settle(running, new Database.SqliteError(reply.error.message, reply.error.code ?? 'SQLITE_ERROR'));
     });
     const fail = (err: Error) => {
+      const started = ready;
       stopWorker();
+      // A worker that cannot even start (no database file, say) fails what waits for it, rather than restarting forever.
+      if (!started) for (const job of queue.splice(0)) job.reject(err);
       if (running) settle(running, err);
     };
     w.on('error', fail);
@@ -117,13 +132,16 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
 
   function pump(): void {
     if (running || closed) return;
+    if (!ready) {
+      worker ??= start();
+      return;
+    }
     let job: Job | undefined;
     while ((job = queue.shift()) && performance.now() >= job.deadline) job.reject(searchTimeout(budgetMs));
     if (!job) return;
     running = job;
-    worker ??= start();
     const { id, sessionPk, input, limit, offset, deadline } = job;
-    worker.postMessage({ id, sessionPk, input, limit, offset, budgetMs: deadline - performance.now() } satisfies SearchRequest);
+    worker!.postMessage({ id, sessionPk, input, limit, offset, budgetMs: deadline - performance.now() } satisfies SearchRequest);
     watchdog = setTimeout(() => {
       stopWorker();
       settle(job, searchTimeout(budgetMs));

@@ -25,6 +25,7 @@ const db = new Database(path, { readonly: true, fileMustExist: true });
 registerFunctions(db);
 const search = createSearchQuery(db);
 
+parentPort!.postMessage({ ready: true } satisfies SearchReply);
 parentPort!.on('message', ({ id, sessionPk, input, limit, offset, budgetMs }: SearchRequest) => {
   let reply: SearchReply;
   try {
