@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { registerFunctions } from '../server/store/sqlite/database.js';
 
 export interface SeedOptions {
   /** Commit time of the first message, ms since epoch; each next one is `stepMs` later. */
@@ -23,6 +24,7 @@ export function seedMessages(dbPath: string, sessionId: string, count: number, o
   const db = new Database(dbPath);
   try {
     db.pragma('busy_timeout = 5000');
+    registerFunctions(db); // session_terms: the search index's content (migration 8)
     const pk = db.prepare<[string], number>('SELECT pk FROM sessions WHERE id = ?').pluck().get(sessionId);
     if (pk === undefined) throw new Error(`no session ${sessionId} in ${dbPath}: register it first`);
     const insert = db.prepare<[number, number, string, number]>(
@@ -30,7 +32,7 @@ export function seedMessages(dbPath: string, sessionId: string, count: number, o
     );
     // The server indexes what it appends itself (server/store/sqlite/message-log.ts); rows written here need the same.
     const index = db.prepare<[number]>(
-      'INSERT INTO messages_fts (rowid, sid, body) SELECT id, sid, body FROM messages_fts_source WHERE id IN (SELECT id FROM messages WHERE session_pk = ?)',
+      'INSERT INTO messages_fts (rowid, terms) SELECT id, terms FROM messages_fts_source WHERE id IN (SELECT id FROM messages WHERE session_pk = ?)',
     );
     db.transaction(() => {
       for (let seq = 1; seq <= total; seq++) insert.run(pk, seq, body(seq), times?.[seq - 1] ?? firstAt + (seq - 1) * stepMs);

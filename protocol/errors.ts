@@ -46,6 +46,11 @@ export const ERROR_CATALOGUE = {
   draining: { status: 503, retry: true, summary: 'readiness: the server is shutting down' },
   not_writable: { status: 503, retry: true, summary: 'readiness: the database does not accept writes' },
   unhealthy: { status: 503, retry: true, summary: 'liveness: the database does not answer' },
+  search_timeout: {
+    status: 503,
+    retry: true,
+    summary: 'the search ran past its time budget and was stopped: add letters or words, or retry later (see Retry-After)',
+  },
   id_generation_failed: { status: 503, retry: true, summary: 'no free session ID could be generated; retry' },
   // WebSocket frames only (JSON mode)
   invalid_frame: {

@@ -106,7 +106,7 @@ export interface BenchServer {
 /**
  * Settings that lift the server's limits for a benchmark run: registration
  * and per-connection message rate limits off, the connection caps (in total
- * and per IP, TCP sockets per IP off: the load comes from one address) above what the memory target
+ * and per IP: the load comes from one address) above what the memory target
  * opens, no storage budget per session. A server that does not know a
  * setting ignores it.
  */
@@ -115,7 +115,7 @@ export const UNLIMITED_ENV: Record<string, string> = {
   WS_RATE_LIMIT: '0',
   MAX_CONNECTIONS: '1000000',
   MAX_CONNECTIONS_PER_IP: '1000000',
-  MAX_SOCKETS_PER_IP: '0',
+  MAX_SOCKETS_PER_IP: '0', // no cap on TCP sockets per IP: every bench client is 127.0.0.1
   MAX_SESSION_BYTES: '0',
 };
 

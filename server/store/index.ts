@@ -28,6 +28,7 @@ export function sqliteOptions(config: StoreConfig, logger: DomainLogger): Sqlite
     minFreeDiskBytes: config.minFreeDiskBytes,
     diskCheckIntervalMs: DISK_CHECK_INTERVAL_MS,
     retention: { ...deploymentRetention(config), batchSize: RETENTION_BATCH },
+    search: {}, // the defaults of search.ts: a 2 s budget, a worker thread at nice 10
     now: Date.now,
     logger,
   };

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import type { Config } from '../config.js';
 import type { DomainLogger, RetentionRunner, Store } from '../domain/ports.js';
 import { sqliteOptions } from '../store/index.js';
-import { openDatabase, type Db } from '../store/sqlite/database.js';
+import { openDatabase, registerFunctions, type Db } from '../store/sqlite/database.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import { createMessageLog } from '../store/sqlite/message-log.js';
 import { createRetention, type RetentionOptions } from '../store/sqlite/retention.js';
@@ -83,6 +83,7 @@ export function openSqliteFixture(config: Config, logger: DomainLogger): SqliteF
 export function withDb<T>(path: string, use: (db: Db) => T): T {
   const db = new Database(path, { fileMustExist: true });
   try {
+    registerFunctions(db); // the schema's own (the search index's content and delete trigger call them)
     return use(db);
   } finally {
     db.close();

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import Router from '@koa/router';
 import { ROUTER_OPTIONS } from '../router-options.js';
 import { stringify } from 'csv-stringify/sync';
@@ -11,8 +12,12 @@ import { parseQuery } from '../query.js';
 import { exportQuerySchema } from '../schemas.js';
 import { requireAuthorizedSession } from '../session-view.js';
 
-/** Rows read from the log per pull of the response stream. */
-const EXPORT_CHUNK = 1000;
+/**
+ * Rows read from the log per pull of the response stream: small, since an
+ * echo may wait behind one chunk's reading and formatting (issue 13: chunks
+ * of 1,000 rows pulled back to back by a fast client held echoes up).
+ */
+const EXPORT_CHUNK = 250;
 
 type ExportFormat = z.infer<typeof exportQuerySchema>['format'];
 
@@ -38,7 +43,7 @@ function formatRows(format: ExportFormat, sessionId: string, rows: StoredMessage
 /**
  * The whole history up to `lastSeq` (the last seq at the time of the
  * request), read in chunks only as fast as the client downloads: constant
- * memory however long.
+ * memory however long, and a turn of the event loop before each chunk.
  */
 function historyStream(log: Pick<MessageLog, 'after'>, sessionPk: number, sessionId: string, lastSeq: number, format: ExportFormat): Readable {
   let cursor = 0;
@@ -49,6 +54,7 @@ function historyStream(log: Pick<MessageLog, 'after'>, sessionPk: number, sessio
     },
     async read() {
       try {
+        await nextTurn(); // a stream pulls again at once when the client keeps up: let I/O (echoes) in between chunks
         const rows = cursor < lastSeq ? (await log.after(sessionPk, cursor, EXPORT_CHUNK)).filter((r) => r.seq <= lastSeq) : [];
         if (rows.length === 0) {
           this.push(null);

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { newEpoch } from '../../domain/epoch.js';
 import { MIGRATIONS } from './migrations.js';
+import { sessionTerms } from './search-terms.js';
 
 export type Db = Database.Database;
 
@@ -26,14 +27,24 @@ export function openDatabase(path: string, options: Partial<DatabaseOptions> = {
     db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
     db.pragma('foreign_keys = ON');
     db.pragma('temp_store = MEMORY');
-    // A new epoch per call (per row of an UPDATE): migration 7, session creation, restore.
-    db.function('new_epoch', { deterministic: false }, newEpoch);
+    registerFunctions(db);
     migrate(db);
   } catch (err) {
     db.close();
     throw err;
   }
   return db;
+}
+
+/**
+ * The SQL functions the schema calls, on a connection opened by hand (the
+ * search worker's, a test's): any connection that deletes messages or reads
+ * the search index's content needs session_terms (migration 8).
+ */
+export function registerFunctions(db: Db): void {
+  // A new epoch per call (per row of an UPDATE): migration 7, session creation, restore.
+  db.function('new_epoch', { deterministic: false }, newEpoch);
+  db.function('session_terms', { deterministic: true }, sessionTerms);
 }
 
 function migrate(db: Db): void {

@@ -10,7 +10,7 @@ import { translateFaults } from './errors.js';
 import { createHealth } from './health.js';
 import { createMessageLog } from './message-log.js';
 import { createRetention, type RetentionOptions } from './retention.js';
-import { createMessageSearch } from './search.js';
+import { createMessageSearch, type SearchOptions } from './search.js';
 import { createSessionTable } from './sessions.js';
 
 export interface SqliteStoreOptions {
@@ -24,6 +24,8 @@ export interface SqliteStoreOptions {
   diskCheckIntervalMs: number;
   /** The deployment's retention and the size of its transactions. */
   retention: Omit<RetentionOptions, 'now'>;
+  /** Searches' time budget and worker priority (search.ts). */
+  search: Partial<SearchOptions>;
   /** The clock of commits and retention; tests drive it. */
   now(): number;
   logger: DomainLogger;
@@ -35,6 +37,7 @@ const defaults: Omit<SqliteStoreOptions, 'logger'> = {
   minFreeDiskBytes: 0,
   diskCheckIntervalMs: 1000,
   retention: { maxAgeMs: 0, maxMessages: 0, batchSize: 500 },
+  search: {},
   now: Date.now,
 };
 
@@ -51,7 +54,7 @@ export function openSqliteStore(path: string, options: Partial<SqliteStoreOption
 
 /** The store over an open, migrated database; it owns `db` from now on and closes it on close(). */
 export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> & Pick<SqliteStoreOptions, 'logger'>): Store {
-  const { maxSessionBytes, minFreeDiskBytes, diskCheckIntervalMs, retention: retentionOptions, now, logger } = { ...defaults, ...options };
+  const { maxSessionBytes, minFreeDiskBytes, diskCheckIntervalMs, retention: retentionOptions, search: searchOptions, now, logger } = { ...defaults, ...options };
   const disk = createDiskGuard({ dbPath: db.memory ? ':memory:' : db.name, minFreeBytes: minFreeDiskBytes, intervalMs: diskCheckIntervalMs, logger });
   const table = createSessionTable(db);
   const log = createMessageLog(db, { maxSessionBytes, refusal: disk.refusal, now });
@@ -71,15 +74,17 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
   };
   const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, lastSeqs: log.lastSeqs, after: log.after, page: log.page };
 
+  const search = createMessageSearch(db, searchOptions);
   disk.start();
   return {
     sessions: translateFaults(sessions),
     messages: translateFaults(messages),
-    search: translateFaults(createMessageSearch(db)),
+    search: translateFaults({ search: search.search }),
     health: createHealth(db, disk),
     retention: translateFaults(retention),
     async close() {
       await retention.stop();
+      await search.close();
       disk.stop();
       db.close();
     },

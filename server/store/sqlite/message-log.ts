@@ -56,7 +56,7 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
   // more than the rest of the append); in one statement, once per commit.
   // Deletes keep their trigger (migration 5): rare, and done in batches.
   const index = db.prepare<[number | bigint, number | bigint]>(
-    'INSERT INTO messages_fts (rowid, sid, body) SELECT id, sid, body FROM messages_fts_source WHERE id BETWEEN ? AND ?',
+    'INSERT INTO messages_fts (rowid, terms) SELECT id, terms FROM messages_fts_source WHERE id BETWEEN ? AND ?',
   );
   const byClientId = db.prepare<[number, string], MessageRow>(
     'SELECT seq, client_id, body, at FROM messages WHERE session_pk = ? AND client_id = ?',

@@ -1,66 +1,36 @@
-import type { SearchPage } from '../../domain/model.js';
 import type { MessageSearch } from '../../domain/ports.js';
 import type { Db } from './database.js';
-import { tokenize } from './fts-unicode61.js';
-import { buildSnippet, termMatcher } from '../snippet.js';
+import { createSearchPool, searchTimeout } from './search-pool.js';
+import { createSearchQuery, SearchDeadlineError } from './search-query.js';
 
-interface HitRow {
-  seq: number;
-  client_id: string | null;
-  body: string;
-  at: number;
+export { toFtsQuery, type FtsQuery } from './search-query.js';
+
+export interface SearchOptions {
+  /** A search's time budget from its arrival, in ms; past it: 503 search_timeout (search-pool.ts). */
+  budgetMs: number;
+  /** Nice value of the search worker thread (Linux): 10, below the event loop. */
+  nice: number;
 }
 
-/** A typed search split into the index's words: the FTS5 query and the folded terms it matches. */
-export interface FtsQuery {
-  fts: string;
-  terms: string[];
-}
+const defaults: SearchOptions = { budgetMs: 2000, nice: 10 };
 
 /**
- * Turns what a person typed into an FTS5 query that cannot be a syntax
- * error: every word becomes a quoted token (all must match), the last one a
- * prefix, so results appear while typing. Words are the index tokenizer's
- * own tokens (fts-unicode61.ts, derived from SQLite), so each quoted string
- * is exactly one token: the index keeps no positions (detail=column) and
- * would refuse a multi-token phrase. Returns null when no word is left.
+ * Full-text search in one session. On a database file, searches run on a
+ * worker thread (search-pool.ts); an in-memory database cannot be opened by
+ * another thread, so there they run here, with the same budget.
  */
-export function toFtsQuery(input: string): FtsQuery | null {
-  const tokens = tokenize(input);
-  if (tokens.length === 0) return null;
-  // A token holds only token characters and diacritics, never a quote: quoting needs no escaping.
-  const words = tokens.map(({ start, end }, i) => `"${input.slice(start, end)}"${i === tokens.length - 1 ? '*' : ''}`);
-  return { fts: words.join(' '), terms: tokens.map((t) => t.term) };
-}
-
-export function createMessageSearch(db: Db): MessageSearch {
-  // The sid column holds "s<session_pk>": matching it keeps a search inside one session. A
-  // deleted session's rows wait for the purge (retention.ts) but are never found again.
-  const search = db.prepare<{ match: string; pk: number; limit: number; offset: number }, HitRow>(
-    `SELECT m.seq, m.client_id, m.body, m.at
-       FROM messages_fts
-       JOIN messages m ON m.id = messages_fts.rowid
-      WHERE messages_fts MATCH @match AND EXISTS (SELECT 1 FROM sessions WHERE pk = @pk)
-      ORDER BY bm25(messages_fts, 0.0, 1.0), m.id DESC
-      LIMIT @limit OFFSET @offset`,
-  );
-
+export function createMessageSearch(db: Db, options: Partial<SearchOptions> = {}): MessageSearch & { close(): Promise<void> } {
+  const { budgetMs, nice } = { ...defaults, ...options };
+  if (!db.memory) return createSearchPool({ path: db.name, budgetMs, graceMs: 500, nice });
+  const search = createSearchQuery(db);
   return {
-    /** Best matches first (bm25), then newest; `hasMore` says whether another page exists. */
-    async search(sessionPk: number, input: string, limit: number, offset: number): Promise<SearchPage> {
-      const query = toFtsQuery(input);
-      if (query === null) return { hits: [], hasMore: false };
-      const rows = search.all({ match: `sid : "s${sessionPk}" AND body : (${query.fts})`, pk: sessionPk, limit: limit + 1, offset });
-      const hasMore = rows.length > limit;
-      if (hasMore) rows.pop();
-      const matches = termMatcher(query.terms);
-      return {
-        hits: rows.map((r) => {
-          const { parts, elidedBefore, elidedAfter } = buildSnippet(r.body, tokenize(r.body), matches, query.terms.length);
-          return { seq: r.seq, clientId: r.client_id, body: r.body, at: r.at, snippet: parts, elidedBefore, elidedAfter };
-        }),
-        hasMore,
-      };
+    async search(sessionPk, input, limit, offset) {
+      try {
+        return search(sessionPk, input, limit, offset, performance.now() + budgetMs);
+      } catch (err) {
+        throw err instanceof SearchDeadlineError ? searchTimeout(budgetMs) : err;
+      }
     },
+    async close() {},
   };
 }

@@ -1,0 +1,91 @@
+import type { SearchPage } from '../../domain/model.js';
+import type { Db } from './database.js';
+import { tokenize } from './fts-unicode61.js';
+import { scopeOf } from './search-terms.js';
+import { buildSnippet, termMatcher } from '../snippet.js';
+
+/** A typed search split into the index's words: the FTS5 query and the folded terms it matches. */
+export interface FtsQuery {
+  fts: string;
+  terms: string[];
+}
+
+/**
+ * Turns what a person typed into an FTS5 query that cannot be a syntax
+ * error: every word becomes a quoted token (all must match), the last one a
+ * prefix, so results appear while typing. Words are the index tokenizer's
+ * own tokens (fts-unicode61.ts, derived from SQLite), so each quoted string
+ * is exactly one token: the index keeps no positions (detail=column) and
+ * would refuse a multi-token phrase. With `sessionPk`, each word is scoped
+ * to that session as the index's terms are (search-terms.ts). Returns null
+ * when no word is left.
+ */
+export function toFtsQuery(input: string, sessionPk?: number): FtsQuery | null {
+  const tokens = tokenize(input);
+  if (tokens.length === 0) return null;
+  const scope = sessionPk === undefined ? '' : scopeOf(sessionPk);
+  // A token holds only token characters and diacritics, never a quote: quoting needs no escaping.
+  const words = tokens.map(({ start, end }, i) => `"${scope}${input.slice(start, end)}"${i === tokens.length - 1 ? '*' : ''}`);
+  return { fts: words.join(' '), terms: tokens.map((t) => t.term) };
+}
+
+/** A search ran past its deadline and was stopped; nothing of it is answered. */
+export class SearchDeadlineError extends Error {
+  override readonly name = 'SearchDeadlineError';
+}
+
+interface HitRow {
+  seq: number;
+  client_id: string | null;
+  body: string;
+  at: number;
+}
+
+/** How many matches are ranked between two looks at the clock. */
+const CLOCK_EVERY = 128;
+
+/**
+ * The search itself, over any connection (the worker's read-only one, or the
+ * store's own for an in-memory database): `search(..., deadline)` with the
+ * deadline in performance.now() ms of the calling thread. Matches are read
+ * one row at a time, each with its bm25 score, and ranked here rather than by
+ * ORDER BY, so the clock is looked at while they are read and a search past
+ * its deadline stops there (SearchDeadlineError): SQLite in better-sqlite3
+ * has no progress handler to interrupt a sort. The work is bounded by the
+ * session's own matches, since the terms are scoped (migration 8).
+ */
+export function createSearchQuery(db: Db) {
+  const matches = db.prepare<[string], [number, number]>('SELECT rowid, bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ?').raw();
+  // A deleted session's rows wait for the purge (retention.ts) but are never found again.
+  const exists = db.prepare<[number], number>('SELECT 1 FROM sessions WHERE pk = ?').pluck();
+  const row = db.prepare<[number], HitRow>('SELECT seq, client_id, body, at FROM messages WHERE id = ?');
+
+  /** Best matches first (bm25), then newest; `hasMore` says whether another page exists. One read transaction: one snapshot. */
+  return db.transaction((sessionPk: number, input: string, limit: number, offset: number, deadline: number): SearchPage => {
+    const query = toFtsQuery(input, sessionPk);
+    if (query === null || exists.get(sessionPk) === undefined) return { hits: [], hasMore: false };
+    const ids: number[] = [];
+    const scores: number[] = [];
+    for (const [id, score] of matches.iterate(query.fts)) {
+      ids.push(id);
+      scores.push(score);
+      if (ids.length % CLOCK_EVERY === 0 && performance.now() > deadline) throw new SearchDeadlineError('the search ran past its time budget');
+    }
+    // bm25 is lower for better matches; ties: the newest (highest id) first.
+    const order = ids.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]! || ids[b]! - ids[a]!);
+    const page = order.slice(offset, offset + limit + 1);
+    const hasMore = page.length > limit;
+    if (hasMore) page.pop();
+    const matcher = termMatcher(query.terms);
+    return {
+      hits: page.map((i) => {
+        const r = row.get(ids[i]!)!;
+        const { parts, elidedBefore, elidedAfter } = buildSnippet(r.body, tokenize(r.body), matcher, query.terms.length);
+        return { seq: r.seq, clientId: r.client_id, body: r.body, at: r.at, snippet: parts, elidedBefore, elidedAfter };
+      }),
+      hasMore,
+    };
+  });
+}
+
+export type SearchQuery = ReturnType<typeof createSearchQuery>;

@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../domain/errors.js';
+import type { Store } from '../domain/ports.js';
+import { createLogger } from '../logger.js';
+import { openDatabase } from '../store/sqlite/database.js';
+import { openSqliteStore } from '../store/sqlite/index.js';
+import { createSearchQuery, SearchDeadlineError } from '../store/sqlite/search-query.js';
+import { tempDir } from './harness.js';
+
+const logger = createLogger({ level: 'silent', format: 'json' });
+let folder: ReturnType<typeof tempDir> | undefined;
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+  folder?.remove();
+});
+
+async function sessions(s: Store, count: number) {
+  return Promise.all(Array.from({ length: count }, (_, i) => s.sessions.create(`s${i + 1}`, Buffer.alloc(32), 0)));
+}
+
+describe('a search is bounded by its session and by a time budget', () => {
+  it('indexes each word scoped to its session, so a prefix never reaches another session (1x.. is not 12x..)', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    store = openSqliteStore(path, { logger });
+    const all = await sessions(store, 12);
+    const [one, twelve] = [all[0]!, all[11]!];
+    expect([one.pk, twelve.pk]).toEqual([1, 12]);
+    await store.messages.append([
+      { sessionPk: one.pk, clientId: null, body: 'apple' },
+      { sessionPk: twelve.pk, clientId: null, body: 'avocado apricot' },
+      { sessionPk: twelve.pk, clientId: null, body: '2xa' }, // looks like the scope of session 12 read after "1"
+    ]);
+    expect((await store.search.search(one.pk, 'a', 10, 0)).hits.map((h) => h.body)).toEqual(['apple']);
+    expect((await store.search.search(one.pk, '2', 10, 0)).hits).toEqual([]);
+    expect((await store.search.search(twelve.pk, 'a', 10, 0)).hits.map((h) => h.body).sort()).toEqual(['avocado apricot']);
+    const db = openDatabase(path);
+    try {
+      db.exec('CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, messages_fts, row)');
+      const terms = db.prepare('SELECT term FROM vocab ORDER BY term').pluck().all();
+      expect(terms).toEqual(['12x2xa', '12xapricot', '12xavocado', '1xapple']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('answers a search past its budget with 503 search_timeout and Retry-After, and the next one normally', async () => {
+    folder = tempDir();
+    store = openSqliteStore(join(folder.dir, 'app.db'), { logger, search: { budgetMs: 0 } });
+    const [s] = await sessions(store, 1);
+    await store.messages.append([{ sessionPk: s!.pk, clientId: null, body: 'hello' }]);
+    const err = await store.search.search(s!.pk, 'hello', 10, 0).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'search_timeout', status: 503, headers: { 'Retry-After': '1' } });
+    await store.close();
+
+    store = openSqliteStore(join(folder.dir, 'app.db'), { logger, search: { budgetMs: 60_000 } });
+    expect((await store.search.search(s!.pk, 'hello', 10, 0)).hits.map((h) => h.body)).toEqual(['hello']);
+  });
+
+  it('stops ranking once past its deadline rather than running on (the worker side of the budget)', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    store = openSqliteStore(path, { logger });
+    const [s] = await sessions(store, 1);
+    await store.messages.append(Array.from({ length: 1000 }, (_, i) => ({ sessionPk: s!.pk, clientId: null, body: `word ${i}` })));
+    const db = openDatabase(path);
+    try {
+      const search = createSearchQuery(db);
+      expect(() => search(s!.pk, 'w', 10, 0, -Infinity)).toThrow(SearchDeadlineError);
+      expect(search(s!.pk, 'w', 10, 0, Infinity).hits).toHaveLength(10);
+    } finally {
+      db.close();
+    }
+  });
+});
