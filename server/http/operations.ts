@@ -174,7 +174,8 @@ export const OPERATIONS: Record<string, Operation> = {
     path: sessionPathSchema,
     query: searchQuerySchema,
     answers: { 200: { description: 'best matches first', content: json(searchPageSchema) } },
-    errors: [...AUTHORIZED_SESSION_ERRORS, ...QUERY_ERRORS],
+    // search_timeout: past the search's time budget (the store's search worker), with Retry-After.
+    errors: [...AUTHORIZED_SESSION_ERRORS, ...QUERY_ERRORS, 'search_timeout'],
   },
   'GET /api/sessions/:id/export': {
     summary: 'The whole history as a download (NDJSON, exact; or CSV with formula cells escaped)',
