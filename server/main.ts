@@ -2,6 +2,7 @@
  * Composition root, and the only module with side effects: config -> logger
  * -> server -> signals.
  */
+import { loadDotEnv } from './dotenv.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { StartError, startServer } from './server.js';
@@ -12,6 +13,7 @@ const SHUTDOWN_DEADLINE_MS = 5000;
 const LOG_FLUSH_DEADLINE_MS = 500;
 
 async function main(): Promise<void> {
+  loadDotEnv();
   const loaded = loadConfig();
   if (loaded.help) {
     process.stdout.write(loaded.text);
