@@ -14,7 +14,7 @@ const port = number().int('must be a whole number').min(0, 'must be 0 to 65535')
 const positiveInt = number().int('must be a whole number').min(1, 'must be at least 1');
 const nonNegativeInt = number().int('must be a whole number').min(0, 'must be 0 or more');
 
-/** A comma-separated list of exact origins (scheme://host[:port]); empty means the app's own. */
+/** A comma-separated list of exact origins (scheme://host[:port]), allowed besides the app's own. */
 const originList = z
   .string()
   .default('')
@@ -82,7 +82,7 @@ const settings = {
   staticDir: z.string().min(1).default('dist/web').describe('folder of the built SPA served on the HTTP port'),
   maxMessageBytes: positiveInt.max(16 * 1024 * 1024).default(65536).describe('largest WebSocket message, in bytes (close 1009)'),
   allowedOrigins: originList.describe(
-    'comma-separated exact origins allowed to connect and to POST/DELETE (default: the app\'s own: each allowed host on HTTP_PORT)',
+    'comma-separated exact origins allowed to connect and to POST/DELETE besides the app\'s own (each allowed host on HTTP_PORT)',
   ),
   allowedHosts: hostList.describe(
     'comma-separated host names (no port) the server answers to besides localhost, 127.0.0.1 and [::1], 421 for others; empty: HOST when it names one host',
@@ -133,6 +133,9 @@ const settings = {
  * promptly could be cut off for a single message.
  */
 const configSchema = z.object(settings).superRefine((config, ctx) => {
+  if (config.httpPort !== 0 && config.httpPort === config.wsPort) {
+    ctx.addIssue({ code: 'custom', path: ['wsPort'], message: `must differ from HTTP_PORT (${config.httpPort}): each server needs its own port` });
+  }
   if (config.maxSocketsPerIp !== 0 && config.maxSocketsPerIp <= config.maxConnectionsPerIp) {
     ctx.addIssue({
       code: 'custom',
@@ -216,7 +219,9 @@ export function helpText(): string {
     const schema = settings[name];
     const value: unknown = schema.parse(undefined);
     const fallback = Array.isArray(value) ? `"${value.join(',')}"` : JSON.stringify(value);
-    return `  --${flagName(name)}, ${envName(name)}\n      ${schema.description} (default ${fallback})`;
+    const inner: z.ZodType = schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType) : schema;
+    const choices = inner instanceof z.ZodEnum ? `; one of ${inner.options.join(', ')}` : '';
+    return `  --${flagName(name)}, ${envName(name)}\n      ${schema.description} (default ${fallback}${choices})`;
   });
   return [
     'Usage: npm start -- [options]',
