@@ -33,7 +33,7 @@ export const ERROR_CATALOGUE = {
   host_not_allowed: { status: 421, retry: false, summary: 'the Host header names a host this server does not answer to (ALLOWED_HOSTS)' },
   upgrade_required: { status: 426, retry: false, summary: 'the WebSocket port was asked plain HTTP' },
   too_many_requests: { status: 429, retry: true, summary: 'too many requests from this client; see Retry-After' },
-  too_many_registrations: { status: 429, retry: true, summary: 'too many registrations from this IP; see Retry-After' },
+  too_many_registrations: { status: 429, retry: true, summary: 'too many registration attempts from this IP (409s and 400s count too); see Retry-After' },
   too_many_connections: { status: 429, retry: true, summary: 'the session has as many open WebSockets as it may' },
   too_many_ip_connections: { status: 429, retry: true, summary: 'this client IP has as many open WebSockets as it may (MAX_CONNECTIONS_PER_IP)' },
   too_many_auth_failures: { status: 429, retry: true, summary: 'too many failed authentications from this IP (AUTH_FAILURE_LIMIT); see Retry-After' },

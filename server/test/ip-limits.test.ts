@@ -175,7 +175,11 @@ describe('registrations per client IP (REGISTER_RATE_LIMIT, on rate-limiter-flex
     expect((await post('127.0.0.7', 'g2')).status).toBe(201);
     const refused = await post('127.0.0.7', 'g3');
     expect(refused.status).toBe(429);
-    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'too_many_registrations' } });
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'too_many_registrations', message: expect.stringMatching(/^at most 2 registration attempts per minute/) } });
     expect((await post('127.0.0.8', 'g3')).status).toBe(201);
+    // Attempts, not successes: a taken ID (409) counts.
+    expect((await post('127.0.0.9', 'g1')).status).toBe(409);
+    expect((await post('127.0.0.9', 'g1')).status).toBe(409);
+    expect((await post('127.0.0.9', 'g9')).status).toBe(429);
   });
 });
