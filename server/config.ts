@@ -104,7 +104,7 @@ const settings = {
   heartbeatMs: positiveInt.default(30_000).describe('ping interval; a peer silent for a whole interval is terminated'),
   maxBufferedBytes: positiveInt
     .default(4 * 1024 * 1024)
-    .describe('output a reader may leave unread (beyond what the kernel holds) before it is terminated; at least one echo of MAX_MESSAGE_BYTES'),
+    .describe('output a reader may leave unread (beyond what the kernel holds) before it falls behind: not read from until it drains, then caught up from the store; at least one echo of MAX_MESSAGE_BYTES'),
   wsMaxFragments: positiveInt.default(128).describe('fragments per WebSocket message (close 1008 beyond)'),
   wsMaxBufferedChunks: positiveInt.default(1024).describe('buffered chunks per WebSocket message (close 1008 beyond)'),
   maxBodyBytes: positiveInt.default(16 * 1024).describe('largest HTTP JSON body, in bytes (413)'),

@@ -134,6 +134,8 @@ export interface ConnectionSnapshot {
   replaying: boolean;
   /** Bytes buffered for the socket, not yet taken by the kernel. */
   bufferedAmount: number;
+  /** Left more than MAX_BUFFERED_BYTES unread: paused until its socket drains, then caught up from the store. */
+  behind: boolean;
 }
 
 /** What a running server shows of itself to operators and tests; nothing in it changes state. */

@@ -42,6 +42,10 @@ export class SessionConnection {
   private refusedInARow = 0;
   /** Set when a policy close is on its way: nothing more is taken. */
   private closingAfterCommits = false;
+  /** Over MAX_BUFFERED_BYTES unread: nothing is read from the peer until its socket drains. */
+  private behind = false;
+  /** Output the kernel had taken at the last heartbeat: progress means the peer reads. */
+  private deliveredAtHeartbeat = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -72,15 +76,31 @@ export class SessionConnection {
     ws.on('pong', () => (this.alive = true));
   }
 
-  /** Called every heartbeat interval: a peer that missed the last ping is terminated. */
+  /**
+   * Called every heartbeat interval: a peer that missed the last ping is
+   * terminated, unless it is behind and read some of its output meanwhile:
+   * then its pong waits unread (see checkUnread), and a reader that is slow,
+   * not gone, must not be cut off for that.
+   */
   heartbeat(): void {
-    if (!this.alive) {
-      this.logger.info('no pong within a heartbeat interval: terminating');
+    const delivered = this.delivered();
+    const reading = delivered > this.deliveredAtHeartbeat;
+    this.deliveredAtHeartbeat = delivered;
+    if (!this.alive && !(this.behind && reading)) {
+      const unread = this.ws.bufferedAmount;
+      if (unread > this.context.limits.maxBufferedBytes) this.logger.warn({ bufferedAmount: unread }, 'slow reader read nothing for a heartbeat interval: terminating');
+      else this.logger.info('no pong within a heartbeat interval: terminating');
       this.ws.terminate();
       return;
     }
     this.alive = false;
     if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  /** Bytes of output the kernel has taken so far (written minus still buffered, in flight included). */
+  private delivered(): number {
+    const socket = this.socket as Duplex & { bytesWritten?: number };
+    return (socket.bytesWritten ?? 0) - socket.writableLength;
   }
 
   /**
@@ -113,6 +133,7 @@ export class SessionConnection {
       cursor: this.feed?.cursor ?? 0,
       replaying: this.feed?.replaying ?? false,
       bufferedAmount: this.ws.bufferedAmount,
+      behind: this.behind,
     };
   }
 
@@ -240,16 +261,29 @@ export class SessionConnection {
 
   /**
    * After a coalesced write reached the kernel: what is still buffered is
-   * output the kernel could not take, because the peer leaves it unread. A
-   * reader this far behind holds memory for nothing: cut it off (a JSON client
-   * resumes with ?after= and gets, in the replay, whatever it missed,
-   * acknowledgements of its own messages included).
+   * output the kernel could not take, because the peer leaves it unread. Past
+   * MAX_BUFFERED_BYTES the connection falls behind instead of being cut off:
+   * nothing more is read from the peer (its own sends wait in TCP) and, in
+   * JSON mode, live echoes stop; once the socket drained, reading resumes and
+   * the feed catches up from the store by its cursor, acknowledgements of the
+   * peer's own messages included. So memory stays bounded by the cap, and a
+   * reader that is slow but reading loses nothing; one that reads nothing is
+   * terminated by the heartbeat.
    */
   private readonly checkUnread = (): void => {
     const unread = this.ws.bufferedAmount;
-    if (unread > this.context.limits.maxBufferedBytes && this.ws.readyState === WebSocket.OPEN) {
-      this.logger.warn({ bufferedAmount: unread }, 'slow reader: terminating');
-      this.ws.terminate();
-    }
+    if (this.behind || unread <= this.context.limits.maxBufferedBytes || this.ws.readyState !== WebSocket.OPEN) return;
+    this.behind = true;
+    this.logger.info({ bufferedAmount: unread }, 'reader behind: pausing it until it reads');
+    this.context.metrics.readerBehind();
+    this.ws.pause();
+    this.feed?.fallBehind();
+    // Over the cap the last write returned false, so 'drain' comes once the peer has read it all.
+    this.socket.once('drain', () => {
+      this.behind = false;
+      if (this.ws.readyState !== WebSocket.OPEN) return;
+      this.ws.resume();
+      this.feed?.catchUp();
+    });
   };
 }
