@@ -95,6 +95,9 @@ const settings = {
   serveSourceMaps: onOff().default(false).describe('serve the app\'s source maps (.map files, with its full source text) publicly'),
   wsRateLimit: nonNegativeInt.default(20).describe('messages per second per connection, burst twice that; 0 disables'),
   maxConnectionsPerSession: positiveInt.default(8).describe('open WebSockets per session (429 at the upgrade beyond)'),
+  wsIpBytesPerSecond: nonNegativeInt
+    .default(8 * 1024 * 1024)
+    .describe('inbound WebSocket bytes per second per client IP, all its connections together, burst twice that; past it, its sockets are not read from until the rate allows (TCP holds the sender back); 0 disables'),
   maxConnections: positiveInt.default(10_000).describe('open WebSockets in total (503 at the upgrade beyond)'),
   // 8 sessions in all the tabs MAX_CONNECTIONS_PER_SESSION allows.
   maxConnectionsPerIp: positiveInt.default(64).describe('open WebSockets per client IP (429 at the upgrade beyond)'),

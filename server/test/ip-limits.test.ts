@@ -82,6 +82,37 @@ describe('open WebSockets per client IP (MAX_CONNECTIONS_PER_IP)', () => {
   });
 });
 
+describe('inbound WebSocket bytes per client IP (WS_IP_BYTES_PER_SECOND)', () => {
+  // 1 KB/s, burst 2 KB: one 60 KB message puts the IP a minute in debt.
+  const t = useTestServer({ wsIpBytesPerSecond: 1000 });
+
+  it('is shared by every connection of the IP: past it, each stops being read; another IP is not affected', async () => {
+    const { token } = await register(t.server, 'bytes');
+    const a = await openFrom(t.server, '127.0.0.5', 'bytes', token);
+    const b = await openFrom(t.server, '127.0.0.5', 'bytes', token);
+    const c = await openFrom(t.server, '127.0.0.6', 'bytes', token);
+    const echo = (ws: WebSocket, text: string) =>
+      new Promise<string>((resolve) => {
+        ws.once('message', (data) => resolve(data.toString()));
+        ws.send(text);
+      });
+    const throttled = () => t.server.diagnostics.connections('bytes').filter((conn) => conn.throttled).length;
+
+    // What arrives is taken (and echoed), then the connection is not read from.
+    expect(await echo(a, 'a'.repeat(60_000))).toBe(`bytes: ${'a'.repeat(60_000)}`);
+    expect(throttled()).toBe(1);
+    // The same IP's other connection shares the debt.
+    expect(await echo(b, 'small')).toBe('bytes: small');
+    expect(throttled()).toBe(2);
+    // Another IP reads on.
+    expect(await echo(c, 'other ip')).toBe('bytes: other ip');
+    expect(throttled()).toBe(2);
+    // Not read from: a closing handshake would wait for the debt; the test does not.
+    for (const ws of [a, b, c]) ws.terminate();
+    await Promise.all([a, b, c].map(closed));
+  });
+});
+
 describe('failed authentications per client IP (AUTH_FAILURE_LIMIT)', () => {
   const t = useTestServer({ authFailureLimit: 3 });
 

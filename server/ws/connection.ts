@@ -44,6 +44,8 @@ export class SessionConnection {
   private closingAfterCommits = false;
   /** Over MAX_BUFFERED_BYTES unread: nothing is read from the peer until its socket drains. */
   private behind = false;
+  /** Its IP is over WS_IP_BYTES_PER_SECOND: nothing is read from the peer until the debt is paid. */
+  private throttled = false;
   /** Output the kernel had taken at the last heartbeat: progress means the peer reads. */
   private deliveredAtHeartbeat = 0;
 
@@ -55,6 +57,8 @@ export class SessionConnection {
     readonly mode: WireMode,
     private readonly context: ConnectionContext,
     readonly logger: Logger,
+    /** The inbound bytes every connection of this client IP shares (WS_IP_BYTES_PER_SECOND); null: unlimited. */
+    private readonly ipInbound: TokenBucket | null = null,
   ) {
     const perSecond = context.limits.wsRateLimit;
     this.rate = perSecond > 0 ? new TokenBucket(perSecond, 2 * perSecond) : null;
@@ -78,15 +82,15 @@ export class SessionConnection {
 
   /**
    * Called every heartbeat interval: a peer that missed the last ping is
-   * terminated, unless it is behind and read some of its output meanwhile:
-   * then its pong waits unread (see checkUnread), and a reader that is slow,
-   * not gone, must not be cut off for that.
+   * terminated, unless its pong may be waiting unread: while it is throttled
+   * (countInbound), or behind (checkUnread) and read some of its output
+   * meanwhile. A reader that is slow, not gone, is not cut off for that.
    */
   heartbeat(): void {
     const delivered = this.delivered();
     const reading = delivered > this.deliveredAtHeartbeat;
     this.deliveredAtHeartbeat = delivered;
-    if (!this.alive && !(this.behind && reading)) {
+    if (!this.alive && !(this.behind && reading) && !this.throttled) {
       const unread = this.ws.bufferedAmount;
       if (unread > this.context.limits.maxBufferedBytes) this.logger.warn({ bufferedAmount: unread }, 'slow reader read nothing for a heartbeat interval: terminating');
       else this.logger.info('no pong within a heartbeat interval: terminating');
@@ -134,6 +138,7 @@ export class SessionConnection {
       replaying: this.feed?.replaying ?? false,
       bufferedAmount: this.ws.bufferedAmount,
       behind: this.behind,
+      throttled: this.throttled,
     };
   }
 
@@ -158,6 +163,7 @@ export class SessionConnection {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
+    this.countInbound((data as Buffer).length);
     // Closing (a policy close on its way, the session deleted, shutdown): nothing more is taken.
     if (this.closingAfterCommits || this.ws.readyState !== WebSocket.OPEN) return;
     if (isBinary) {
@@ -276,14 +282,39 @@ export class SessionConnection {
     this.behind = true;
     this.logger.info({ bufferedAmount: unread }, 'reader behind: pausing it until it reads');
     this.context.metrics.readerBehind();
-    this.ws.pause();
+    this.updateReading();
     this.feed?.fallBehind();
     // Over the cap the last write returned false, so 'drain' comes once the peer has read it all.
     this.socket.once('drain', () => {
       this.behind = false;
       if (this.ws.readyState !== WebSocket.OPEN) return;
-      this.ws.resume();
+      this.updateReading();
       this.feed?.catchUp();
     });
   };
+
+  /**
+   * Counts a message's bytes against its IP's shared inbound rate. What was
+   * received is taken (refusing it would not give the bandwidth back); past
+   * the rate, reading stops until the debt is paid, so the IP's connections
+   * together never read faster than WS_IP_BYTES_PER_SECOND for long, and
+   * TCP holds the sender back.
+   */
+  private countInbound(bytes: number): void {
+    const waitMs = this.ipInbound?.spend(bytes) ?? 0;
+    if (waitMs === 0 || this.throttled) return;
+    this.throttled = true;
+    this.updateReading();
+    setTimeout(() => {
+      this.throttled = false;
+      this.updateReading();
+    }, waitMs).unref();
+  }
+
+  /** Reads from the peer only while it is neither behind nor throttled. */
+  private updateReading(): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.behind || this.throttled) this.ws.pause();
+    else this.ws.resume();
+  }
 }

@@ -19,6 +19,7 @@ import { SessionConnection, type ConnectionContext } from './connection.js';
 import type { CommittedEvent } from './feed.js';
 import { echoFrame } from '../domain/presenter.js';
 import { createWriteCoalescer } from './write-coalescer.js';
+import { TokenBucket } from '../domain/rate-limit.js';
 import { readUpgrade, type UpgradeRequest } from './upgrade.js';
 
 export type WsLimits = Pick<
@@ -32,6 +33,7 @@ export type WsLimits = Pick<
   | 'maxBufferedBytes'
   | 'wsMaxFragments'
   | 'wsMaxBufferedChunks'
+  | 'wsIpBytesPerSecond'
 >;
 
 export interface WsHubDeps {
@@ -70,8 +72,13 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
     maxBufferedChunks: limits.wsMaxBufferedChunks,
   } as ServerOptions);
   const bySession = new Map<number, Set<SessionConnection>>();
-  /** Open connections per client IP (MAX_CONNECTIONS_PER_IP); IPs with none are not kept. */
-  const byIp = new Map<string, number>();
+  /**
+   * Per client IP: its open connections (MAX_CONNECTIONS_PER_IP) and the
+   * inbound bytes all of them share (WS_IP_BYTES_PER_SECOND); IPs with no
+   * open connection are not kept.
+   */
+  const byIp = new Map<string, { connections: number; inbound: TokenBucket | null }>();
+  const ipBytes = limits.wsIpBytesPerSecond;
   let draining = false;
   let connectionCount = 0;
   let nextConnectionId = 1;
@@ -88,21 +95,21 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
   function attach(ws: WebSocket, socket: Duplex, session: SessionRecord, target: UpgradeRequest, req: IncomingMessage, ip: string): void {
     const { mode, afterSeq, epoch } = target;
     const connLogger = logger.child({ conn: nextConnectionId++, session: session.id, mode });
-    const connection = new SessionConnection(ws, socket, session, mode, context, connLogger);
+    let client = byIp.get(ip);
+    if (!client) byIp.set(ip, (client = { connections: 0, inbound: ipBytes > 0 ? new TokenBucket(ipBytes, 2 * ipBytes) : null }));
+    client.connections++;
+    const connection = new SessionConnection(ws, socket, session, mode, context, connLogger, client.inbound);
     let connections = bySession.get(session.pk);
     if (!connections) bySession.set(session.pk, (connections = new Set()));
     connections.add(connection);
     connectionCount++;
-    byIp.set(ip, (byIp.get(ip) ?? 0) + 1);
 
     ws.on('error', (err) => connLogger.warn({ err: err.message }, 'socket error'));
     ws.once('close', (code, reason) => {
       connections.delete(connection);
       if (connections.size === 0 && bySession.get(session.pk) === connections) bySession.delete(session.pk);
       connectionCount--;
-      const left = byIp.get(ip)! - 1;
-      if (left === 0) byIp.delete(ip);
-      else byIp.set(ip, left);
+      if (--client.connections === 0) byIp.delete(ip);
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
     connLogger.info({ req, ip }, 'connected');
@@ -121,7 +128,7 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
   function checkCaps(ip: string): void {
     if (draining) throw new AppError('shutting_down', 'the server is shutting down; retry shortly');
     // Per IP before the total: one client reaches its own cap long before it can fill the server.
-    if ((byIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) {
+    if ((byIp.get(ip)?.connections ?? 0) >= limits.maxConnectionsPerIp) {
       throw new AppError('too_many_ip_connections', `this client has ${limits.maxConnectionsPerIp} open connections already`, {
         'Retry-After': '5',
       });
