@@ -53,7 +53,20 @@ export const ERROR_CATALOGUE = {
     retry: false,
     summary: 'the frame is JSON but not a frame the server takes (a binary frame: close 1003 with this code as reason)',
   },
-  rate_limited: { status: null, retry: true, summary: 'over the per-connection message rate: the message was not stored (a client that keeps going: close 1008)' },
+  rate_limited: {
+    status: null,
+    retry: true,
+    summary: 'over the per-connection message rate: the message was not stored (a JSON client that keeps going: close 1008; text mode: close 1008 at the first)',
+  },
+  // WebSocket close reasons only (the connection is closed with the code given)
+  message_too_large: { status: null, retry: false, summary: 'close 1009: the message is larger than MAX_MESSAGE_BYTES; nothing of it was stored' },
+  invalid_utf8: { status: null, retry: false, summary: 'close 1007: a text message is not valid UTF-8; nothing of it was stored' },
+  protocol_violation: { status: null, retry: false, summary: 'close 1002: a frame breaks the WebSocket protocol (RFC 6455)' },
+  message_too_fragmented: {
+    status: null,
+    retry: false,
+    summary: 'close 1008: a message came in more fragments or chunks than WS_MAX_FRAGMENTS / WS_MAX_BUFFERED_CHUNKS',
+  },
   session_storage_full: {
     status: null,
     retry: false,

@@ -209,19 +209,25 @@ export class SessionConnection {
 
   /**
    * Over the rate: the message is dropped (not stored, no echo). JSON clients
-   * hear why and resend later; a client that keeps going is closed with 1008.
+   * hear why and resend later, and one that keeps going is closed with 1008;
+   * a text client, which cannot be told, is closed with 1008 at once.
    */
   private onRateLimited(data: RawData): void {
     const limit = this.context.limits.wsRateLimit;
+    if (this.mode === 'text') {
+      // Text mode has no error frame: a dropped message would go unnoticed. Close at the first one,
+      // once what was taken is echoed: every echo received is stored, nothing after it is.
+      this.logger.warn('rate limit exceeded (text mode): closing');
+      this.closeAfterCommits(CloseCode.policyViolation, 'rate_limited', `over ${limit} messages/s: not stored from the one after the last echo`);
+      return;
+    }
     if (++this.refusedInARow > 2 * limit) {
       this.logger.warn('rate limit exceeded: closing');
       this.closeAfterCommits(CloseCode.policyViolation, 'rate_limited', 'rate limit exceeded');
       return;
     }
-    if (this.mode === 'json') {
-      const id = rawClientIdOf((data as Buffer).toString('utf8'));
-      this.sendFrame(errorFrame('rate_limited', `more than ${limit} messages per second: this one was not stored; slow down and resend it`, id));
-    }
+    const id = rawClientIdOf((data as Buffer).toString('utf8'));
+    this.sendFrame(errorFrame('rate_limited', `more than ${limit} messages per second: this one was not stored; slow down and resend it`, id));
   }
 
   /**

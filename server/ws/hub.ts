@@ -21,6 +21,7 @@ import { echoFrame } from '../domain/presenter.js';
 import { createWriteCoalescer } from './write-coalescer.js';
 import { TokenBucket } from '../domain/rate-limit.js';
 import { readUpgrade, type UpgradeRequest } from './upgrade.js';
+import { sessionSocketClass } from './session-socket.js';
 
 export type WsLimits = Pick<
   Config,
@@ -70,6 +71,8 @@ export function createWsHub({ sessions, log, queue, bus, logger, limits, originA
     // ws >= 8.23: bound the work one message can cause (fragment floods).
     maxFragments: limits.wsMaxFragments,
     maxBufferedChunks: limits.wsMaxBufferedChunks,
+    // ws closes refused frames (1009, 1007, 1002, fragment floods) without a reason: this one gives one.
+    WebSocket: sessionSocketClass(limits.maxMessageBytes),
   } as ServerOptions);
   const bySession = new Map<number, Set<SessionConnection>>();
   /**
