@@ -117,7 +117,7 @@ const settings = {
     .describe('failed authentications (401, or 404 for an unknown session) per minute per client IP, then 429 on HTTP and upgrades; 0 disables'),
   maxSessionBytes: nonNegativeInt
     .default(100 * 1024 * 1024)
-    .describe('message bytes (UTF-8 bodies) one session may store; beyond, sends are refused with session_storage_full; 0: no limit'),
+    .describe('message bytes one session may store, each message counted as body + client id (UTF-8) + 64; beyond, sends are refused with session_storage_full; 0: no limit'),
   minFreeDiskBytes: nonNegativeInt
     .default(256 * 1024 * 1024)
     .describe('free space the database\'s disk keeps: below it, writes are refused with storage_unavailable (measured every second); 0: no floor'),

@@ -23,22 +23,25 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
   it('refuses, with session_storage_full, a JSON send that would pass the budget; the connection and other sessions go on', async () => {
     const { token } = await register(t.server, 'full');
     const json = await readyJson(() => t.connect('full', { token, json: true }));
-    // 'é' is 2 bytes: the budget counts UTF-8 bytes, not characters.
+    // A message costs its UTF-8 bytes ('é' is 2), its client id's, and 64 for its row: 400 + 2 + 64.
     for (const [i, text] of ['a'.repeat(400), 'é'.repeat(200)].entries()) {
       json.send({ type: 'send', id: `m${i}`, text });
       expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: i + 1 });
     }
-    expect(storedBytes(t, 'full')).toBe(800);
+    expect(storedBytes(t, 'full')).toBe(932);
 
-    json.send({ type: 'send', id: 'over', text: 'x'.repeat(201) });
+    // 5 + 4 + 64 = 73 would make 1005.
+    json.send({ type: 'send', id: 'over', text: 'x'.repeat(5) });
     expect(await json.nextJson<ErrorFrame>()).toMatchObject({ type: 'error', code: 'session_storage_full', id: 'over' });
-    // What still fits is stored; a resend of a stored message is still acknowledged.
-    json.send({ type: 'send', id: 'fits', text: 'y'.repeat(200) });
+    // An empty message is not free either (0 + 4 + 64 = 68 fits exactly); a resend of a stored message is still acknowledged.
+    json.send({ type: 'send', id: 'fits', text: '' });
     expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 3, id: 'fits' });
     json.send({ type: 'send', id: 'm0', text: 'resent' });
     expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 1, id: 'm0' });
     expect(storedCount(t.server, 'full')).toBe(3);
     expect(storedBytes(t, 'full')).toBe(1000);
+    json.send({ type: 'send', id: 'e', text: '' });
+    expect(await json.nextJson<ErrorFrame>()).toMatchObject({ type: 'error', code: 'session_storage_full', id: 'e' });
 
     const other = await register(t.server, 'other');
     const text = await t.connect('other', { token: other.token });
@@ -49,8 +52,8 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
   it('text mode: the refused message closes the connection with 1008 and the code as reason', async () => {
     const { token } = await register(t.server, 'full-text');
     const text = await t.connect('full-text', { token });
-    text.send('t'.repeat(999));
-    expect(await text.next()).toBe(`full-text: ${'t'.repeat(999)}`);
+    text.send('t'.repeat(936)); // + 64: the whole budget
+    expect(await text.next()).toBe(`full-text: ${'t'.repeat(936)}`);
     text.send('tt');
     expect(await text.closed).toEqual({ code: 1008, reason: 'session_storage_full: message not stored' });
     expect(storedCount(t.server, 'full-text')).toBe(1);
@@ -68,10 +71,10 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
       { sessionPk: pb!, clientId: null, body: 'small' },
     ]);
     expect(outcomes.map((o) => (o instanceof SessionStorageFullError ? 'refused' : o instanceof Error ? o.name : o.seq))).toEqual([1, 1, 'refused', 2]);
-    expect([storedBytes(t, 'batch-a'), storedBytes(t, 'batch-b')]).toEqual([600, 605]);
-    // The log counts 600 for a too: 400 more fit its budget of 1000, one more byte does not.
+    expect([storedBytes(t, 'batch-a'), storedBytes(t, 'batch-b')]).toEqual([666, 666 + 69]);
+    // The log counts 666 for a too: 268 + 2 + 64 more fit its budget of 1000, one more message does not.
     const more = await t.server.store.messages.append([
-      { sessionPk: pa!, clientId: 'a3', body: 'z'.repeat(400) },
+      { sessionPk: pa!, clientId: 'a3', body: 'z'.repeat(268) },
       { sessionPk: pa!, clientId: 'a4', body: 'z' },
     ]);
     expect(more.map((o) => (o instanceof SessionStorageFullError ? 'refused' : o instanceof Error ? o.name : o.seq))).toEqual([2, 'refused']);
@@ -82,23 +85,23 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const json = await readyJson(() => t.connect('kept', { token, json: true }));
     for (let i = 0; i < 2; i++) {
-      json.send({ type: 'send', id: `k${i}`, text: 'k'.repeat(450) });
+      json.send({ type: 'send', id: `k${i}`, text: 'k'.repeat(400) });
       expect(await json.nextJson()).toMatchObject({ type: 'echo' });
     }
-    json.send({ type: 'send', id: 'k2', text: 'k'.repeat(450) });
+    json.send({ type: 'send', id: 'k2', text: 'k'.repeat(400) });
     expect(await json.nextJson()).toMatchObject({ type: 'error', code: 'session_storage_full' });
 
     await t.restart();
-    expect(storedBytes(t, 'kept')).toBe(900);
+    expect(storedBytes(t, 'kept')).toBe(932);
     const again = await readyJson(() => t.connect('kept', { token, json: true }));
-    again.send({ type: 'send', id: 'k2', text: 'k'.repeat(450) });
+    again.send({ type: 'send', id: 'k2', text: 'k'.repeat(400) });
     expect(await again.nextJson()).toMatchObject({ type: 'error', code: 'session_storage_full' });
 
     const patched = await api(t.server, '/api/sessions/kept', { method: 'PATCH', headers: auth, body: JSON.stringify({ retention: { maxMessages: 1 } }) });
     expect(patched.status).toBe(200);
     expect(await t.server.store.retention.runOnce()).toBe(1);
-    expect(storedBytes(t, 'kept')).toBe(450);
-    again.send({ type: 'send', id: 'k2', text: 'k'.repeat(450) });
+    expect(storedBytes(t, 'kept')).toBe(466);
+    again.send({ type: 'send', id: 'k2', text: 'k'.repeat(400) });
     expect(await again.nextJson()).toMatchObject({ type: 'echo', seq: 3, id: 'k2' });
   });
 });
