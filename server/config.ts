@@ -114,7 +114,7 @@ const settings = {
   registerRateLimit: nonNegativeInt.default(30).describe('registrations per minute per client IP (429); 0 disables'),
   authFailureLimit: nonNegativeInt
     .default(30)
-    .describe('failed authentications (401, or 404 for an unknown session) per minute per client IP, then 429 on HTTP and upgrades; 0 disables'),
+    .describe('failed authentications (401, 404 for an unknown session, a rejoin\'s 409 for a wrong token) per minute per client IP, then 429 on HTTP, rejoins and upgrades; 0 disables'),
   maxSessionBytes: nonNegativeInt
     .default(100 * 1024 * 1024)
     .describe('message bytes one session may store, each message counted as body + client id (UTF-8) + 64; beyond, sends are refused with session_storage_full; 0: no limit'),

@@ -130,7 +130,7 @@ export function createApp(deps: AppDeps): Koa {
       metricsToken: deps.metricsToken,
     }).routes(),
   );
-  router.use(sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }).routes());
+  router.use(sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, authFailures: deps.authFailures }).routes());
   router.use(sessionSettingsRoutes({ sessions, messages: store.messages, maxBodyBytes, retentionDefaults: deps.retentionDefaults }).routes());
   router.use(messageRoutes({ sessions, messages: store.messages }).routes());
   router.use(searchRoutes({ sessions, search: store.search }).routes());

@@ -18,7 +18,7 @@ interface Answer {
 function requestFrom(
   from: string,
   url: string,
-  options: { method?: string; headers?: Record<string, string>; upgrade?: boolean } = {},
+  options: { method?: string; headers?: Record<string, string>; upgrade?: boolean; body?: string } = {},
 ): Promise<Answer> {
   const upgradeHeaders = options.upgrade
     ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
@@ -35,7 +35,7 @@ function requestFrom(
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 
@@ -153,6 +153,37 @@ describe('failed authentications per client IP (AUTH_FAILURE_LIMIT)', () => {
       statuses.push((await requestFrom(from, `${t.server.httpUrl}/api/sessions/guess-${i}/messages`)).status);
     }
     expect(statuses).toEqual([404, 404, 404, 429, 429, 429]);
+  });
+
+  it('a rejoin (POST /api/sessions) with a wrong token counts as a failure and is refused past the limit', async () => {
+    const { token } = await register(t.server, 'rejoin');
+    const from = '127.0.0.7';
+    const post = (id: string, headers: Record<string, string>) =>
+      requestFrom(from, `${t.server.httpUrl}/api/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ id }),
+      });
+    // A taken ID without a token is a 409 that does not count (registration has its own limit).
+    for (let i = 0; i < 4; i++) expect((await post('rejoin', {})).status).toBe(409);
+    // With a wrong token (Bearer or cookie): failures.
+    expect((await post('rejoin', { authorization: 'Bearer wrong-1' })).status).toBe(409);
+    expect((await post('rejoin', { cookie: 'st_rejoin=wrong-2' })).status).toBe(409);
+    expect((await post('rejoin', { authorization: 'Bearer wrong-3' })).status).toBe(409);
+    // Past the limit: even the right token waits, and every authenticated route of this IP is refused.
+    for (const answer of [
+      await post('rejoin', { authorization: `Bearer ${token}` }),
+      await requestFrom(from, `${t.server.httpUrl}/api/sessions/rejoin/messages`, { headers: { authorization: `Bearer ${token}` } }),
+    ]) {
+      expect([answer.status, JSON.parse(answer.body).error.code]).toEqual([429, 'too_many_auth_failures']);
+    }
+    // Another IP rejoins.
+    const other = await requestFrom('127.0.0.8', `${t.server.httpUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ id: 'rejoin' }),
+    });
+    expect(other.status).toBe(200);
   });
 });
 

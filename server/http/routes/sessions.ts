@@ -6,7 +6,8 @@ import { SESSION_ID_RULE, isValidSessionId } from '../../../protocol/session-id.
 import { presentedToken } from '../../auth.js';
 import { badRequest, methodNotAllowed } from '../../domain/errors.js';
 import type { SessionService } from '../../domain/session-service.js';
-import { createRegistrationLimiter } from '../../ip-limits.js';
+import { AppError } from '../../domain/errors.js';
+import { createRegistrationLimiter, type AuthFailureLimiter } from '../../ip-limits.js';
 import { readJsonBody } from '../json-body.js';
 import { clearTokenCookie, registeredSessionBody, requireAuthorizedSession, setTokenCookie } from '../session-view.js';
 
@@ -15,6 +16,8 @@ export interface SessionRoutesDeps {
   maxBodyBytes: number;
   /** Registrations per minute per client IP; 0: unlimited. */
   registerRateLimit: number;
+  /** A rejoin with a wrong token is a failed authentication, counted with every other (AUTH_FAILURE_LIMIT). */
+  authFailures: AuthFailureLimiter;
 }
 
 /** The one schema of a registration, whether from the JSON body or `/stream?id=`. */
@@ -30,7 +33,7 @@ function parseRegistration(input: unknown): string | undefined {
   throw badRequest('invalid_body', 'expected a JSON object like {"id":"my-session"} (id optional)');
 }
 
-export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }: SessionRoutesDeps): Router {
+export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, authFailures }: SessionRoutesDeps): Router {
   const router = new Router(ROUTER_OPTIONS);
   const limiter = createRegistrationLimiter(registerRateLimit);
 
@@ -54,8 +57,7 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }: Ses
    * `/stream?id=board&token=<attacker's>` would plant the attacker's token in a
    * victim's cookie (session fixation).
    */
-  async function register(ctx: Koa.Context, requestedId: string | undefined, rejoin: boolean): Promise<void> {
-    const rejoinToken = rejoin && requestedId !== undefined ? presentedToken(ctx.req, null, requestedId) : undefined;
+  async function register(ctx: Koa.Context, requestedId: string | undefined, rejoinToken: string | undefined): Promise<void> {
     const { session, token, created } = await sessions.register(requestedId, rejoinToken);
     setTokenCookie(ctx, session.id, token);
     ctx.status = created ? 201 : 200;
@@ -63,14 +65,28 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit }: Ses
     ctx.body = registeredSessionBody(session, token);
   }
 
+  /**
+   * A POST presenting a token is a rejoin: an authentication like any other.
+   * Past AUTH_FAILURE_LIMIT it is 429, and a wrong token (409) counts as a
+   * failure, so rejoining is no way around the throttle to guess tokens.
+   */
   router.post('/api/sessions', rateLimited, async (ctx) => {
-    await register(ctx, parseRegistration(await readJsonBody(ctx, maxBodyBytes)), true);
+    const requestedId = parseRegistration(await readJsonBody(ctx, maxBodyBytes));
+    const rejoinToken = requestedId === undefined ? undefined : presentedToken(ctx.req, null, requestedId);
+    if (rejoinToken === undefined) return register(ctx, requestedId, undefined);
+    await authFailures.check(ctx.ip);
+    try {
+      await register(ctx, requestedId, rejoinToken);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'session_exists') await authFailures.failed(ctx.ip);
+      throw err;
+    }
   });
 
   // The original demo's registration: GET /stream?id=ID creates ID, nothing more.
   router.get('/stream', rejectHead, rateLimited, async (ctx) => {
     const { id } = ctx.query;
-    await register(ctx, parseRegistration(id === undefined ? {} : { id }), false);
+    await register(ctx, parseRegistration(id === undefined ? {} : { id }), undefined);
   });
 
   router.delete('/api/sessions/:id', async (ctx) => {
