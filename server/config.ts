@@ -120,7 +120,7 @@ const settings = {
     .describe('message bytes one session may store, each message counted as body + client id (UTF-8) + 64; beyond, sends are refused with session_storage_full; 0: no limit'),
   minFreeDiskBytes: nonNegativeInt
     .default(256 * 1024 * 1024)
-    .describe('free space the database\'s disk keeps: below it, writes are refused with storage_unavailable (measured every second); 0: no floor'),
+    .describe('free space the database\'s disk keeps: below it, writes (messages and registrations) are refused with storage_unavailable (measured every second); 0: no floor'),
   metricsToken: z.string().default('').describe('Bearer token GET /metrics requires (empty: /metrics is public)'),
   headersTimeoutMs: positiveInt.default(10_000).describe('time to receive the request headers (slowloris guard)'),
   requestTimeoutMs: positiveInt.default(30_000).describe('time to receive a whole request'),

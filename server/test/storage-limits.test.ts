@@ -3,10 +3,11 @@ import type { EchoFrame, ErrorFrame } from '../../protocol/wire.js';
 import { createLogger } from '../logger.js';
 import { SessionStorageFullError } from '../domain/model.js';
 import { createDiskGuard } from '../store/sqlite/disk-guard.js';
-import { api, expectApiError, register, storedCount, tempDir, useTestServer, type TestClient, type TestServer } from './harness.js';
+import { generateToken, hashToken } from '../domain/token.js';
+import { api, expectApiError, postSession, register, storedCount, tempDir, useTestServer, type TestClient, type TestServer } from './harness.js';
 import { withDb } from './sqlite-fixture.js';
 
-/** Bytes of stored bodies per session (the MAX_SESSION_BYTES count), straight from the database. */
+/** Bytes stored per session (the MAX_SESSION_BYTES count: messageCost), straight from the database. */
 function storedBytes(t: { server: TestServer }, sessionId: string): number {
   return withDb(t.server.config.dbPath, (db) => db.prepare('SELECT stored_bytes FROM sessions WHERE id = ?').pluck().get(sessionId) as number);
 }
@@ -110,8 +111,20 @@ describe('free-disk floor (MIN_FREE_DISK_BYTES)', () => {
   // A floor above any disk's free space: every write is refused, as on a nearly full disk.
   const t = useTestServer({ minFreeDiskBytes: Number.MAX_SAFE_INTEGER });
 
+  it('refuses registrations with 503 storage_unavailable, and creates nothing', async () => {
+    await expectApiError(await postSession(t.server, { id: 'new-low' }), 503, 'storage_unavailable');
+    await expectApiError(await postSession(t.server), 503, 'storage_unavailable');
+    await expectApiError(await api(t.server, '/stream?id=new-low-2'), 503, 'storage_unavailable');
+    expect(await t.server.store.sessions.findById('new-low')).toBeUndefined();
+    expect(await t.server.store.sessions.findById('new-low-2')).toBeUndefined();
+  });
+
   it('refuses writes with storage_unavailable (JSON) or 1011 (text), stores nothing, and readiness says so', async () => {
-    const { token } = await register(t.server, 'low');
+    // Registered before the disk ran low: by a second connection, since this server refuses registrations.
+    const token = generateToken();
+    withDb(t.server.config.dbPath, (db) =>
+      db.prepare("INSERT INTO sessions (id, token_hash, created_at, epoch) VALUES ('low', ?, 0, 'epoch')").run(hashToken(token)),
+    );
     const json = await readyJson(() => t.connect('low', { token, json: true }));
     json.send({ type: 'send', id: 'l1', text: 'no room' });
     expect(await json.nextJson<ErrorFrame>()).toMatchObject({ type: 'error', code: 'storage_unavailable', id: 'l1' });
