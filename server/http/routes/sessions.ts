@@ -4,9 +4,8 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import { SESSION_ID_RULE, isValidSessionId } from '../../../protocol/session-id.js';
 import { presentedToken } from '../../auth.js';
-import { badRequest, methodNotAllowed } from '../../domain/errors.js';
+import { AppError, badRequest, conflict, methodNotAllowed } from '../../domain/errors.js';
 import type { SessionService } from '../../domain/session-service.js';
-import { AppError } from '../../domain/errors.js';
 import { createRegistrationLimiter, type AuthFailureLimiter } from '../../ip-limits.js';
 import { readJsonBody } from '../json-body.js';
 import { clearTokenCookie, registeredSessionBody, requireAuthorizedSession, setTokenCookie } from '../session-view.js';
@@ -86,7 +85,18 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, authF
   // The original demo's registration: GET /stream?id=ID creates ID, nothing more.
   router.get('/stream', rejectHead, rateLimited, async (ctx) => {
     const { id } = ctx.query;
-    await register(ctx, parseRegistration(id === undefined ? {} : { id }), undefined);
+    const requestedId = parseRegistration(id === undefined ? {} : { id });
+    try {
+      await register(ctx, requestedId, undefined);
+    } catch (err) {
+      // A token does not help here (a GET never rejoins): say what does.
+      if (!(err instanceof AppError && err.code === 'session_exists')) throw err;
+      throw conflict(
+        'session_exists',
+        `session ID "${requestedId}" is taken, and GET /stream only creates new sessions: choose another ID; ` +
+          `to use this one, its holder connects to /ws/${requestedId} with its token, or rejoins with POST /api/sessions and Authorization: Bearer <token>`,
+      );
+    }
   });
 
   router.delete('/api/sessions/:id', async (ctx) => {
