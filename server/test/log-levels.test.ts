@@ -1,4 +1,6 @@
+import { PassThrough } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
+import { stdoutDestination } from '../log-destination.js';
 import { api, postSession, register, startTestServer, tempDir, TestClient, type TestServer } from './harness.js';
 import { logCapture } from './log-capture.js';
 
@@ -49,4 +51,17 @@ it('logs a real fault (internal) at error with its stack', async () => {
   expect(errors).toHaveLength(1);
   expect(errors[0]).toMatchObject({ msg: 'request failed', code: 'internal' });
   expect(errors[0]!.err?.stack).toMatch(/\n\s+at /);
+});
+
+it('many loggers on one stdout add one error listener to it, and an error there stops them all', () => {
+  const stream = new PassThrough();
+  const destinations = Array.from({ length: 20 }, () => stdoutDestination(stream));
+  expect(stream.listenerCount('error')).toBe(1);
+  stream.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+  const before = stream.writableLength;
+  for (const destination of destinations) destination.write('{"msg":"after the error"}\n');
+  expect(stream.writableLength).toBe(before);
+  let flushed: Error | null | undefined;
+  destinations[7]!.flush((err) => (flushed = err));
+  expect(flushed?.message).toBe('write EPIPE');
 });
