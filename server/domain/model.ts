@@ -64,6 +64,14 @@ export function messageCost(clientId: string | null, body: string): number {
   return Buffer.byteLength(body) + (clientId === null ? 0 : Buffer.byteLength(clientId)) + MESSAGE_OVERHEAD_BYTES;
 }
 
+/**
+ * Different words a search may have (q is also at most 200 characters):
+ * every word is one more posting list to read and intersect, so this bounds
+ * what one search can cost. Beyond, 400 `invalid_query`; every store adapter
+ * counts words as its index does and applies it.
+ */
+export const MAX_SEARCH_WORDS = 16;
+
 export class SessionStorageFullError extends Error {
   override readonly name = 'SessionStorageFullError';
   constructor(readonly maxSessionBytes: number) {

@@ -1,4 +1,5 @@
-import type { SearchPage } from '../../domain/model.js';
+import { badRequest } from '../../domain/errors.js';
+import { MAX_SEARCH_WORDS, type SearchPage } from '../../domain/model.js';
 import type { MessageSearch } from '../../domain/ports.js';
 import type { Db } from './database.js';
 import { tokenize } from './fts-unicode61.js';
@@ -11,10 +12,11 @@ interface HitRow {
   at: number;
 }
 
-/** A typed search split into the index's words: the FTS5 query and the folded terms it matches. */
+/** A typed search split into the index's words: the FTS5 query, the folded terms it matches, and its number of conditions. */
 export interface FtsQuery {
   fts: string;
   terms: string[];
+  words: number;
 }
 
 /**
@@ -29,8 +31,13 @@ export function toFtsQuery(input: string): FtsQuery | null {
   const tokens = tokenize(input);
   if (tokens.length === 0) return null;
   // A token holds only token characters and diacritics, never a quote: quoting needs no escaping.
-  const words = tokens.map(({ start, end }, i) => `"${input.slice(start, end)}"${i === tokens.length - 1 ? '*' : ''}`);
-  return { fts: words.join(' '), terms: tokens.map((t) => t.term) };
+  // A word said twice (or with other accents or case: the same term) is one condition: `a a A á` costs what `a` does.
+  const words = new Map<string, string>();
+  tokens.forEach(({ start, end, term }, i) => {
+    const prefix = i === tokens.length - 1 ? '*' : '';
+    if (!words.has(term + prefix)) words.set(term + prefix, `"${input.slice(start, end)}"${prefix}`);
+  });
+  return { fts: [...words.values()].join(' '), terms: tokens.map((t) => t.term), words: words.size };
 }
 
 export function createMessageSearch(db: Db): MessageSearch {
@@ -50,6 +57,10 @@ export function createMessageSearch(db: Db): MessageSearch {
     async search(sessionPk: number, input: string, limit: number, offset: number): Promise<SearchPage> {
       const query = toFtsQuery(input);
       if (query === null) return { hits: [], hasMore: false };
+      // Each word is a posting list read and intersected: their number is the cost a client chooses.
+      if (query.words > MAX_SEARCH_WORDS) {
+        throw badRequest('invalid_query', `q: a search has at most ${MAX_SEARCH_WORDS} different words`);
+      }
       const rows = search.all({ match: `sid : "s${sessionPk}" AND body : (${query.fts})`, pk: sessionPk, limit: limit + 1, offset });
       const hasMore = rows.length > limit;
       if (hasMore) rows.pop();
