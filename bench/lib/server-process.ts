@@ -107,7 +107,7 @@ export interface BenchServer {
  * Settings that lift the server's limits for a benchmark run: registration
  * and per-connection message rate limits off, the connection caps (in total
  * and per IP: the load comes from one address) above what the memory target
- * opens, no per-IP inbound byte rate, no storage budget per session. A server that does not know a
+ * opens, no cap on TCP connections per IP, no per-IP inbound byte rate, no storage budget per session. A server that does not know a
  * setting ignores it.
  */
 export const UNLIMITED_ENV: Record<string, string> = {
@@ -115,6 +115,7 @@ export const UNLIMITED_ENV: Record<string, string> = {
   WS_RATE_LIMIT: '0',
   MAX_CONNECTIONS: '1000000',
   MAX_CONNECTIONS_PER_IP: '1000000',
+  MAX_SOCKETS_PER_IP: '0',
   MAX_SESSION_BYTES: '0',
   WS_IP_BYTES_PER_SECOND: '0',
 };
