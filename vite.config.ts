@@ -59,7 +59,9 @@ export default defineConfig({
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,
-    sourcemap: true,
+    // Maps are written but not named in the scripts (no sourceMappingURL comment): they are 404
+    // unless SERVE_SOURCE_MAPS, which names them in a SourceMap response header instead.
+    sourcemap: 'hidden',
     // Every browser the app supports (it uses the Popover API) preloads modules itself.
     modulePreload: { polyfill: false },
   },

@@ -33,7 +33,7 @@ export const ERROR_CATALOGUE = {
   host_not_allowed: { status: 421, retry: false, summary: 'the Host header names a host this server does not answer to (ALLOWED_HOSTS)' },
   upgrade_required: { status: 426, retry: false, summary: 'the WebSocket port was asked plain HTTP' },
   too_many_requests: { status: 429, retry: true, summary: 'too many requests from this client; see Retry-After' },
-  too_many_registrations: { status: 429, retry: true, summary: 'too many registrations from this IP; see Retry-After' },
+  too_many_registrations: { status: 429, retry: true, summary: 'too many registration attempts from this IP (409s and 400s count too); see Retry-After' },
   too_many_connections: { status: 429, retry: true, summary: 'the session has as many open WebSockets as it may' },
   too_many_ip_connections: { status: 429, retry: true, summary: 'this client IP has as many open WebSockets as it may (MAX_CONNECTIONS_PER_IP)' },
   too_many_auth_failures: { status: 429, retry: true, summary: 'too many failed authentications from this IP (AUTH_FAILURE_LIMIT); see Retry-After' },
@@ -58,7 +58,20 @@ export const ERROR_CATALOGUE = {
     retry: false,
     summary: 'the frame is JSON but not a frame the server takes (a binary frame: close 1003 with this code as reason)',
   },
-  rate_limited: { status: null, retry: true, summary: 'over the per-connection message rate: the message was not stored (a client that keeps going: close 1008)' },
+  rate_limited: {
+    status: null,
+    retry: true,
+    summary: 'over the per-connection message rate: the message was not stored (a JSON client that keeps going: close 1008; text mode: close 1008 at the first)',
+  },
+  // WebSocket close reasons only (the connection is closed with the code given)
+  message_too_large: { status: null, retry: false, summary: 'close 1009: the message is larger than MAX_MESSAGE_BYTES; nothing of it was stored' },
+  invalid_utf8: { status: null, retry: false, summary: 'close 1007: a text message is not valid UTF-8; nothing of it was stored' },
+  protocol_violation: { status: null, retry: false, summary: 'close 1002: a frame breaks the WebSocket protocol (RFC 6455)' },
+  message_too_fragmented: {
+    status: null,
+    retry: false,
+    summary: 'close 1008: a message came in more fragments or chunks than WS_MAX_FRAGMENTS / WS_MAX_BUFFERED_CHUNKS',
+  },
   token_revoked: {
     status: null,
     retry: false,

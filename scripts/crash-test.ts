@@ -49,6 +49,7 @@ export async function runCrashTest(overrides: Partial<CrashOptions> = {}): Promi
   const env = {
     DB_SYNC: options.dbSync,
     WS_RATE_LIMIT: '0',
+    WS_IP_BYTES_PER_SECOND: '0',
     MAX_CONNECTIONS_PER_SESSION: String(Math.max(8, 2 * Math.ceil(options.clients / options.sessions))),
     RETENTION_MAX_AGE_DAYS: '0',
     RETENTION_MAX_MESSAGES: '0',

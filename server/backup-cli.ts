@@ -3,10 +3,12 @@
  * --db-path) into FILE while the server keeps serving. A second entry point
  * beside main.ts, with side effects of its own.
  */
+import { loadDotEnv } from './dotenv.js';
 import { fileCommand } from './cli-args.js';
 import { backupDatabase } from './store/sqlite/backup.js';
 
 async function run(): Promise<void> {
+  loadDotEnv();
   const command = fileCommand('usage: npm run backup -- FILE [--force] [--db-path PATH]   (default DB_PATH, else data/app.db)');
   if (!command) return;
   const report = await backupDatabase(command.dbPath, command.file, { overwrite: command.force });

@@ -15,7 +15,7 @@ const positiveInt = number().int('must be a whole number').min(1, 'must be at le
 const nonNegativeInt = number().int('must be a whole number').min(0, 'must be 0 or more');
 
 /**
- * A comma-separated list of exact origins (scheme://host[:port]); empty means the app's own. `null` (what a
+ * A comma-separated list of exact origins (scheme://host[:port]), allowed besides the app's own. `null` (what a
  * browser sends for a page opened from a file, or a sandboxed one) counts only when listed as such.
  */
 const originList = z
@@ -86,7 +86,7 @@ const settings = {
   staticDir: z.string().min(1).default('dist/web').describe('folder of the built SPA served on the HTTP port'),
   maxMessageBytes: positiveInt.max(16 * 1024 * 1024).default(65536).describe('largest WebSocket message, in bytes (close 1009)'),
   allowedOrigins: originList.describe(
-    'comma-separated exact origins allowed to connect and to POST/DELETE (default: the app\'s own: each allowed host on HTTP_PORT); null (file pages) only when listed',
+    'comma-separated exact origins allowed to connect and to POST/DELETE besides the app\'s own (each allowed host on HTTP_PORT); null (file pages) only when listed',
   ),
   allowedHosts: hostList.describe(
     'comma-separated host names (no port) the server answers to besides localhost, 127.0.0.1 and [::1], 421 for others; empty: HOST when it names one host',
@@ -99,6 +99,9 @@ const settings = {
   serveSourceMaps: onOff().default(false).describe('serve the app\'s source maps (.map files, with its full source text) publicly'),
   wsRateLimit: nonNegativeInt.default(20).describe('messages per second per connection, burst twice that; 0 disables'),
   maxConnectionsPerSession: positiveInt.default(8).describe('open WebSockets per session (429 at the upgrade beyond)'),
+  wsIpBytesPerSecond: nonNegativeInt
+    .default(8 * 1024 * 1024)
+    .describe('inbound WebSocket bytes per second per client IP, all its connections together, burst twice that; past it, its sockets are not read from until the rate allows (TCP holds the sender back); 0 disables'),
   maxConnections: positiveInt.default(10_000).describe('open WebSockets in total (503 at the upgrade beyond)'),
   // 8 sessions in all the tabs MAX_CONNECTIONS_PER_SESSION allows.
   maxConnectionsPerIp: positiveInt.default(64).describe('open WebSockets per client IP (429 at the upgrade beyond)'),
@@ -108,20 +111,20 @@ const settings = {
   heartbeatMs: positiveInt.default(30_000).describe('ping interval; a peer silent for a whole interval is terminated'),
   maxBufferedBytes: positiveInt
     .default(4 * 1024 * 1024)
-    .describe('output a reader may leave unread (beyond what the kernel holds) before it is terminated; at least one echo of MAX_MESSAGE_BYTES'),
+    .describe('output a reader may leave unread (beyond what the kernel holds) before it falls behind: not read from until it drains, then caught up from the store; at least one echo of MAX_MESSAGE_BYTES'),
   wsMaxFragments: positiveInt.default(128).describe('fragments per WebSocket message (close 1008 beyond)'),
   wsMaxBufferedChunks: positiveInt.default(1024).describe('buffered chunks per WebSocket message (close 1008 beyond)'),
   maxBodyBytes: positiveInt.default(16 * 1024).describe('largest HTTP JSON body, in bytes (413)'),
   registerRateLimit: nonNegativeInt.default(30).describe('registrations per minute per client IP (429); 0 disables'),
   authFailureLimit: nonNegativeInt
     .default(30)
-    .describe('failed authentications (401, or 404 for an unknown session) per minute per client IP, then 429 on HTTP and upgrades; 0 disables'),
+    .describe('failed authentications (401, 404 for an unknown session, a rejoin\'s 401 for a wrong token) per minute per client IP, then 429 on HTTP, rejoins and upgrades; 0 disables'),
   maxSessionBytes: nonNegativeInt
     .default(100 * 1024 * 1024)
-    .describe('message bytes (UTF-8 bodies) one session may store; beyond, sends are refused with session_storage_full; 0: no limit'),
+    .describe('message bytes one session may store, each message counted as body + client id (UTF-8) + 64; beyond, sends are refused with session_storage_full; 0: no limit'),
   minFreeDiskBytes: nonNegativeInt
     .default(256 * 1024 * 1024)
-    .describe('free space the database\'s disk keeps: below it, writes are refused with storage_unavailable (measured every second); 0: no floor'),
+    .describe('free space the database\'s disk keeps: below it, writes (messages and registrations) are refused with storage_unavailable (measured every second); 0: no floor'),
   legacyOpenSessions: onOff()
     .default(false)
     .describe(
@@ -164,6 +167,9 @@ const settings = {
  * promptly could be cut off for a single message.
  */
 const configSchema = z.object(settings).superRefine((config, ctx) => {
+  if (config.httpPort !== 0 && config.httpPort === config.wsPort) {
+    ctx.addIssue({ code: 'custom', path: ['wsPort'], message: `must differ from HTTP_PORT (${config.httpPort}): each server needs its own port` });
+  }
   if (config.maxSocketsPerIp !== 0 && config.maxSocketsPerIp <= config.maxConnectionsPerIp) {
     ctx.addIssue({
       code: 'custom',
@@ -253,7 +259,9 @@ export function helpText(): string {
     const schema = settings[name];
     const value: unknown = schema.parse(undefined);
     const fallback = Array.isArray(value) ? `"${value.join(',')}"` : JSON.stringify(value);
-    return `  --${flagName(name)}, ${envName(name)}\n      ${schema.description} (default ${fallback})`;
+    const inner: z.ZodType = schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType) : schema;
+    const choices = inner instanceof z.ZodEnum ? `; one of ${inner.options.join(', ')}` : '';
+    return `  --${flagName(name)}, ${envName(name)}\n      ${schema.description} (default ${fallback}${choices})`;
   });
   return [
     'Usage: npm start -- [options]',

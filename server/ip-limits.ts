@@ -38,7 +38,7 @@ export function createRegistrationLimiter(perMinute: number): RegistrationLimite
         await limiter.consume(ip);
       } catch (res) {
         if (!(res instanceof RateLimiterRes)) throw res;
-        throw tooMany('too_many_registrations', `at most ${perMinute} registrations per minute`, res);
+        throw tooMany('too_many_registrations', `at most ${perMinute} registration attempts per minute (refused ones count too)`, res);
       }
     },
   };

@@ -21,19 +21,31 @@ export interface LogDestination extends DestinationStream {
  * MAX_PENDING_BYTES, and main.ts flushes with a deadline before it exits.
  */
 export function stdoutDestination(stream: Writable = process.stdout): LogDestination {
-  let failed: Error | null = null;
-  stream.on('error', (err: Error) => (failed ??= err));
+  const state = watch(stream);
   return {
     write(line: string) {
-      if (!failed && stream.writableLength < MAX_PENDING_BYTES) stream.write(line);
+      if (!state.failed && stream.writableLength < MAX_PENDING_BYTES) stream.write(line);
     },
     flush(cb) {
-      if (failed || stream.writableLength === 0) return cb(failed);
+      if (state.failed || stream.writableLength === 0) return cb(state.failed);
       const done = (err?: Error) => {
         stream.off('drain', done).off('error', done);
-        cb(err ?? failed);
+        cb(err ?? state.failed);
       };
       stream.once('drain', done).once('error', done);
     },
   };
+}
+
+/** Per stream, the error that stopped it: one 'error' listener however many loggers write there (a test server per test). */
+const watched = new WeakMap<Writable, { failed: Error | null }>();
+
+function watch(stream: Writable): { failed: Error | null } {
+  let state = watched.get(stream);
+  if (!state) {
+    const created: { failed: Error | null } = { failed: null };
+    stream.on('error', (err: Error) => (created.failed ??= err));
+    watched.set(stream, (state = created));
+  }
+  return state;
 }

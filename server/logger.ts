@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { EPOCH_PATTERN } from './domain/epoch.js';
 import { TOKEN_CHARS } from './domain/token.js';
+import { isValidSessionId } from '../protocol/session-id.js';
 import { stdoutDestination } from './log-destination.js';
 import { requestTarget } from './request-target.js';
 
@@ -13,8 +15,25 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** Query parameters whose values are logged: none is a secret or someone's text. */
-const LOGGED_PARAMS = new Set(['id', 'before', 'after', 'epoch', 'limit', 'offset', 'format']);
+const DIGITS = /^\d{1,16}$/;
+
+/**
+ * Query parameters whose values are logged, each only when it has its
+ * expected shape: none is a secret or someone's text, and a value of another
+ * shape (a token pasted into `id=`) is not what it claims to be.
+ */
+const LOGGED_PARAMS: ReadonlyMap<string, (value: string) => boolean> = new Map([
+  ['id', isValidSessionId],
+  ['before', (v: string) => DIGITS.test(v)],
+  ['after', (v: string) => DIGITS.test(v)],
+  ['limit', (v: string) => DIGITS.test(v)],
+  ['offset', (v: string) => DIGITS.test(v)],
+  ['epoch', (v: string) => EPOCH_PATTERN.test(v)],
+  ['format', (v: string) => v === 'ndjson' || v === 'csv'],
+]);
+
+const loggedValue = (name: string, value: string) =>
+  LOGGED_PARAMS.get(name)?.(value) === true ? encodeURIComponent(value) : '[Redacted]';
 
 /** Runs of valid percent-escapes: decoded one run at a time, so a malformed one elsewhere stops nothing. */
 const ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
@@ -30,7 +49,8 @@ const decodeEscapes = (text: string) =>
 
 /**
  * A request-target as it may be logged. The query keeps the values of
- * LOGGED_PARAMS only, matched by decoded name; every other value is replaced,
+ * LOGGED_PARAMS only, matched by decoded name and of the expected shape;
+ * every other value is replaced,
  * so `token=`, `TOKEN=`, `%74oken=`, a second `token=` and any name a
  * client invents never carry a secret into a log. The path is logged
  * percent-decoded, so a token hidden in it by encoding meets the censor below.
@@ -39,21 +59,22 @@ export function loggableUrl(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   const { path, query } = requestTarget(url);
   const params = [...query].map(([name, value]) =>
-    `${encodeURIComponent(name)}=${LOGGED_PARAMS.has(name) ? encodeURIComponent(value) : '[Redacted]'}`,
+    `${encodeURIComponent(name)}=${loggedValue(name, value)}`,
   );
   return decodeEscapes(path) + (params.length > 0 ? `?${params.join('&')}` : '');
 }
 
 /**
- * A session token's shape: TOKEN_CHARS of base64url, not part of
- * a longer run. Every log line, at every level and in every format, has these
- * censored as it is written: a token in a path, a header or an error message
- * cannot be caught by field names. A session ID of exactly 43 characters is
- * censored too; a price paid knowingly.
+ * What may hold a session token: any run of TOKEN_CHARS or more base64url
+ * characters, wherever it stands in a line (`id=x<T>`, `/A<T>`, `%3D<T>`:
+ * a token touching other letters is still a token). Every log line, at every
+ * level and in every format, has these censored as it is written: a token in
+ * a path, a header or an error message cannot be caught by field names. A
+ * session ID of 43 characters or more is censored too; a price paid knowingly.
  */
-const TOKEN_SHAPED = new RegExp(`(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{${TOKEN_CHARS}}(?![A-Za-z0-9_-])`, 'g');
+const TOKEN_SHAPED = new RegExp(`[A-Za-z0-9_-]{${TOKEN_CHARS},}`, 'g');
 
-const censorTokens = (line: string) => line.replace(TOKEN_SHAPED, '[Redacted]');
+export const censorTokens = (line: string) => line.replace(TOKEN_SHAPED, '[Redacted]');
 
 /** Serializer for Node requests: method, redacted URL, and no headers but the harmless ones. */
 function requestSummary(req: IncomingMessage) {

@@ -2,6 +2,7 @@
  * Composition root, and the only module with side effects: config -> logger
  * -> server -> signals.
  */
+import { loadDotEnv } from './dotenv.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { StartError, startServer } from './server.js';
@@ -12,6 +13,7 @@ const SHUTDOWN_DEADLINE_MS = 5000;
 const LOG_FLUSH_DEADLINE_MS = 500;
 
 async function main(): Promise<void> {
+  loadDotEnv();
   const loaded = loadConfig();
   if (loaded.help) {
     process.stdout.write(loaded.text);
@@ -20,11 +22,6 @@ async function main(): Promise<void> {
   const { config } = loaded;
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const server = await startServer(config, logger);
-  logger.info(
-    { httpPort: server.httpPort, wsPort: server.wsPort, dbPath: config.dbPath, host: config.host },
-    `listening: http://localhost:${server.httpPort} and ws://localhost:${server.wsPort}/ws/{ID}`,
-  );
-
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -51,6 +48,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Announced only once the signals are handled: a supervisor that stops the server as soon as it
+  // reads this line (stdout to a pipe is written synchronously) must not meet the default action.
+  logger.info(
+    { httpPort: server.httpPort, wsPort: server.wsPort, dbPath: config.dbPath, host: config.host },
+    `listening: http://localhost:${server.httpPort} and ws://localhost:${server.wsPort}/ws/{ID}`,
+  );
 }
 
 main().catch((err: unknown) => {

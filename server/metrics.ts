@@ -69,6 +69,11 @@ export function createMetrics(sources: MetricsSources) {
   });
   const messagesIn = new Counter({ name: 'wss_messages_in_total', help: 'Messages received', labelNames: ['mode'], registers: [registry] });
   const messagesOut = new Counter({ name: 'wss_messages_out_total', help: 'Echo frames sent (fan-out and replay included)', registers: [registry] });
+  const readersBehind = new Counter({
+    name: 'wss_readers_behind_total',
+    help: 'Times a connection left more than MAX_BUFFERED_BYTES unread and was paused to catch up from the store',
+    registers: [registry],
+  });
   const upgradeRefusals = new Counter({
     name: 'wss_upgrade_refusals_total',
     help: 'WebSocket upgrades refused, by reason',
@@ -122,6 +127,9 @@ export function createMetrics(sources: MetricsSources) {
     },
     messagesOut(count = 1): void {
       messagesOut.inc(count);
+    },
+    readerBehind(): void {
+      readersBehind.inc();
     },
     upgradeRefused(reason: ErrorCode): void {
       upgradeRefusals.labels(reason).inc();

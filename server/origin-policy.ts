@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 export interface OriginPolicyOptions {
-  /** Exact origins; empty means the app's own (see below). */
+  /** Exact origins allowed besides the app's own (see below). */
   allowedOrigins: readonly string[];
   /** The hosts this server answers to (ALLOWED_HOSTS and loopback), canonical. */
   allowedHosts: readonly string[];
@@ -35,23 +35,21 @@ function ownOrigins({ allowedHosts, devPort, behindProxy }: OriginPolicyOptions,
  * Decides whether a request's Origin may act (open a WebSocket, POST,
  * DELETE). No Origin header (curl, Python, server-to-server) passes: those
  * clients still need the token. Origins are compared as exact strings, never
- * by prefix or substring: ALLOWED_ORIGINS when set, else `ownOrigins`.
+ * by prefix or substring: the app's own (`ownOrigins`, always: they come from
+ * configuration only, so setting ALLOWED_ORIGINS never locks the bundled app
+ * out) and those of ALLOWED_ORIGINS.
  */
 export function createOriginPolicy(options: OriginPolicyOptions): OriginPolicy {
-  if (options.allowedOrigins.length > 0) {
-    const allowed = new Set(options.allowedOrigins);
-    return (req) => req.headers.origin === undefined || allowed.has(req.headers.origin);
-  }
   let fixedFor = -1;
-  let own = new Set<string>();
+  let allowed = new Set<string>();
   return (req) => {
     const origin = req.headers.origin;
     if (origin === undefined) return true;
     const port = options.httpPort();
     if (port !== fixedFor) {
-      own = new Set(ownOrigins(options, port));
+      allowed = new Set([...ownOrigins(options, port), ...options.allowedOrigins]);
       fixedFor = port;
     }
-    return own.has(origin);
+    return allowed.has(origin);
   };
 }

@@ -9,6 +9,17 @@ export interface RequestTarget {
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
 
 /**
+ * The authority of an absolute-form request-target (`GET http://h:1/x`:
+ * `h:1`), or null for any other form. RFC 9112 §3.2.2: a server takes the
+ * target's authority as the request's host, so it passes the same host check
+ * as a Host header would.
+ */
+export function absoluteAuthority(rawUrl: string | undefined): string | null {
+  const match = ABSOLUTE_FORM.exec(rawUrl ?? '');
+  return match ? match[0].slice(match[0].indexOf('//') + 2) : null;
+}
+
+/**
  * A request-target (`req.url`) in origin form, `/path?query`, or null when
  * it has no path (`*`, `host:port`, `mailto:x`). The absolute form a client
  * may send to a proxy (`GET http://h/x HTTP/1.1`, RFC 9112 §3.2.2) becomes

@@ -4,10 +4,12 @@
  * has the database open. A third entry point beside main.ts and
  * backup-cli.ts, with side effects of its own.
  */
+import { loadDotEnv } from './dotenv.js';
 import { fileCommand } from './cli-args.js';
 import { restoreDatabase } from './store/sqlite/restore.js';
 
 async function run(): Promise<void> {
+  loadDotEnv();
   const command = fileCommand('usage: npm run restore -- FILE [--force] [--db-path PATH]   (stop the server first; default DB_PATH, else data/app.db)');
   if (!command) return;
   const report = await restoreDatabase(command.file, command.dbPath, { overwrite: command.force });

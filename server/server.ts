@@ -134,7 +134,8 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
   });
 
   // Node checks request timeouts on this interval; make it fine enough for the configured ones.
-  const serverOptions = { connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)) };
+  // Host is checked by the host policy, which answers a missing one with the JSON refusal (Node's own has no body).
+  const serverOptions = { connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)), requireHostHeader: false };
   const httpServer = createServer(serverOptions, app.callback());
   // The WebSocket port answers plain HTTP with 426, like any WebSocket-only endpoint.
   const wsServer = createServer(serverOptions, (_req, res) => {

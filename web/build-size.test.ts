@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -36,5 +36,14 @@ describe('production build size', () => {
 
   it(`ships at most ${BUDGET.css / 1024} KB of CSS, gzipped`, () => {
     expect(assets('.css').reduce((sum, path) => sum + gzipped(path), 0)).toBeLessThanOrEqual(BUDGET.css);
+  });
+});
+
+describe('source maps', () => {
+  it('are built beside each script, and no script names its map (it would be a 404 unless SERVE_SOURCE_MAPS)', () => {
+    for (const path of assets('.js')) {
+      expect(readFileSync(path, 'utf8'), path).not.toContain('sourceMappingURL');
+      expect(existsSync(`${path}.map`), `${path}.map`).toBe(true);
+    }
   });
 });

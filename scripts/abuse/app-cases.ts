@@ -40,10 +40,10 @@ function postSessions(t: AbuseTarget, body: string, headers: Record<string, stri
 export const appCases: AbuseCase[] = [
   {
     name: 'rate limit flood, text mode (WS_RATE_LIMIT)',
-    expected: 'close 1008',
+    expected: 'close 1008 rate_limited',
     async run(t) {
       const { ws } = await openSession(t);
-      // The burst (2 x limit) is stored; 2 x limit refusals in a row more close the connection.
+      // The burst (2 x limit) is stored; the first message over it closes the connection (text mode has no error frame).
       const count = 5 * t.limits.wsRateLimit + 10;
       ws.send(...Array.from({ length: count }, (_, i) => ({ opcode: Op.text, payload: `flood ${i}` })));
       return outcome(ws);

@@ -19,13 +19,23 @@ function loopbackAddress(): string {
   return `127.${byte(1)}.${byte(0)}.${byte(1)}`;
 }
 
-/** `HTTP <status>[ <error code>]` of a request (or an upgrade: 101 when accepted) sent from `localAddress`. */
-function statusFrom(t: AbuseTarget, localAddress: string, port: number, path: string, headers: Record<string, string>, upgrade = false): Promise<string> {
+/** `HTTP <status>[ <error code>]` of a request (or an upgrade: 101 when accepted; a POST of `body` when given) sent from `localAddress`. */
+function statusFrom(
+  t: AbuseTarget,
+  localAddress: string,
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  upgrade = false,
+  body?: string,
+): Promise<string> {
   const upgradeHeaders = upgrade
     ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
     : {};
   return new Promise((resolve, reject) => {
-    const req = request({ host: t.host, port, path, localAddress, headers: { ...upgradeHeaders, ...headers } });
+    const method = body === undefined ? 'GET' : 'POST';
+    const bodyHeaders = body === undefined ? {} : { 'content-type': 'application/json' };
+    const req = request({ host: t.host, port, path, method, localAddress, headers: { ...upgradeHeaders, ...bodyHeaders, ...headers } });
     req.on('upgrade', (_res, socket) => {
       socket.destroy();
       resolve('HTTP 101');
@@ -44,7 +54,7 @@ function statusFrom(t: AbuseTarget, localAddress: string, port: number, path: st
       });
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -137,6 +147,20 @@ export const limitCases: AbuseCase[] = [
       const history = await statusFrom(t, from, t.httpPort, `/api/sessions/${id}/messages`, bearer(token));
       const other = await statusFrom(t, loopbackAddress(), t.httpPort, `/api/sessions/${id}/messages`, bearer(token));
       return `upgrade ${upgrade}, history ${history}; another IP: ${other}`;
+    },
+  },
+  {
+    name: 'rejoins (POST /api/sessions) with wrong tokens from one IP past AUTH_FAILURE_LIMIT',
+    expected: 'each HTTP 409 session_exists, then even the right token HTTP 429 too_many_auth_failures; another IP: HTTP 200',
+    async run(t) {
+      const from = loopbackAddress();
+      const { id, token } = await registerSession(t);
+      const body = JSON.stringify({ id });
+      const wrong = new Set<string>();
+      for (let i = 0; i < t.limits.authFailureLimit; i++) wrong.add(await statusFrom(t, from, t.httpPort, '/api/sessions', bearer(`wrong-${i}`), false, body));
+      const right = await statusFrom(t, from, t.httpPort, '/api/sessions', bearer(token), false, body);
+      const other = await statusFrom(t, loopbackAddress(), t.httpPort, '/api/sessions', bearer(token), false, body);
+      return `each ${[...wrong].join(' / ')}, then even the right token ${right}; another IP: ${other}`;
     },
   },
   {

@@ -66,7 +66,8 @@ export async function openSession(t: AbuseTarget): Promise<{ session: Registered
 /** How a connection ended: the server's close code, or how it failed to send one. */
 export async function outcome(ws: RawWs): Promise<string> {
   const closed = await ws.closed();
-  if (closed) return `close ${closed.code}`;
+  // The server's own reasons are `"<error code>: <message>"`: the code is part of the outcome.
+  if (closed) return `close ${closed.code}${/^([a-z0-9_]+): /.exec(closed.reason)?.[1]?.replace(/^/, ' ') ?? ''}`;
   return ws.parseError ? `bad server frame: ${ws.parseError}` : 'ended without a close frame';
 }
 

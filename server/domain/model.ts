@@ -49,6 +49,29 @@ export interface AppendResult extends StoredMessage {
  * storage budget (MAX_SESSION_BYTES): nothing was written for it, the rest of
  * its batch was.
  */
+/**
+ * What one stored message counts against MAX_SESSION_BYTES, besides its
+ * body and client id: its row (seq, time, keys), its index entries and its
+ * search-index postings, which a message has however short. An estimate of
+ * SQLite's per-row cost for short messages, rounded up, so that a flood of
+ * empty messages with long ids (what grew a database by 220 MB) is not free.
+ * Every store adapter counts with messageCost.
+ */
+export const MESSAGE_OVERHEAD_BYTES = 64;
+
+/** The bytes a message counts against its session's budget: UTF-8 body and client id, plus MESSAGE_OVERHEAD_BYTES. */
+export function messageCost(clientId: string | null, body: string): number {
+  return Buffer.byteLength(body) + (clientId === null ? 0 : Buffer.byteLength(clientId)) + MESSAGE_OVERHEAD_BYTES;
+}
+
+/**
+ * Different words a search may have (q is also at most 200 characters):
+ * every word is one more posting list to read and intersect, so this bounds
+ * what one search can cost. Beyond, 400 `invalid_query`; every store adapter
+ * counts words as its index does and applies it.
+ */
+export const MAX_SEARCH_WORDS = 16;
+
 export class SessionStorageFullError extends Error {
   override readonly name = 'SessionStorageFullError';
   constructor(readonly maxSessionBytes: number) {

@@ -149,6 +149,10 @@ export interface ConnectionSnapshot {
   replaying: boolean;
   /** Bytes buffered for the socket, not yet taken by the kernel. */
   bufferedAmount: number;
+  /** Left more than MAX_BUFFERED_BYTES unread: paused until its socket drains, then caught up from the store. */
+  behind: boolean;
+  /** Its client IP is over WS_IP_BYTES_PER_SECOND: not read from until the IP's debt is paid. */
+  throttled: boolean;
 }
 
 /** What a running server shows of itself to operators and tests; nothing in it changes state. */

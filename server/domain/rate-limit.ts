@@ -22,10 +22,26 @@ export class TokenBucket {
 
   /** Takes a token if there is one. */
   take(now: number = performance.now()): boolean {
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond);
-    this.updatedAt = now;
+    this.refill(now);
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /**
+   * Spends `amount` tokens whether or not they are there (what was already
+   * received cannot be refused): returns the ms until the bucket is out of
+   * debt, 0 when it is not in debt. For byte rates, where the caller waits
+   * that long before reading more.
+   */
+  spend(amount: number, now: number = performance.now()): number {
+    this.refill(now);
+    this.tokens -= amount;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.ratePerSecond) * 1000);
+  }
+
+  private refill(now: number): void {
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond);
+    this.updatedAt = now;
   }
 }

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { basename } from 'node:path';
 import Router from '@koa/router';
 import Koa from 'koa';
 import serve from 'koa-static';
@@ -14,6 +16,7 @@ import type { Store } from '../domain/ports.js';
 import type { DeploymentRetention } from '../domain/retention-policy.js';
 import type { SessionService } from '../domain/session-service.js';
 import { throttleFailedAuth } from './auth-throttle.js';
+import { toAppError } from './to-app-error.js';
 import { errorMiddleware } from './errors.js';
 import { methodGuard } from './methods.js';
 import { routeTable, type RouteEntry } from './route-table.js';
@@ -75,8 +78,13 @@ export function createApp(deps: AppDeps): App {
     },
   });
 
+  // Only a fault of the server's own (`internal`) is an error with a stack; a 503
+  // it answers on purpose (draining, storage_unavailable) is a warning.
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
-    logger.error({ err, method: ctx?.method, url: loggableUrl(ctx?.url) }, 'request failed');
+    const { code, message } = toAppError(err);
+    const where = { method: ctx?.method, url: loggableUrl(ctx?.url), code };
+    if (code === 'internal') logger.error({ ...where, err }, 'request failed');
+    else logger.warn({ ...where, reason: err instanceof Error ? err.message : message }, 'request refused');
   });
 
   app.use(async (ctx, next) => {
@@ -98,16 +106,17 @@ export function createApp(deps: AppDeps): App {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
+  // A DNS-rebinding page comes under its own Host; nothing answers it. Before the origin form
+  // below: an absolute-form target's authority is the request's host (RFC 9112 §3.2.2).
+  app.use(async (ctx, next) => {
+    deps.hostAllowed(ctx.req);
+    await next();
+  });
   // Koa reads ctx.path with url.parse, which throws on or misreads an absolute-form target: give it the origin form.
   app.use(async (ctx, next) => {
     const target = originForm(ctx.url);
     if (target === null) throw badRequest('bad_request', 'the request-target must be a path like /api/sessions');
     ctx.url = target;
-    await next();
-  });
-  // A DNS-rebinding page comes under its own Host; nothing answers it.
-  app.use(async (ctx, next) => {
-    deps.hostAllowed(ctx.req);
     await next();
   });
   // Cross-site request forgery: a browser request from a foreign page is refused outright.
@@ -127,7 +136,9 @@ export function createApp(deps: AppDeps): App {
       metricsToken: deps.metricsToken,
     }).routes(),
   );
-  router.use(sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, streamCors: deps.legacyOpenSessions ? originAllowed : null }).routes());
+  router.use(
+    sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, authFailures: deps.authFailures, streamCors: deps.legacyOpenSessions ? originAllowed : null }).routes(),
+  );
   router.use(sessionSettingsRoutes({ sessions, messages: store.messages, maxBodyBytes, retentionDefaults: deps.retentionDefaults }).routes());
   router.use(messageRoutes({ sessions, messages: store.messages }).routes());
   router.use(searchRoutes({ sessions, search: store.search }).routes());
@@ -148,6 +159,8 @@ export function createApp(deps: AppDeps): App {
     // Vite fingerprints everything under assets/, so it never changes.
     setHeaders: (res, path) => {
       res.setHeader('Cache-Control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      // The build names no map in its scripts (sourcemap: 'hidden'); when maps are served, this header does.
+      if (deps.serveSourceMaps && path.endsWith('.js') && existsSync(`${path}.map`)) res.setHeader('SourceMap', `${basename(path)}.map`);
     },
   });
   // Source maps hold the app's whole source text: public only when asked for.

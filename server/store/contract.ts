@@ -226,14 +226,15 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         async ({ store }) => {
           const s = await session(store, 'budget');
           const outcomes = await append(store, [
-            { sessionPk: s.pk, clientId: 'a', body: 'x'.repeat(60) },
-            { sessionPk: s.pk, clientId: 'b', body: 'y'.repeat(60) },
-            { sessionPk: s.pk, clientId: 'c', body: 'z'.repeat(40) },
+            // messageCost: body + client id + MESSAGE_OVERHEAD_BYTES (64): 165, 165, 85.
+            { sessionPk: s.pk, clientId: 'a', body: 'x'.repeat(100) },
+            { sessionPk: s.pk, clientId: 'b', body: 'y'.repeat(100) },
+            { sessionPk: s.pk, clientId: 'c', body: 'z'.repeat(20) },
             { sessionPk: s.pk, clientId: 'a', body: 'resent' },
           ]);
           expect(outcomes.map((o) => (o instanceof SessionStorageFullError ? 'full' : o instanceof Error ? o.name : o.seq))).toEqual([1, 'full', 2, 1]);
         },
-        { maxSessionBytes: 100 },
+        { maxSessionBytes: 250 },
       ),
     );
 

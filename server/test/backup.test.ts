@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -46,4 +47,24 @@ it('npm run backup makes a consistent copy while the server keeps writing', asyn
 
   // It refuses to overwrite unless told to.
   await expect(run(process.execPath, [CLI, target], { env: { ...process.env, DB_PATH: t.server.config.dbPath } })).rejects.toThrow(/exists/);
+});
+
+it('creates the destination\'s folder and leaves one self-contained file (no -wal or -shm beside it)', async () => {
+  const { token } = await register(t.server, 'single');
+  const client = await t.connect('single', { token });
+  client.send('kept in the copy');
+  expect(await client.next()).toBe('single: kept in the copy');
+  const folder = join(t.dir, 'backups', 'nested');
+  const target = join(folder, 'x.db');
+  const { stdout } = await run(process.execPath, [CLI, target], { env: { ...process.env, DB_PATH: t.server.config.dbPath } });
+  expect(stdout).toMatch(/integrity ok/);
+  expect(readdirSync(folder)).toEqual(['x.db']);
+  const copy = new Database(target, { readonly: true });
+  try {
+    expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
+    expect(copy.prepare('SELECT body FROM messages').pluck().all()).toEqual(['kept in the copy']);
+  } finally {
+    copy.close();
+  }
+  expect(readdirSync(folder)).toEqual(['x.db']);
 });

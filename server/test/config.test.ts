@@ -101,6 +101,34 @@ describe('configuration', () => {
     ]);
   });
 
+  it('--help gives each default once and the values an enum setting takes', async () => {
+    const help = helpText();
+    const origins = help.slice(help.indexOf('--allowed-origins'), help.indexOf('--allowed-hosts'));
+    expect(origins.match(/default/g)).toHaveLength(1);
+    expect(help).toContain('(default "full"; one of full, normal)');
+    expect(help).toContain('(default "info"; one of fatal, error, warn, info, debug, trace, silent)');
+    expect(help).toContain('(default "json"; one of json, pretty)');
+  });
+
+  it('refuses HTTP_PORT and WS_PORT set to the same port, in one line; 0 for both is fine', () => {
+    expect(() => load({ HTTP_PORT: '58080', WS_PORT: '58080' })).toThrow(
+      new ConfigError('invalid WS_PORT "58080": must differ from HTTP_PORT (58080): each server needs its own port'),
+    );
+    expect(() => load({}, ['--http-port', '9000', '--ws-port', '9000'])).toThrow(/--ws-port "9000": must differ/);
+    expect(load({ HTTP_PORT: '0', WS_PORT: '0' })).toMatchObject({ httpPort: 0, wsPort: 0 });
+  });
+
+  it('a DB_PATH whose folder cannot be made (under /proc) stops the start with one line, at once', async () => {
+    const failure = await run(process.execPath, [MAIN], {
+      env: { ...process.env, HOST: '127.0.0.1', HTTP_PORT: '0', WS_PORT: '0', DB_PATH: '/proc/nope/deeper/app.db' },
+      timeout: 20_000,
+    }).catch((err: { code: number; stderr: string; killed: boolean }) => err);
+    expect(failure).toMatchObject({ code: 2, killed: false });
+    expect((failure as { stderr: string }).stderr.trim()).toBe(
+      'websocket-session: cannot open DB_PATH "/proc/nope/deeper/app.db": cannot create the folder /proc/nope (ENOENT)',
+    );
+  });
+
   it('a port in use stops the start with one line naming it', async () => {
     const { createServer } = await import('node:net');
     const blocker = createServer().listen(0, '127.0.0.1');

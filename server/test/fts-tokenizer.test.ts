@@ -38,7 +38,9 @@ describe('the search tokenizer is SQLite FTS5 unicode61, exactly', () => {
       if (query) expect(() => count.get(toFtsQuery(text, 1)!.fts)).not.toThrow();
     };
     // The example: U+19B0 is a letter to JavaScript, a separator to the index.
-    expect(toFtsQuery('a\u19B0b')).toEqual({ fts: '"a" "b"*', terms: ['a', 'b'] });
+    expect(toFtsQuery('a\u19B0b')).toEqual({ fts: '"a" "b"*', terms: ['a', 'b'], words: 2 });
+    // The same term again (case, accents folded) is one condition; the last word stays a prefix.
+    expect(toFtsQuery('Café cafe CAFÉ x a a')).toEqual({ fts: '"Café" "x" "a" "a"*', terms: ['cafe', 'cafe', 'cafe', 'x', 'a', 'a'], words: 4 });
     fc.assert(fc.property(unicodeText(60), check), { numRuns: 2000 });
   });
 });

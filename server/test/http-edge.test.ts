@@ -80,10 +80,15 @@ describe('malformed Host headers and request-targets', () => {
   it('reads path and query from the request-target alone, whatever its form', async () => {
     const t = session.token;
     const cases: Array<[string, number, string | null]> = [
-      // Absolute form with an authority no URL parser takes: the path still answers.
-      [`GET http://a%20b/api/sessions/edge/messages?token=${t} HTTP/1.1`, 200, null],
-      [`GET http://[::1/api/sessions/edge?token=${t} HTTP/1.1`, 200, null],
-      ['DELETE http://a%20b/api/sessions/no-such-session HTTP/1.1', 404, 'session_not_found'],
+      // Absolute form: its authority is the request's host (RFC 9112 §3.2.2), checked as a Host header is.
+      [`GET http://127.0.0.1:1/api/sessions/edge/messages?token=${t} HTTP/1.1`, 200, null],
+      [`GET http://LOCALHOST/api/sessions/edge?token=${t} HTTP/1.1`, 200, null],
+      [`GET http://a%20b/api/sessions/edge/messages?token=${t} HTTP/1.1`, 400, 'bad_request'],
+      [`GET http://[::1/api/sessions/edge?token=${t} HTTP/1.1`, 400, 'bad_request'],
+      ['DELETE http://a%20b/api/sessions/no-such-session HTTP/1.1', 400, 'bad_request'],
+      [`GET http://attacker.test/api/sessions/edge/messages?token=${t} HTTP/1.1`, 421, 'host_not_allowed'],
+      ['GET https://attacker.test:8080/healthz HTTP/1.1', 421, 'host_not_allowed'],
+      ['GET http://user@127.0.0.1/healthz HTTP/1.1', 400, 'bad_request'],
       // Malformed escapes and repeated names in the query.
       ['GET /api/sessions/edge/messages?token=%zz HTTP/1.1', 401, 'unauthorized'],
       ['GET /api/sessions/edge/messages?token=%E0%A4%A HTTP/1.1', 401, 'unauthorized'],
@@ -104,7 +109,9 @@ describe('malformed Host headers and request-targets', () => {
   it.each(['ws', 'http'] as const)('upgrade request-targets in any form are refused as clients\' mistakes (%s port)', async (port) => {
     const cases: Array<[string, number, string]> = [
       ['GET //a%20b/ws/edge HTTP/1.1', 404, 'not_found'],
-      ['GET http://a%20b/ws/edge HTTP/1.1', 401, 'unauthorized'],
+      ['GET http://a%20b/ws/edge HTTP/1.1', 400, 'bad_request'],
+      ['GET http://attacker.test/ws/edge HTTP/1.1', 421, 'host_not_allowed'],
+      ['GET http://127.0.0.1/ws/edge HTTP/1.1', 401, 'unauthorized'],
       ['GET /ws/edge?token=%zz HTTP/1.1', 401, 'unauthorized'],
       ['GET /ws/%zz HTTP/1.1', 400, 'invalid_session_id'],
     ];
@@ -112,6 +119,31 @@ describe('malformed Host headers and request-targets', () => {
       const res = await send(line, wsHandshake, { port: port === 'ws' ? server.wsPort : server.httpPort });
       expect([res.status, errorCode(res)], line).toEqual([status, code]);
     }
+  });
+});
+
+describe('Host header count (RFC 9112 §3.2)', () => {
+  it.each(['ws', 'http'] as const)('HTTP/1.1 without Host, or with two, is a 400 with the JSON body (%s port)', async (which) => {
+    const port = which === 'ws' ? server.wsPort : server.httpPort;
+    const upgrade = [...wsHandshake, `Authorization: Bearer ${session.token}`];
+    const requests: Array<[string, string[], string | null]> = [
+      ['GET /ws/edge HTTP/1.1', upgrade, null],
+      ['GET /ws/edge HTTP/1.1', [...upgrade, 'Host: attacker.test'], '127.0.0.1'],
+      ['GET /ws/edge HTTP/1.1', [...upgrade, 'Host: 127.0.0.1'], '127.0.0.1'],
+      ...(which === 'http'
+        ? ([
+            ['GET /healthz HTTP/1.1', [], null],
+            [`GET /api/sessions/edge/messages?token=${session.token} HTTP/1.1`, ['Host: attacker.test'], '127.0.0.1'],
+            ['GET /healthz HTTP/1.1', ['host: 127.0.0.1'], '127.0.0.1'],
+          ] as Array<[string, string[], string | null]>)
+        : []),
+    ];
+    for (const [line, headers, host] of requests) {
+      const res = await send(line, headers, { host, port });
+      expect([res.status, errorCode(res)], `${line} ${headers.join(' ')}`).toEqual([400, 'bad_request']);
+    }
+    // HTTP/1.0 may leave Host out.
+    expect((await send('GET /healthz HTTP/1.0', [], { host: null })).status).toBe(200);
   });
 });
 

@@ -18,7 +18,7 @@ interface Answer {
 function requestFrom(
   from: string,
   url: string,
-  options: { method?: string; headers?: Record<string, string>; upgrade?: boolean } = {},
+  options: { method?: string; headers?: Record<string, string>; upgrade?: boolean; body?: string } = {},
 ): Promise<Answer> {
   const upgradeHeaders = options.upgrade
     ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
@@ -35,7 +35,7 @@ function requestFrom(
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 
@@ -82,6 +82,37 @@ describe('open WebSockets per client IP (MAX_CONNECTIONS_PER_IP)', () => {
   });
 });
 
+describe('inbound WebSocket bytes per client IP (WS_IP_BYTES_PER_SECOND)', () => {
+  // 1 KB/s, burst 2 KB: one 60 KB message puts the IP a minute in debt.
+  const t = useTestServer({ wsIpBytesPerSecond: 1000 });
+
+  it('is shared by every connection of the IP: past it, each stops being read; another IP is not affected', async () => {
+    const { token } = await register(t.server, 'bytes');
+    const a = await openFrom(t.server, '127.0.0.5', 'bytes', token);
+    const b = await openFrom(t.server, '127.0.0.5', 'bytes', token);
+    const c = await openFrom(t.server, '127.0.0.6', 'bytes', token);
+    const echo = (ws: WebSocket, text: string) =>
+      new Promise<string>((resolve) => {
+        ws.once('message', (data) => resolve(data.toString()));
+        ws.send(text);
+      });
+    const throttled = () => t.server.diagnostics.connections('bytes').filter((conn) => conn.throttled).length;
+
+    // What arrives is taken (and echoed), then the connection is not read from.
+    expect(await echo(a, 'a'.repeat(60_000))).toBe(`bytes: ${'a'.repeat(60_000)}`);
+    expect(throttled()).toBe(1);
+    // The same IP's other connection shares the debt.
+    expect(await echo(b, 'small')).toBe('bytes: small');
+    expect(throttled()).toBe(2);
+    // Another IP reads on.
+    expect(await echo(c, 'other ip')).toBe('bytes: other ip');
+    expect(throttled()).toBe(2);
+    // Not read from: a closing handshake would wait for the debt; the test does not.
+    for (const ws of [a, b, c]) ws.terminate();
+    await Promise.all([a, b, c].map(closed));
+  });
+});
+
 describe('failed authentications per client IP (AUTH_FAILURE_LIMIT)', () => {
   const t = useTestServer({ authFailureLimit: 3 });
 
@@ -122,6 +153,37 @@ describe('failed authentications per client IP (AUTH_FAILURE_LIMIT)', () => {
       statuses.push((await requestFrom(from, `${t.server.httpUrl}/api/sessions/guess-${i}/messages`)).status);
     }
     expect(statuses).toEqual([404, 404, 404, 429, 429, 429]);
+  });
+
+  it('a rejoin (POST /api/sessions) with a wrong token counts as a failure and is refused past the limit', async () => {
+    const { token } = await register(t.server, 'rejoin');
+    const from = '127.0.0.7';
+    const post = (id: string, headers: Record<string, string>) =>
+      requestFrom(from, `${t.server.httpUrl}/api/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ id }),
+      });
+    // A taken ID without a token is a 409 that does not count (registration has its own limit).
+    for (let i = 0; i < 4; i++) expect((await post('rejoin', {})).status).toBe(409);
+    // With a wrong token (Bearer or cookie): failures.
+    expect((await post('rejoin', { authorization: 'Bearer wrong-1' })).status).toBe(409);
+    expect((await post('rejoin', { cookie: 'st_rejoin=wrong-2' })).status).toBe(409);
+    expect((await post('rejoin', { authorization: 'Bearer wrong-3' })).status).toBe(409);
+    // Past the limit: even the right token waits, and every authenticated route of this IP is refused.
+    for (const answer of [
+      await post('rejoin', { authorization: `Bearer ${token}` }),
+      await requestFrom(from, `${t.server.httpUrl}/api/sessions/rejoin/messages`, { headers: { authorization: `Bearer ${token}` } }),
+    ]) {
+      expect([answer.status, JSON.parse(answer.body).error.code]).toEqual([429, 'too_many_auth_failures']);
+    }
+    // Another IP rejoins.
+    const other = await requestFrom('127.0.0.8', `${t.server.httpUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ id: 'rejoin' }),
+    });
+    expect(other.status).toBe(200);
   });
 });
 
@@ -175,7 +237,11 @@ describe('registrations per client IP (REGISTER_RATE_LIMIT, on rate-limiter-flex
     expect((await post('127.0.0.7', 'g2')).status).toBe(201);
     const refused = await post('127.0.0.7', 'g3');
     expect(refused.status).toBe(429);
-    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'too_many_registrations' } });
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'too_many_registrations', message: expect.stringMatching(/^at most 2 registration attempts per minute/) } });
     expect((await post('127.0.0.8', 'g3')).status).toBe(201);
+    // Attempts, not successes: a taken ID (409) counts.
+    expect((await post('127.0.0.9', 'g1')).status).toBe(409);
+    expect((await post('127.0.0.9', 'g1')).status).toBe(409);
+    expect((await post('127.0.0.9', 'g9')).status).toBe(429);
   });
 });

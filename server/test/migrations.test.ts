@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
+import { messageCost } from '../domain/model.js';
 import { createLogger } from '../logger.js';
 import { openDatabase } from '../store/sqlite/database.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
@@ -44,10 +45,13 @@ it('upgrades a version-4 database (session-clustered keys) to the append-only lo
     expect((await store.search.search(alpha.pk, 'goodbye', 10, 0)).hits).toEqual([]);
     expect((await store.messages.append([{ sessionPk: alpha.pk, clientId: 'a1', body: 'resent' }]))[0]).toMatchObject({ seq: 1, duplicate: true });
     expect((await store.messages.append([{ sessionPk: alpha.pk, clientId: null, body: 'new' }]))[0]).toMatchObject({ seq: 4 });
-    // Migration 6 counted the bodies already stored (the storage budget's starting point).
+    // Migrations 6 and 8 counted what was already stored as messageCost does (the budget's starting point).
     const storedBytes = db.prepare<[number], number>('SELECT stored_bytes FROM sessions WHERE pk = ?').pluck();
-    expect(storedBytes.get(beta.pk)).toBe(3 * 'beta says goodbye 1'.length);
-    expect(storedBytes.get(alpha.pk)).toBe(3 * 'alpha says hello 1'.length + 'new'.length);
+    expect(storedBytes.get(beta.pk)).toBe(3 * messageCost(null, 'beta says goodbye 1'));
+    expect(storedBytes.get(alpha.pk)).toBe(3 * messageCost('a1', 'alpha says hello 1') + messageCost(null, 'new'));
+    // The delete trigger gives back exactly what was counted.
+    db.prepare('DELETE FROM messages WHERE session_pk = ? AND seq = 1').run(alpha.pk);
+    expect(storedBytes.get(alpha.pk)).toBe(2 * messageCost('a1', 'alpha says hello 1') + messageCost(null, 'new'));
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   } finally {
     await store.close();

@@ -66,8 +66,23 @@ describe('ALLOWED_ORIGINS: exact matches only', () => {
     const url = `${t.server.wsUrl}/ws/o3`;
     const auth = { authorization: `Bearer ${token}` };
     await expect(upgradeStatus(url, { headers: { origin: allowed, ...auth } })).rejects.toThrow('accepted');
-    for (const origin of [...lookalikes(allowed), `http://127.0.0.1:${t.server.httpPort}`]) {
+    for (const origin of lookalikes(allowed)) {
       expect(await upgradeStatus(url, { headers: { origin, ...auth } }), origin).toBe(403);
     }
+  });
+
+  it('adds to the app\'s own origins: the bundled app keeps working', async () => {
+    const { token } = await register(t.server, 'o4');
+    const auth = { authorization: `Bearer ${token}` };
+    for (const origin of [`http://127.0.0.1:${t.server.httpPort}`, `http://localhost:${t.server.httpPort}`]) {
+      await expect(upgradeStatus(`${t.server.wsUrl}/ws/o4`, { headers: { origin, ...auth } }), origin).rejects.toThrow('accepted');
+      const res = await fetch(`${t.server.httpUrl}/api/sessions`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ id: 'o4' }),
+      });
+      expect(res.status, origin).toBe(200);
+    }
+    expect(await upgradeStatus(`${t.server.wsUrl}/ws/o4`, { headers: { origin: 'http://127.0.0.1:5173', ...auth } })).toBe(403);
   });
 });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { history, register, useTestServer } from './harness.js';
@@ -31,4 +32,20 @@ it('a Python websockets client without the token is refused with 401', async () 
     (err: { stderr: string }) => err.stderr,
   );
   expect(failure).toMatch(/HTTP 401/);
+});
+
+it('the README\'s Python client is a complete program: it registers, connects and prints the echo', async () => {
+  const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+  const source = /```python\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(source).toContain('asyncio.run(main(');
+  const script = join(t.dir, 'client.py');
+  writeFileSync(
+    script,
+    source!.replace('"http://localhost:8080"', JSON.stringify(t.server.httpUrl)).replace('"ws://localhost:8765"', JSON.stringify(t.server.wsUrl)),
+  );
+  const { stdout } = await run(PYTHON, [script, 'py-readme']);
+  expect(stdout.trim()).toBe('py-readme: hello');
+  // With the token of an ID registered before.
+  const { token } = await register(t.server, 'py-known');
+  expect((await run(PYTHON, [script, 'py-known', token])).stdout.trim()).toBe('py-known: hello');
 });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { register, startTestServer, tempDir, TestClient, type TestServer } from './harness.js';
 import { logCapture } from './log-capture.js';
+import { censorTokens, loggableUrl } from '../logger.js';
 import { rawRequest, requestHead } from '../../scripts/abuse/raw-http.js';
 
 let server: TestServer | undefined;
@@ -37,6 +38,14 @@ async function sendTokenEverywhere(port: number, id: string, token: string): Pro
     `/api/sessions/${id}/${encodeAll(token)}`,
     `/stream?id=${id}&token=${token}`,
     `/nope/${token}?x=1`,
+    // A token touching other base64url characters, and under names whose values are logged.
+    `/api/sessions/${id}/messages?id==${token}`,
+    `/api/sessions/${id}/messages?id=x${token}`,
+    `/api/sessions/${id}/messages?id=${token}`,
+    `/api/sessions/${id}/messages?before=${token}&after=1${token}&format=${token}&epoch=${token}`,
+    `/api/sessions/A${token}`,
+    `/api/sessions/${id}/A${token}_`,
+    `/stream?id=-${token}`,
   ];
   for (const target of targets) {
     await rawRequest(port, requestHead(`GET ${target} HTTP/1.1`, [`Referer: http://127.0.0.1/?token=${token}`]));
@@ -86,6 +95,20 @@ it('never logs a token or a message body, wherever the token travels', async () 
   expect(text).not.toContain(token);
   expect(text).not.toContain(encodeAll(token.slice(token.length >> 1)));
   expect(text).not.toContain(body);
+});
+
+it('logs a harmless name only with a value of its shape, and censors long base64url runs wherever they stand', () => {
+  const token = 'a'.repeat(43);
+  expect(loggableUrl('/x?id=0101&before=7&after=3&limit=5&offset=0&format=csv&epoch=abc_-1')).toBe(
+    '/x?id=0101&before=7&after=3&limit=5&offset=0&format=csv&epoch=abc_-1',
+  );
+  expect(loggableUrl(`/x?id==${token}&before=1x&format=xml&limit=-1&id=a%20b`)).toBe(
+    '/x?id=[Redacted]&before=[Redacted]&format=[Redacted]&limit=[Redacted]&id=[Redacted]',
+  );
+  for (const line of [`id=x${token}`, `/A${token}`, `%3D${token}`, `"${token}${token}"`, `b${token}.`]) {
+    expect(censorTokens(line)).not.toContain(token);
+  }
+  expect(censorTokens(`/api/sessions/${'a'.repeat(42)}`)).toBe(`/api/sessions/${'a'.repeat(42)}`);
 });
 
 it('keeps the values of harmless parameters, and every value of a name it does not know out', async () => {

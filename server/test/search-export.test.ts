@@ -18,6 +18,19 @@ describe('search and export', () => {
   }
   const auth = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
+  it('bounds what one search costs: at most 16 different words (a repeated word counts once)', async () => {
+    const token = await seed('words', ['w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17']);
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i + 1}`).join(' ');
+    const sixteen = await api(t.server, `/api/sessions/words/search?q=${encodeURIComponent(words(16))}`, auth(token));
+    expect(((await sixteen.json()) as SearchPage).results).toHaveLength(1);
+    const seventeen = await api(t.server, `/api/sessions/words/search?q=${encodeURIComponent(words(17))}`, auth(token));
+    const error = await expectApiError(seventeen, 400, 'invalid_query');
+    expect(error.message).toBe('q: a search has at most 16 different words');
+    // 100 times the same word (200 characters) is one word.
+    const repeated = await api(t.server, `/api/sessions/words/search?q=${encodeURIComponent(Array(100).fill('w1').join(' ').slice(0, 200))}`, auth(token));
+    expect(((await repeated.json()) as SearchPage).results).toHaveLength(1);
+  });
+
   it('finds words in one session only, best match first, with highlighted snippets, paged', async () => {
     const token = await seed('s1', ['the quick brown fox', 'a lazy dog', 'fox fox fox, said the fox', 'Café au lait', 'nothing here']);
     await seed('s2', ['a fox in another session']);

@@ -158,7 +158,9 @@ describe('GET /stream?id= (legacy registration)', () => {
     ];
     for (const link of links) {
       const res = await api(t.server, link);
-      await expectApiError(res, 409, 'session_exists');
+      const error = await expectApiError(res, 409, 'session_exists');
+      // It says what to do instead: a token does not help on this path.
+      expect(error.message, link).toMatch(/GET \/stream only creates new sessions: choose another ID; .*\/ws\/board .*POST \/api\/sessions/);
       expect(res.headers.getSetCookie(), link).toEqual([]);
     }
     // Presenting the token in a header or the cookie changes nothing on a GET either.

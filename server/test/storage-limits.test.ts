@@ -3,10 +3,11 @@ import type { EchoFrame, ErrorFrame } from '../../protocol/wire.js';
 import { createLogger } from '../logger.js';
 import { SessionStorageFullError } from '../domain/model.js';
 import { createDiskGuard } from '../store/sqlite/disk-guard.js';
-import { api, expectApiError, register, storedCount, tempDir, useTestServer, type TestClient, type TestServer } from './harness.js';
+import { generateToken, hashToken } from '../domain/token.js';
+import { api, expectApiError, postSession, register, storedCount, tempDir, useTestServer, type TestClient, type TestServer } from './harness.js';
 import { withDb } from './sqlite-fixture.js';
 
-/** Bytes of stored bodies per session (the MAX_SESSION_BYTES count), straight from the database. */
+/** Bytes stored per session (the MAX_SESSION_BYTES count: messageCost), straight from the database. */
 function storedBytes(t: { server: TestServer }, sessionId: string): number {
   return withDb(t.server.config.dbPath, (db) => db.prepare('SELECT stored_bytes FROM sessions WHERE id = ?').pluck().get(sessionId) as number);
 }
@@ -23,22 +24,25 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
   it('refuses, with session_storage_full, a JSON send that would pass the budget; the connection and other sessions go on', async () => {
     const { token } = await register(t.server, 'full');
     const json = await readyJson(() => t.connect('full', { token, json: true }));
-    // 'é' is 2 bytes: the budget counts UTF-8 bytes, not characters.
+    // A message costs its UTF-8 bytes ('é' is 2), its client id's, and 64 for its row: 400 + 2 + 64.
     for (const [i, text] of ['a'.repeat(400), 'é'.repeat(200)].entries()) {
       json.send({ type: 'send', id: `m${i}`, text });
       expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: i + 1 });
     }
-    expect(storedBytes(t, 'full')).toBe(800);
+    expect(storedBytes(t, 'full')).toBe(932);
 
-    json.send({ type: 'send', id: 'over', text: 'x'.repeat(201) });
+    // 5 + 4 + 64 = 73 would make 1005.
+    json.send({ type: 'send', id: 'over', text: 'x'.repeat(5) });
     expect(await json.nextJson<ErrorFrame>()).toMatchObject({ type: 'error', code: 'session_storage_full', id: 'over' });
-    // What still fits is stored; a resend of a stored message is still acknowledged.
-    json.send({ type: 'send', id: 'fits', text: 'y'.repeat(200) });
+    // An empty message is not free either (0 + 4 + 64 = 68 fits exactly); a resend of a stored message is still acknowledged.
+    json.send({ type: 'send', id: 'fits', text: '' });
     expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 3, id: 'fits' });
     json.send({ type: 'send', id: 'm0', text: 'resent' });
     expect(await json.nextJson<EchoFrame>()).toMatchObject({ type: 'echo', seq: 1, id: 'm0' });
     expect(await storedCount(t.server, 'full')).toBe(3);
     expect(storedBytes(t, 'full')).toBe(1000);
+    json.send({ type: 'send', id: 'e', text: '' });
+    expect(await json.nextJson<ErrorFrame>()).toMatchObject({ type: 'error', code: 'session_storage_full', id: 'e' });
 
     const other = await register(t.server, 'other');
     const text = await t.connect('other', { token: other.token });
@@ -49,8 +53,8 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
   it('text mode: the refused message closes the connection with 1008 and the code as reason', async () => {
     const { token } = await register(t.server, 'full-text');
     const text = await t.connect('full-text', { token });
-    text.send('t'.repeat(999));
-    expect(await text.next()).toBe(`full-text: ${'t'.repeat(999)}`);
+    text.send('t'.repeat(936)); // + 64: the whole budget
+    expect(await text.next()).toBe(`full-text: ${'t'.repeat(936)}`);
     text.send('tt');
     expect(await text.closed).toEqual({ code: 1008, reason: 'session_storage_full: message not stored' });
     expect(await storedCount(t.server, 'full-text')).toBe(1);
@@ -68,10 +72,10 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
       { sessionPk: pb!, clientId: null, body: 'small' },
     ]);
     expect(outcomes.map((o) => (o instanceof SessionStorageFullError ? 'refused' : o instanceof Error ? o.name : o.seq))).toEqual([1, 1, 'refused', 2]);
-    expect([storedBytes(t, 'batch-a'), storedBytes(t, 'batch-b')]).toEqual([600, 605]);
-    // The log counts 600 for a too: 400 more fit its budget of 1000, one more byte does not.
+    expect([storedBytes(t, 'batch-a'), storedBytes(t, 'batch-b')]).toEqual([666, 666 + 69]);
+    // The log counts 666 for a too: 268 + 2 + 64 more fit its budget of 1000, one more message does not.
     const more = await t.server.store.messages.append([
-      { sessionPk: pa!, clientId: 'a3', body: 'z'.repeat(400) },
+      { sessionPk: pa!, clientId: 'a3', body: 'z'.repeat(268) },
       { sessionPk: pa!, clientId: 'a4', body: 'z' },
     ]);
     expect(more.map((o) => (o instanceof SessionStorageFullError ? 'refused' : o instanceof Error ? o.name : o.seq))).toEqual([2, 'refused']);
@@ -82,23 +86,23 @@ describe('storage budget per session (MAX_SESSION_BYTES)', () => {
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const json = await readyJson(() => t.connect('kept', { token, json: true }));
     for (let i = 0; i < 2; i++) {
-      json.send({ type: 'send', id: `k${i}`, text: 'k'.repeat(450) });
+      json.send({ type: 'send', id: `k${i}`, text: 'k'.repeat(400) });
       expect(await json.nextJson()).toMatchObject({ type: 'echo' });
     }
-    json.send({ type: 'send', id: 'k2', text: 'k'.repeat(450) });
+    json.send({ type: 'send', id: 'k2', text: 'k'.repeat(400) });
     expect(await json.nextJson()).toMatchObject({ type: 'error', code: 'session_storage_full' });
 
     await t.restart();
-    expect(storedBytes(t, 'kept')).toBe(900);
+    expect(storedBytes(t, 'kept')).toBe(932);
     const again = await readyJson(() => t.connect('kept', { token, json: true }));
-    again.send({ type: 'send', id: 'k2', text: 'k'.repeat(450) });
+    again.send({ type: 'send', id: 'k2', text: 'k'.repeat(400) });
     expect(await again.nextJson()).toMatchObject({ type: 'error', code: 'session_storage_full' });
 
     const patched = await api(t.server, '/api/sessions/kept', { method: 'PATCH', headers: auth, body: JSON.stringify({ retention: { maxMessages: 1 } }) });
     expect(patched.status).toBe(200);
     expect(await t.server.store.retention.runOnce()).toBe(1);
-    expect(storedBytes(t, 'kept')).toBe(450);
-    again.send({ type: 'send', id: 'k2', text: 'k'.repeat(450) });
+    expect(storedBytes(t, 'kept')).toBe(466);
+    again.send({ type: 'send', id: 'k2', text: 'k'.repeat(400) });
     expect(await again.nextJson()).toMatchObject({ type: 'echo', seq: 3, id: 'k2' });
   });
 });
@@ -107,8 +111,20 @@ describe('free-disk floor (MIN_FREE_DISK_BYTES)', () => {
   // A floor above any disk's free space: every write is refused, as on a nearly full disk.
   const t = useTestServer({ minFreeDiskBytes: Number.MAX_SAFE_INTEGER });
 
+  it('refuses registrations with 503 storage_unavailable, and creates nothing', async () => {
+    await expectApiError(await postSession(t.server, { id: 'new-low' }), 503, 'storage_unavailable');
+    await expectApiError(await postSession(t.server), 503, 'storage_unavailable');
+    await expectApiError(await api(t.server, '/stream?id=new-low-2'), 503, 'storage_unavailable');
+    expect(await t.server.store.sessions.findById('new-low')).toBeUndefined();
+    expect(await t.server.store.sessions.findById('new-low-2')).toBeUndefined();
+  });
+
   it('refuses writes with storage_unavailable (JSON) or 1011 (text), stores nothing, and readiness says so', async () => {
-    const { token } = await register(t.server, 'low');
+    // Registered before the disk ran low: by a second connection, since this server refuses registrations.
+    const token = generateToken();
+    withDb(t.server.config.dbPath, (db) =>
+      db.prepare("INSERT INTO sessions (id, token_hash, created_at, epoch) VALUES ('low', ?, 0, 'epoch')").run(hashToken(token)),
+    );
     const json = await readyJson(() => t.connect('low', { token, json: true }));
     json.send({ type: 'send', id: 'l1', text: 'no room' });
     expect(await json.nextJson<ErrorFrame>()).toMatchObject({ type: 'error', code: 'storage_unavailable', id: 'l1' });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { EchoFrame } from '../../protocol/wire.js';
+import { buildFrame, Op, RawWs, RSV2 } from '../../scripts/abuse/raw-ws.js';
 import { history, register, storedCount, useTestServer, type TestClient } from './harness.js';
 
 async function sendAndEcho(client: TestClient, id: string, text: string): Promise<EchoFrame> {
@@ -168,7 +169,29 @@ describe('message size limit', () => {
     const { token } = await register(t.server, 'big-1');
     const client = await t.connect('big-1', { token, json });
     client.send(json ? { type: 'send', id: 'big', text: 'x'.repeat(1100) } : 'x'.repeat(1025));
-    expect((await client.closed).code).toBe(1009);
+    expect(await client.closed).toEqual({ code: 1009, reason: 'message_too_large: messages are at most 1024 bytes; not stored' });
     expect(await storedCount(t.server, 'big-1')).toBe(0);
+  });
+
+  it('every frame ws refuses closes with the code and a reason naming it (1007, 1002, fragment flood 1008)', async () => {
+    const { token } = await register(t.server, 'refused');
+    const cases: Array<[string, Buffer[], number, RegExp]> = [
+      ['invalid UTF-8', [buildFrame({ opcode: Op.text, payload: Buffer.from([0x68, 0xc3, 0x28]) })], 1007, /^invalid_utf8: /],
+      ['RSV2 set', [buildFrame({ opcode: Op.text, payload: 'x', rsv: RSV2 })], 1002, /^protocol_violation: /],
+      ['unmasked', [buildFrame({ opcode: Op.text, payload: 'x', mask: false })], 1002, /^protocol_violation: /],
+      [
+        'more fragments than WS_MAX_FRAGMENTS',
+        [buildFrame({ opcode: Op.text, payload: 'a', fin: false }), ...Array.from({ length: 200 }, () => buildFrame({ opcode: Op.continuation, payload: 'a', fin: false }))],
+        1008,
+        /^message_too_fragmented: /,
+      ],
+    ];
+    for (const [name, frames, code, reason] of cases) {
+      const raw = await RawWs.open({ host: '127.0.0.1', port: t.server.wsPort, path: '/ws/refused', headers: { authorization: `Bearer ${token}` } });
+      raw.socket.write(Buffer.concat(frames));
+      const closed = await raw.closed();
+      expect([closed?.code, closed?.reason], name).toEqual([code, expect.stringMatching(reason)]);
+    }
+    expect(await storedCount(t.server, 'refused')).toBe(0);
   });
 });

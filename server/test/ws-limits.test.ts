@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Socket } from 'node:net';
-import { SUBPROTOCOL, type ErrorFrame } from '../../protocol/wire.js';
+import { SUBPROTOCOL, type EchoFrame, type ErrorFrame } from '../../protocol/wire.js';
 import { RawWs, buildFrame, Op } from '../../scripts/abuse/raw-ws.js';
 import { register, storedCount, upgradeStatus, useTestServer, type TestClient } from './harness.js';
 
@@ -52,14 +52,26 @@ describe('per-connection rate limit', () => {
     expect(new Set(answers.map((a) => a.code))).toEqual(new Set(['invalid_frame', 'rate_limited']));
   });
 
-  it('text mode: over the limit the connection is closed with 1008 and the rest is not stored', async () => {
+  it('text mode: the first message over the limit closes with 1008 and a reason; every echo received is stored, nothing after', async () => {
     const { token } = await register(t.server, 'flood-text');
     const client = await t.connect('flood-text', { token });
-    const started = performance.now();
-    for (let i = 0; i < 40; i++) client.send(`flood ${i}`);
-    expect((await client.closed).code).toBe(1008);
-    const refilled = Math.ceil(((performance.now() - started) / 1000) * 5);
-    expect(await storedCount(t.server, 'flood-text')).toBeLessThanOrEqual(10 + refilled);
+    // 12 in one write: the burst of 10 is taken, then the limit is hit within the same read.
+    const socket = (client.ws as unknown as { _socket: Socket })._socket;
+    socket.cork();
+    for (let i = 0; i < 12; i++) client.send(`flood ${i}`);
+    socket.uncork();
+    const echoes: string[] = [];
+    for (;;) {
+      const message = await client.next().catch(() => null);
+      if (message === null) break;
+      echoes.push(message);
+    }
+    const { code, reason } = await client.closed;
+    expect(code).toBe(1008);
+    expect(reason).toMatch(/^rate_limited: over 5 messages\/s: not stored/);
+    expect(echoes.length).toBeGreaterThanOrEqual(10);
+    expect(echoes.length).toBeLessThan(12);
+    expect(await storedCount(t.server, 'flood-text')).toBe(echoes.length);
   });
 
   it('a policy close still echoes every message it took before (all frames in one TCP read)', async () => {
@@ -128,26 +140,94 @@ describe('heartbeat', () => {
   });
 });
 
-describe('slow readers', () => {
-  const t = useTestServer({ maxBufferedBytes: 512 * 1024, maxMessageBytes: 64 * 1024 });
+describe('slow readers fall behind and catch up from the store; they are not cut off while they read', () => {
+  const cap = 512 * 1024;
+  const t = useTestServer({ maxBufferedBytes: cap, maxMessageBytes: 64 * 1024 });
+  const socketOf = (client: TestClient) => (client.ws as unknown as { _socket: Socket })._socket;
 
-  it('terminates a reader whose unread output passes the cap; the writer and the log are unaffected', async () => {
+  /** Sends 60 KB messages from `writer` (ids w<from>, w<from+1>...) until `until()` holds; returns how many. */
+  async function flood(writer: TestClient, until: () => boolean, max: number, from = 0): Promise<number> {
+    let sent = 0;
+    while (!until() && sent < max) {
+      const id = `w${from + sent++}`;
+      writer.send({ type: 'send', id, text: 'w'.repeat(60_000) });
+      expect(await writer.nextJson()).toMatchObject({ type: 'echo', id });
+    }
+    return sent;
+  }
+
+  it('a reader that stops reading is paused at the cap (memory bounded), then gets every echo in order, its own included', async () => {
     const { token } = await register(t.server, 'slow');
     const reader = await t.connect('slow', { token, json: true });
     expect(await reader.nextJson()).toMatchObject({ type: 'ready' });
-    (reader.ws as unknown as { _socket: Socket })._socket.pause();
+    socketOf(reader).pause(); // stops reading, still sends
+    reader.send({ type: 'send', id: 'mine', text: 'sent just before falling behind' });
     const writer = await t.connect('slow', { token, json: true });
     expect(await writer.nextJson()).toMatchObject({ type: 'ready' });
 
-    const body = 'w'.repeat(60_000);
-    let sent = 0;
-    // ~30 MB: more than the kernel's socket buffers can hide.
-    while (t.server.diagnostics.connections('slow').length === 2 && sent < 500) {
-      writer.send({ type: 'send', id: `w${sent}`, text: body });
-      expect(await writer.nextJson()).toMatchObject({ type: 'echo', seq: ++sent });
+    const readerState = () => t.server.diagnostics.connections('slow').find((c) => c.bufferedAmount > 0 || c.behind);
+    let sent = await flood(writer, () => readerState()?.behind === true, 2000);
+    expect(readerState()?.behind).toBe(true);
+    // ~6 MB more while it is behind: nothing of it is buffered for the reader.
+    const buffered = readerState()!.bufferedAmount;
+    sent += await flood(writer, () => false, 100, sent);
+    expect(t.server.diagnostics.connections('slow')).toHaveLength(2);
+    expect(readerState()!.bufferedAmount).toBe(buffered);
+    expect(buffered).toBeLessThan(cap + 2 * 64 * 1024 * 6);
+
+    socketOf(reader).resume();
+    const first = await reader.nextJson<EchoFrame>();
+    expect(first).toMatchObject({ type: 'echo', seq: 1, id: 'mine' });
+    for (let seq = 2; seq <= sent + 1; seq++) {
+      const frame = await reader.nextJson<EchoFrame>();
+      if (frame.seq !== seq) expect(frame).toMatchObject({ seq });
     }
-    expect(t.server.diagnostics.connections('slow')).toHaveLength(1);
-    expect(await storedCount(t.server, 'slow')).toBe(sent);
+    // Live again, every echo once.
+    writer.send({ type: 'send', id: 'live', text: 'after the catch-up' });
+    expect(await reader.nextJson()).toMatchObject({ type: 'echo', seq: sent + 2, id: 'live' });
+    expect(t.server.diagnostics.connections('slow').every((c) => !c.behind)).toBe(true);
+    expect(await storedCount(t.server, 'slow')).toBe(sent + 2);
+  });
+
+  it('text mode: a sender that does not read is not read from past the cap; once it reads, every echo comes', async () => {
+    const { token } = await register(t.server, 'slow-text');
+    const client = await t.connect('slow-text', { token });
+    socketOf(client).pause();
+    // 24 MB of messages, written as fast as the socket takes them: the server stops reading once its echoes pass the cap.
+    for (let i = 0; i < 400; i++) client.ws.send(`${i}`.padEnd(60_000, 't'));
+    await expect.poll(() => t.server.diagnostics.connections('slow-text')[0]?.behind, { timeout: 30_000 }).toBe(true);
+    expect(await storedCount(t.server, 'slow-text')).toBeLessThan(400);
+    socketOf(client).resume();
+    for (let i = 0; i < 400; i++) {
+      const echo = await client.next();
+      if (echo !== `slow-text: ${`${i}`.padEnd(60_000, 't')}`) expect(echo.slice(0, 20)).toBe(`slow-text: ${i}`);
+    }
+    expect(await storedCount(t.server, 'slow-text')).toBe(400);
+  });
+});
+
+describe('a reader that reads nothing at all is terminated by the heartbeat', () => {
+  const t = useTestServer({ maxBufferedBytes: 512 * 1024, maxMessageBytes: 64 * 1024, heartbeatMs: 1000 });
+
+  it('and finds its committed message acknowledged when it resumes with ?after=', async () => {
+    const { token } = await register(t.server, 'cut');
+    const reader = await t.connect('cut', { token, json: true });
+    expect(await reader.nextJson()).toMatchObject({ type: 'ready', lastSeq: 0 });
+    (reader.ws as unknown as { _socket: Socket })._socket.pause(); // stops reading, still sends
+    reader.send({ type: 'send', id: 'mine', text: 'sent just before falling behind' });
+    const writer = await t.connect('cut', { token, json: true });
+    expect(await writer.nextJson()).toMatchObject({ type: 'ready' });
+
+    let sent = 0;
+    while (t.server.diagnostics.connections('cut').length === 2 && sent < 5000) {
+      writer.send({ type: 'send', id: `w${sent}`, text: 'w'.repeat(9000) });
+      expect(await writer.nextJson()).toMatchObject({ type: 'echo', id: `w${sent++}` });
+    }
+    expect(t.server.diagnostics.connections('cut')).toHaveLength(1);
+
+    const resumed = await t.connect('cut', { token, json: true, query: { after: '0' } });
+    // "mine" was committed before any of the writer's messages: the replay starts with its acknowledgement.
+    expect(await resumed.nextJson()).toMatchObject({ type: 'echo', seq: 1, id: 'mine', text: 'cut: sent just before falling behind' });
   });
 });
 
@@ -182,28 +262,6 @@ describe('MAX_BUFFERED_BYTES counts what the reader leaves unread, not one commi
     expect(await storedCount(t.server, 'burst-text')).toBe(12);
   });
 
-  it('a JSON reader cut off after its message was committed finds it, acknowledged, when it resumes with ?after=', async () => {
-    const { token } = await register(t.server, 'cut');
-    const reader = await t.connect('cut', { token, json: true });
-    expect(await reader.nextJson()).toMatchObject({ type: 'ready', lastSeq: 0 });
-    (reader.ws as unknown as { _socket: Socket })._socket.pause(); // stops reading, still sends
-    reader.send({ type: 'send', id: 'mine', text: 'sent just before falling behind' });
-    const writer = await t.connect('cut', { token, json: true });
-    expect(await writer.nextJson()).toMatchObject({ type: 'ready' });
-
-    // The writer's echoes pile up at the reader until it is cut off.
-    let sent = 0;
-    while (t.server.diagnostics.connections('cut').length === 2 && sent < 2000) {
-      writer.send({ type: 'send', id: `w${sent}`, text: 'w'.repeat(9000) });
-      expect(await writer.nextJson()).toMatchObject({ type: 'echo', id: `w${sent++}` });
-    }
-    expect(t.server.diagnostics.connections('cut')).toHaveLength(1);
-
-    const resumed = await t.connect('cut', { token, json: true, query: { after: '0' } });
-    const first = await resumed.nextJson();
-    // "mine" was committed before any of the writer's messages: the replay starts with its acknowledgement.
-    expect(first).toMatchObject({ type: 'echo', seq: 1, id: 'mine', text: 'cut: sent just before falling behind' });
-  });
 });
 
 describe('buffered chunks per message', () => {

@@ -50,6 +50,12 @@ export class SessionConnection {
   private uncommitted = 0;
   /** The policy close waiting for them. */
   private closeWhenCommitted: (() => void) | undefined;
+  /** Over MAX_BUFFERED_BYTES unread: nothing is read from the peer until its socket drains. */
+  private behind = false;
+  /** Its IP is over WS_IP_BYTES_PER_SECOND: nothing is read from the peer until the debt is paid. */
+  private throttled = false;
+  /** Output the kernel had taken at the last heartbeat: progress means the peer reads. */
+  private deliveredAtHeartbeat = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -59,6 +65,8 @@ export class SessionConnection {
     readonly mode: WireMode,
     private readonly context: ConnectionContext,
     readonly logger: Logger,
+    /** The inbound bytes every connection of this client IP shares (WS_IP_BYTES_PER_SECOND); null: unlimited. */
+    private readonly ipInbound: TokenBucket | null = null,
   ) {
     const perSecond = context.limits.wsRateLimit;
     this.rate = perSecond > 0 ? new TokenBucket(perSecond, 2 * perSecond) : null;
@@ -80,15 +88,31 @@ export class SessionConnection {
     ws.on('pong', () => (this.alive = true));
   }
 
-  /** Called every heartbeat interval: a peer that missed the last ping is terminated. */
+  /**
+   * Called every heartbeat interval: a peer that missed the last ping is
+   * terminated, unless its pong may be waiting unread: while it is throttled
+   * (countInbound), or behind (checkUnread) and read some of its output
+   * meanwhile. A reader that is slow, not gone, is not cut off for that.
+   */
   heartbeat(): void {
-    if (!this.alive) {
-      this.logger.info('no pong within a heartbeat interval: terminating');
+    const delivered = this.delivered();
+    const reading = delivered > this.deliveredAtHeartbeat;
+    this.deliveredAtHeartbeat = delivered;
+    if (!this.alive && !(this.behind && reading) && !this.throttled) {
+      const unread = this.ws.bufferedAmount;
+      if (unread > this.context.limits.maxBufferedBytes) this.logger.warn({ bufferedAmount: unread }, 'slow reader read nothing for a heartbeat interval: terminating');
+      else this.logger.info('no pong within a heartbeat interval: terminating');
       this.ws.terminate();
       return;
     }
     this.alive = false;
     if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  /** Bytes of output the kernel has taken so far (written minus still buffered, in flight included). */
+  private delivered(): number {
+    const socket = this.socket as Duplex & { bytesWritten?: number };
+    return (socket.bytesWritten ?? 0) - socket.writableLength;
   }
 
   /**
@@ -129,6 +153,8 @@ export class SessionConnection {
       cursor: this.feed?.cursor ?? 0,
       replaying: this.feed?.replaying ?? false,
       bufferedAmount: this.ws.bufferedAmount,
+      behind: this.behind,
+      throttled: this.throttled,
     };
   }
 
@@ -153,6 +179,7 @@ export class SessionConnection {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
+    this.countInbound((data as Buffer).length);
     // Closing (a policy close on its way, the session deleted, shutdown): nothing more is taken.
     if (this.closingAfterCommits || this.ws.readyState !== WebSocket.OPEN) return;
     if (isBinary) {
@@ -203,19 +230,25 @@ export class SessionConnection {
 
   /**
    * Over the rate: the message is dropped (not stored, no echo). JSON clients
-   * hear why and resend later; a client that keeps going is closed with 1008.
+   * hear why and resend later, and one that keeps going is closed with 1008;
+   * a text client, which cannot be told, is closed with 1008 at once.
    */
   private onRateLimited(data: RawData): void {
     const limit = this.context.limits.wsRateLimit;
+    if (this.mode === 'text') {
+      // Text mode has no error frame: a dropped message would go unnoticed. Close at the first one,
+      // once what was taken is echoed: every echo received is stored, nothing after it is.
+      this.logger.warn('rate limit exceeded (text mode): closing');
+      this.closeAfterCommits(CloseCode.policyViolation, 'rate_limited', `over ${limit} messages/s: not stored from the one after the last echo`);
+      return;
+    }
     if (++this.refusedInARow > 2 * limit) {
       this.logger.warn('rate limit exceeded: closing');
       this.closeAfterCommits(CloseCode.policyViolation, 'rate_limited', 'rate limit exceeded');
       return;
     }
-    if (this.mode === 'json') {
-      const id = rawClientIdOf((data as Buffer).toString('utf8'));
-      this.sendFrame(errorFrame('rate_limited', `more than ${limit} messages per second: this one was not stored; slow down and resend it`, id));
-    }
+    const id = rawClientIdOf((data as Buffer).toString('utf8'));
+    this.sendFrame(errorFrame('rate_limited', `more than ${limit} messages per second: this one was not stored; slow down and resend it`, id));
   }
 
   /**
@@ -263,16 +296,54 @@ export class SessionConnection {
 
   /**
    * After a coalesced write reached the kernel: what is still buffered is
-   * output the kernel could not take, because the peer leaves it unread. A
-   * reader this far behind holds memory for nothing: cut it off (a JSON client
-   * resumes with ?after= and gets, in the replay, whatever it missed,
-   * acknowledgements of its own messages included).
+   * output the kernel could not take, because the peer leaves it unread. Past
+   * MAX_BUFFERED_BYTES the connection falls behind instead of being cut off:
+   * nothing more is read from the peer (its own sends wait in TCP) and, in
+   * JSON mode, live echoes stop; once the socket drained, reading resumes and
+   * the feed catches up from the store by its cursor, acknowledgements of the
+   * peer's own messages included. So memory stays bounded by the cap, and a
+   * reader that is slow but reading loses nothing; one that reads nothing is
+   * terminated by the heartbeat.
    */
   private readonly checkUnread = (): void => {
     const unread = this.ws.bufferedAmount;
-    if (unread > this.context.limits.maxBufferedBytes && this.ws.readyState === WebSocket.OPEN) {
-      this.logger.warn({ bufferedAmount: unread }, 'slow reader: terminating');
-      this.ws.terminate();
-    }
+    if (this.behind || unread <= this.context.limits.maxBufferedBytes || this.ws.readyState !== WebSocket.OPEN) return;
+    this.behind = true;
+    this.logger.info({ bufferedAmount: unread }, 'reader behind: pausing it until it reads');
+    this.context.metrics.readerBehind();
+    this.updateReading();
+    this.feed?.fallBehind();
+    // Over the cap the last write returned false, so 'drain' comes once the peer has read it all.
+    this.socket.once('drain', () => {
+      this.behind = false;
+      if (this.ws.readyState !== WebSocket.OPEN) return;
+      this.updateReading();
+      this.feed?.catchUp();
+    });
   };
+
+  /**
+   * Counts a message's bytes against its IP's shared inbound rate. What was
+   * received is taken (refusing it would not give the bandwidth back); past
+   * the rate, reading stops until the debt is paid, so the IP's connections
+   * together never read faster than WS_IP_BYTES_PER_SECOND for long, and
+   * TCP holds the sender back.
+   */
+  private countInbound(bytes: number): void {
+    const waitMs = this.ipInbound?.spend(bytes) ?? 0;
+    if (waitMs === 0 || this.throttled) return;
+    this.throttled = true;
+    this.updateReading();
+    setTimeout(() => {
+      this.throttled = false;
+      this.updateReading();
+    }, waitMs).unref();
+  }
+
+  /** Reads from the peer only while it is neither behind nor throttled. */
+  private updateReading(): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.behind || this.throttled) this.ws.pause();
+    else this.ws.resume();
+  }
 }

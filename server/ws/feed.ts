@@ -49,6 +49,8 @@ export class SessionFeed {
   replaying = true;
   /** Highest seq heard of on the bus while replaying. */
   private known = 0;
+  /** Live delivery stopped because the reader fell behind (fallBehind), until catchUp. */
+  private behind = false;
 
   constructor(private readonly deps: FeedDeps) {}
 
@@ -82,6 +84,27 @@ export class SessionFeed {
     }
     this.known = event.toSeq;
     this.replaying = true;
+    this.drain().catch((err: unknown) => this.deps.onFailed(err));
+  }
+
+  /**
+   * The reader left more than MAX_BUFFERED_BYTES unread: live echoes stop
+   * (events only raise `known`), so what it has not read is never held
+   * twice; `catchUp` reads them from the store once the socket drained.
+   * During a replay or catch-up nothing changes: that loop already waits
+   * for the socket.
+   */
+  fallBehind(): void {
+    if (this.replaying) return;
+    this.replaying = true;
+    this.behind = true;
+    this.known = this.cursor;
+  }
+
+  /** The socket drained after fallBehind: read the store from the cursor, then go live again. */
+  catchUp(): void {
+    if (!this.behind) return;
+    this.behind = false;
     this.drain().catch((err: unknown) => this.deps.onFailed(err));
   }
 

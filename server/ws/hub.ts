@@ -22,7 +22,9 @@ import { echoFrame } from '../domain/presenter.js';
 import { createPresence } from './presence.js';
 import { createRevocations } from './revocations.js';
 import { createWriteCoalescer } from './write-coalescer.js';
+import { TokenBucket } from '../domain/rate-limit.js';
 import { readUpgrade, type UpgradeRequest } from './upgrade.js';
+import { sessionSocketClass } from './session-socket.js';
 
 export type WsLimits = Pick<
   Config,
@@ -35,6 +37,7 @@ export type WsLimits = Pick<
   | 'maxBufferedBytes'
   | 'wsMaxFragments'
   | 'wsMaxBufferedChunks'
+  | 'wsIpBytesPerSecond'
 >;
 
 export interface WsHubDeps {
@@ -76,10 +79,17 @@ export function createWsHub(deps: WsHubDeps) {
     // ws >= 8.23: bound the work one message can cause (fragment floods).
     maxFragments: limits.wsMaxFragments,
     maxBufferedChunks: limits.wsMaxBufferedChunks,
+    // ws closes refused frames (1009, 1007, 1002, fragment floods) without a reason: this one gives one.
+    WebSocket: sessionSocketClass(limits.maxMessageBytes),
   } as ServerOptions);
   const bySession = new Map<number, Set<SessionConnection>>();
-  /** Open connections per client IP (MAX_CONNECTIONS_PER_IP); IPs with none are not kept. */
-  const byIp = new Map<string, number>();
+  /**
+   * Per client IP: its open connections (MAX_CONNECTIONS_PER_IP) and the
+   * inbound bytes all of them share (WS_IP_BYTES_PER_SECOND); IPs with no
+   * open connection are not kept.
+   */
+  const byIp = new Map<string, { connections: number; inbound: TokenBucket | null }>();
+  const ipBytes = limits.wsIpBytesPerSecond;
   let draining = false;
   let connectionCount = 0;
   let nextConnectionId = 1;
@@ -113,12 +123,14 @@ export function createWsHub(deps: WsHubDeps) {
     const { mode, afterSeq, epoch } = target;
     const tokenless = isTokenless(target);
     const connLogger = logger.child({ conn: nextConnectionId++, session: session.id, mode, ...(tokenless ? { tokenless } : {}) });
-    const connection = new SessionConnection(ws, socket, session, mode, context, connLogger);
+    let client = byIp.get(ip);
+    if (!client) byIp.set(ip, (client = { connections: 0, inbound: ipBytes > 0 ? new TokenBucket(ipBytes, 2 * ipBytes) : null }));
+    client.connections++;
+    const connection = new SessionConnection(ws, socket, session, mode, context, connLogger, client.inbound);
     let connections = bySession.get(session.pk);
     if (!connections) bySession.set(session.pk, (connections = new Set()));
     connections.add(connection);
     connectionCount++;
-    byIp.set(ip, (byIp.get(ip) ?? 0) + 1);
 
     ws.on('error', (err) => connLogger.warn({ err: err.message }, 'socket error'));
     ws.once('close', (code, reason) => {
@@ -126,9 +138,7 @@ export function createWsHub(deps: WsHubDeps) {
       if (connections.size === 0 && bySession.get(session.pk) === connections) bySession.delete(session.pk);
       if (mode === 'json') countJson(session, connections);
       connectionCount--;
-      const left = byIp.get(ip)! - 1;
-      if (left === 0) byIp.delete(ip);
-      else byIp.set(ip, left);
+      if (--client.connections === 0) byIp.delete(ip);
       connLogger.info({ code, reason: reason.toString() }, 'closed');
     });
     connLogger.info({ req, ip }, 'connected');
@@ -163,7 +173,7 @@ export function createWsHub(deps: WsHubDeps) {
   function checkCaps(ip: string): void {
     if (draining) throw new AppError('shutting_down', 'the server is shutting down; retry shortly');
     // Per IP before the total: one client reaches its own cap long before it can fill the server.
-    if ((byIp.get(ip) ?? 0) >= limits.maxConnectionsPerIp) {
+    if ((byIp.get(ip)?.connections ?? 0) >= limits.maxConnectionsPerIp) {
       throw new AppError('too_many_ip_connections', `this client has ${limits.maxConnectionsPerIp} open connections already`, {
         'Retry-After': '5',
       });

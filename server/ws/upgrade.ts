@@ -29,8 +29,9 @@ const invalidHandshake = (message: string) => badRequest('invalid_handshake', me
 /**
  * Refuses, as the service's own JSON refusal, every handshake the ws library
  * would refuse itself (with a text/html body of its own): a method other than
- * GET, a malformed key, a version other than 13 (or 8), a malformed
- * subprotocol list. The same rules as ws 8's `handleUpgrade`, checked first.
+ * GET, a malformed key, a version other than 13, a malformed subprotocol
+ * list. The same rules as ws 8's `handleUpgrade`, checked first, except that
+ * version 8 (a draft's, which ws still takes) is refused: RFC 6455 §4.1 is 13.
  */
 function checkHandshake(req: IncomingMessage): string[] {
   if (req.method !== 'GET') throw methodNotAllowed(['GET']);
@@ -38,8 +39,8 @@ function checkHandshake(req: IncomingMessage): string[] {
     throw invalidHandshake('Sec-WebSocket-Key must be 16 bytes in base64 (RFC 6455)');
   }
   const version = req.headers['sec-websocket-version'];
-  if (version !== '13' && version !== '8') {
-    throw new AppError('invalid_handshake', 'Sec-WebSocket-Version must be 13', { 'Sec-WebSocket-Version': '13, 8' });
+  if (version !== '13') {
+    throw new AppError('invalid_handshake', 'Sec-WebSocket-Version must be 13 (RFC 6455)', { 'Sec-WebSocket-Version': '13' });
   }
   const header = req.headers['sec-websocket-protocol'];
   if (header === undefined) return [];

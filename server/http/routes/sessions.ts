@@ -2,9 +2,9 @@ import Router from '@koa/router';
 import { ROUTER_OPTIONS } from '../router-options.js';
 import type Koa from 'koa';
 import { presentedToken } from '../../auth.js';
-import { badRequest, methodNotAllowed } from '../../domain/errors.js';
+import { AppError, badRequest, conflict, methodNotAllowed } from '../../domain/errors.js';
 import type { SessionService } from '../../domain/session-service.js';
-import { createRegistrationLimiter } from '../../ip-limits.js';
+import { createRegistrationLimiter, isFailedAuthentication, type AuthFailureLimiter } from '../../ip-limits.js';
 import type { OriginPolicy } from '../../origin-policy.js';
 import { readJsonBody } from '../json-body.js';
 import { registrationSchema } from '../schemas.js';
@@ -20,6 +20,8 @@ export interface SessionRoutesDeps {
    * answer cross-origin (the demo page's fetch); null: no CORS.
    */
   streamCors: OriginPolicy | null;
+  /** A rejoin with a wrong token is a failed authentication, counted with every other (AUTH_FAILURE_LIMIT). */
+  authFailures: AuthFailureLimiter;
 }
 
 function parseRegistration(input: unknown): string | undefined {
@@ -30,7 +32,7 @@ function parseRegistration(input: unknown): string | undefined {
   throw badRequest('invalid_body', 'expected a JSON object like {"id":"my-session"} (id optional)');
 }
 
-export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, streamCors }: SessionRoutesDeps): Router {
+export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, streamCors, authFailures }: SessionRoutesDeps): Router {
   const router = new Router(ROUTER_OPTIONS);
   const limiter = createRegistrationLimiter(registerRateLimit);
 
@@ -68,8 +70,7 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, strea
    * `/stream?id=board&token=<attacker's>` would plant the attacker's token in a
    * victim's cookie (session fixation).
    */
-  async function register(ctx: Koa.Context, requestedId: string | undefined, rejoin: boolean): Promise<void> {
-    const rejoinToken = rejoin && requestedId !== undefined ? presentedToken(ctx.req, null, requestedId) : undefined;
+  async function register(ctx: Koa.Context, requestedId: string | undefined, rejoinToken: string | undefined): Promise<void> {
     const { session, token, created } = await sessions.register(requestedId, rejoinToken);
     setTokenCookie(ctx, session.id, token);
     ctx.status = created ? 201 : 200;
@@ -77,14 +78,40 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, strea
     ctx.body = registeredSessionBody(session, token);
   }
 
+  /**
+   * A POST presenting a token is a rejoin: an authentication like any other.
+   * Past AUTH_FAILURE_LIMIT it is 429, and a wrong token (401: another
+   * session's, or revoked) counts as a failure, so rejoining is no way around
+   * the throttle to guess tokens.
+   */
   router.post('/api/sessions', rateLimited, async (ctx) => {
-    await register(ctx, parseRegistration(await readJsonBody(ctx, maxBodyBytes)), true);
+    const requestedId = parseRegistration(await readJsonBody(ctx, maxBodyBytes));
+    const rejoinToken = requestedId === undefined ? undefined : presentedToken(ctx.req, null, requestedId);
+    if (rejoinToken === undefined) return register(ctx, requestedId, undefined);
+    await authFailures.check(ctx.ip);
+    try {
+      await register(ctx, requestedId, rejoinToken);
+    } catch (err) {
+      if (isFailedAuthentication(err)) await authFailures.failed(ctx.ip);
+      throw err;
+    }
   });
 
   // The original demo's registration: GET /stream?id=ID creates ID, nothing more.
   router.get('/stream', ...(streamCors ? [cors] : []), rejectHead, rateLimited, async (ctx) => {
     const { id } = ctx.query;
-    await register(ctx, parseRegistration(id === undefined ? {} : { id }), false);
+    const requestedId = parseRegistration(id === undefined ? {} : { id });
+    try {
+      await register(ctx, requestedId, undefined);
+    } catch (err) {
+      // A token does not help here (a GET never rejoins): say what does.
+      if (!(err instanceof AppError && err.code === 'session_exists')) throw err;
+      throw conflict(
+        'session_exists',
+        `session ID "${requestedId}" is taken, and GET /stream only creates new sessions: choose another ID; ` +
+          `to use this one, its holder connects to /ws/${requestedId} with its token, or rejoins with POST /api/sessions and Authorization: Bearer <token>`,
+      );
+    }
   });
 
   /**

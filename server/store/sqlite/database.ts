@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { newEpoch } from '../../domain/epoch.js';
+import { ensureFolder } from './folder.js';
 import { MIGRATIONS } from './migrations.js';
 import { sessionTerms } from './search-terms.js';
 
@@ -19,7 +19,7 @@ const defaults: DatabaseOptions = { synchronous: 'full', busyTimeoutMs: 250 };
 /** Opens (creating file and folder if needed) the database, sets pragmas and migrates it. */
 export function openDatabase(path: string, options: Partial<DatabaseOptions> = {}): Db {
   const { synchronous, busyTimeoutMs } = { ...defaults, ...options };
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') ensureFolder(dirname(path));
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');

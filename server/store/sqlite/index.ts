@@ -3,6 +3,7 @@
  * Every port of server/domain/ports.ts over one connection; SQLite's errors
  * are translated into the domain's in errors.ts, nowhere else.
  */
+import { StorageUnavailableError } from '../../domain/errors.js';
 import type { DomainLogger, MessageLog, SessionRepository, Store } from '../../domain/ports.js';
 import { openDatabase, type Db } from './database.js';
 import { createDiskGuard } from './disk-guard.js';
@@ -16,9 +17,9 @@ import { createSessionTable } from './sessions.js';
 export interface SqliteStoreOptions {
   /** fsync policy of commits: FULL survives power loss, NORMAL only process crashes. */
   synchronous: 'full' | 'normal';
-  /** Largest total of UTF-8 body bytes a session may store; 0: no limit. */
+  /** Largest total of message bytes (messageCost) a session may store; 0: no limit. */
   maxSessionBytes: number;
-  /** Below this many free bytes on the database's disk, writes are refused; 0: never. */
+  /** Below this many free bytes on the database's disk, writes (messages, new sessions) are refused; 0: never. */
   minFreeDiskBytes: number;
   /** How often free disk space is measured, in ms: never per message. */
   diskCheckIntervalMs: number;
@@ -62,7 +63,12 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
 
   const sessions: SessionRepository = {
     findById: async (id) => table.findById(id),
-    create: async (id, tokenHash, createdAt) => table.create(id, tokenHash, createdAt),
+    // Below the free-disk floor a new session is refused like a message: the floor is for every write that grows the database.
+    async create(id, tokenHash, createdAt) {
+      const refused = disk.refusal();
+      if (refused !== null) throw new StorageUnavailableError(refused.message, { kind: 'refused', cause: refused });
+      return table.create(id, tokenHash, createdAt);
+    },
     async delete(pk) {
       const deleted = table.delete(pk);
       log.forget(pk);

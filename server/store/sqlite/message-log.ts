@@ -1,5 +1,6 @@
 import { StorageUnavailableError } from '../../domain/errors.js';
 import {
+  messageCost,
   SessionGoneError,
   SessionStorageFullError,
   type AppendInput,
@@ -11,7 +12,7 @@ import type { MessageLog } from '../../domain/ports.js';
 import type { Db } from './database.js';
 
 export interface MessageLogOptions {
-  /** Largest total of UTF-8 body bytes a session may store; 0: no limit. */
+  /** Largest total of message bytes (messageCost: body, client id, row overhead) a session may store; 0: no limit. */
   maxSessionBytes: number;
   /** Why no write may happen now (free disk under the floor), or null; asked once per batch. */
   refusal(): Error | null;
@@ -131,7 +132,7 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
         continue;
       }
       // Counted with or without a budget, so one set later finds the count right.
-      const bytes = Buffer.byteLength(body);
+      const bytes = messageCost(clientId, body);
       if (maxSessionBytes > 0 && !fitsBudget(sessionPk, (added.get(sessionPk) ?? 0) + bytes)) {
         // A resend of a stored message is still answered with its original.
         const original = clientId === null ? undefined : byClientId.get(sessionPk, clientId);

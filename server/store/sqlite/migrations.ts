@@ -169,4 +169,17 @@ export const MIGRATIONS: readonly string[] = [
   END;
   INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
   `,
+  // 9: the storage budget counts what a message costs, not only its body:
+  // body and client id bytes plus a per-row overhead of 64
+  // (domain/model.ts messageCost; the two must agree).
+  `
+  DROP TRIGGER messages_release_bytes;
+  UPDATE sessions SET stored_bytes = (
+    SELECT coalesce(sum(octet_length(body) + coalesce(octet_length(client_id), 0) + 64), 0)
+      FROM messages WHERE messages.session_pk = sessions.pk);
+  CREATE TRIGGER messages_release_bytes AFTER DELETE ON messages BEGIN
+    UPDATE sessions SET stored_bytes = stored_bytes - (octet_length(old.body) + coalesce(octet_length(old.client_id), 0) + 64)
+     WHERE pk = old.session_pk;
+  END;
+  `,
 ];

@@ -4,10 +4,11 @@ import { tokenize } from './fts-unicode61.js';
 import { scopeOf } from './search-terms.js';
 import { buildSnippet, termMatcher } from '../snippet.js';
 
-/** A typed search split into the index's words: the FTS5 query and the folded terms it matches. */
+/** A typed search split into the index's words: the FTS5 query, the folded terms it matches, and its number of conditions. */
 export interface FtsQuery {
   fts: string;
   terms: string[];
+  words: number;
 }
 
 /**
@@ -25,8 +26,13 @@ export function toFtsQuery(input: string, sessionPk?: number): FtsQuery | null {
   if (tokens.length === 0) return null;
   const scope = sessionPk === undefined ? '' : scopeOf(sessionPk);
   // A token holds only token characters and diacritics, never a quote: quoting needs no escaping.
-  const words = tokens.map(({ start, end }, i) => `"${scope}${input.slice(start, end)}"${i === tokens.length - 1 ? '*' : ''}`);
-  return { fts: words.join(' '), terms: tokens.map((t) => t.term) };
+  // A word said twice (or with other accents or case: the same term) is one condition: `a a A á` costs what `a` does.
+  const words = new Map<string, string>();
+  tokens.forEach(({ start, end, term }, i) => {
+    const prefix = i === tokens.length - 1 ? '*' : '';
+    if (!words.has(term + prefix)) words.set(term + prefix, `"${scope}${input.slice(start, end)}"${prefix}`);
+  });
+  return { fts: [...words.values()].join(' '), terms: tokens.map((t) => t.term), words: words.size };
 }
 
 /** A search ran past its deadline and was stopped; nothing of it is answered. */

@@ -1,7 +1,9 @@
+import { badRequest } from '../../domain/errors.js';
+import { MAX_SEARCH_WORDS } from '../../domain/model.js';
 import type { MessageSearch } from '../../domain/ports.js';
 import type { Db } from './database.js';
 import { createSearchPool, searchTimeout } from './search-pool.js';
-import { createSearchQuery, SearchDeadlineError } from './search-query.js';
+import { createSearchQuery, SearchDeadlineError, toFtsQuery } from './search-query.js';
 
 export { toFtsQuery, type FtsQuery } from './search-query.js';
 
@@ -21,10 +23,20 @@ const defaults: SearchOptions = { budgetMs: 2000, nice: 10 };
  */
 export function createMessageSearch(db: Db, options: Partial<SearchOptions> = {}): MessageSearch & { close(): Promise<void> } {
   const { budgetMs, nice } = { ...defaults, ...options };
-  if (!db.memory) return createSearchPool({ path: db.name, budgetMs, graceMs: 500, nice });
+  if (!db.memory) {
+    const pool = createSearchPool({ path: db.name, budgetMs, graceMs: 500, nice });
+    return {
+      search(sessionPk, input, limit, offset) {
+        checkWords(input);
+        return pool.search(sessionPk, input, limit, offset);
+      },
+      close: () => pool.close(),
+    };
+  }
   const search = createSearchQuery(db);
   return {
     async search(sessionPk, input, limit, offset) {
+      checkWords(input);
       try {
         return search(sessionPk, input, limit, offset, performance.now() + budgetMs);
       } catch (err) {
@@ -33,4 +45,12 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> = {}
     },
     async close() {},
   };
+}
+
+/** Refuses, before any work, a query of more than MAX_SEARCH_WORDS different words (400 invalid_query). */
+function checkWords(input: string): void {
+  const query = toFtsQuery(input);
+  if (query !== null && query.words > MAX_SEARCH_WORDS) {
+    throw badRequest('invalid_query', `q: a search has at most ${MAX_SEARCH_WORDS} different words`);
+  }
 }
