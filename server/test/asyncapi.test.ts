@@ -78,6 +78,13 @@ describe('docs/asyncapi.json', () => {
     for (const code of Object.values(CloseCode)) expect(documented.has(code), String(code)).toBe(true);
     const closes = [...serverWs.matchAll(/(?:close|closeAfterCommits)\(CloseCode\.(\w+),([^\n]*)/g)];
     expect(closes.length).toBeGreaterThanOrEqual(6);
+    // The reasons session-socket.ts gives ws's own closes: `[CloseCode.x]: ['code', ...]` (1002 is PROTOCOL_ERROR there).
+    const filled = [...read('server/ws/session-socket.ts').matchAll(/\[(?:CloseCode\.)?(\w+)\]: \['([a-z_]+)'/g)];
+    expect(filled.length).toBe(4);
+    for (const [, name, reason] of filled) {
+      const code = name === 'PROTOCOL_ERROR' ? 1002 : CloseCode[name as keyof typeof CloseCode];
+      expect(documented.get(code), `${code} ${reason}`).toContain(reason);
+    }
     for (const [, name, rest] of closes) {
       const code = CloseCode[name as keyof typeof CloseCode];
       for (const [, reason] of rest!.matchAll(/'([a-z_]+)'/g)) {

@@ -21,16 +21,18 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
 /** Close codes and the catalogue codes their reasons start with (`"<code>: <message>"`); ws's own closes have its reason text. */
 export const CLOSE_CODES: Array<{ code: number; name: string; reasons: ErrorCode[]; when: string }> = [
   { code: CloseCode.goingAway, name: 'going away', reasons: ['shutting_down'], when: 'the server shuts down; reconnect shortly' },
-  { code: 1002, name: 'protocol error', reasons: [], when: 'a WebSocket protocol violation (ws\'s own close, its reason says which)' },
+  { code: 1002, name: 'protocol error', reasons: ['protocol_violation'], when: 'a frame that breaks the WebSocket protocol (RFC 6455)' },
   { code: CloseCode.unsupportedData, name: 'unsupported data', reasons: ['invalid_frame'], when: 'a binary frame: only text is taken' },
-  { code: CloseCode.invalidPayload, name: 'invalid payload', reasons: [], when: 'a text frame that is not valid UTF-8 (ws\'s own close)' },
+  { code: CloseCode.invalidPayload, name: 'invalid payload', reasons: ['invalid_utf8'], when: 'a text message that is not valid UTF-8; nothing of it is stored' },
   {
     code: CloseCode.policyViolation,
     name: 'policy violation',
-    reasons: ['rate_limited', 'session_storage_full'],
-    when: 'a client that keeps going past WS_RATE_LIMIT (once what it sent is echoed); text mode: a message over MAX_SESSION_BYTES; too many fragments (ws\'s own close)',
+    reasons: ['rate_limited', 'session_storage_full', 'message_too_fragmented'],
+    when:
+      'JSON mode: a client that keeps going past WS_RATE_LIMIT (once what it sent is echoed); text mode: the first message over WS_RATE_LIMIT, ' +
+      'or over MAX_SESSION_BYTES; either mode: a message in more fragments or chunks than WS_MAX_FRAGMENTS / WS_MAX_BUFFERED_CHUNKS',
   },
-  { code: CloseCode.messageTooBig, name: 'message too big', reasons: [], when: 'a message over MAX_MESSAGE_BYTES (ws\'s own close)' },
+  { code: CloseCode.messageTooBig, name: 'message too big', reasons: ['message_too_large'], when: 'a message over MAX_MESSAGE_BYTES; nothing of it is stored' },
   {
     code: CloseCode.internalError,
     name: 'internal error',

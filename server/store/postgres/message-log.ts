@@ -2,6 +2,7 @@ import type pg from 'pg';
 import {
   SessionGoneError,
   SessionStorageFullError,
+  messageCost,
   type AppendInput,
   type AppendOutcome,
   type MessagePage,
@@ -91,7 +92,7 @@ export function createMessageLog(pool: Pool, options: MessageLogOptions): Postgr
       const key = clientId === null ? undefined : `${sessionPk}:${clientId}`;
       const original = key === undefined ? undefined : originals.get(key);
       if (original) return { ...original, duplicate: true };
-      const bytes = Buffer.byteLength(body);
+      const bytes = messageCost(clientId, body);
       if (maxSessionBytes > 0 && session.bytes + bytes > maxSessionBytes) return new SessionStorageFullError(maxSessionBytes);
       const message = { seq: ++session.lastSeq, clientId, body, at };
       session.bytes += bytes;

@@ -22,7 +22,7 @@ export const MIGRATIONS: readonly string[] = [
     created_at   bigint NOT NULL,                                 -- ms since the epoch
     epoch        text   NOT NULL,
     last_seq     bigint NOT NULL DEFAULT 0,                       -- highest seq ever assigned; retention never lowers it
-    stored_bytes bigint NOT NULL DEFAULT 0,                       -- UTF-8 bytes of the bodies stored (MAX_SESSION_BYTES)
+    stored_bytes bigint NOT NULL DEFAULT 0,                       -- messageCost of the messages stored: body + client id + 64 (MAX_SESSION_BYTES)
     max_age_ms   bigint,                                          -- per-session retention; NULL: the deployment's
     max_messages bigint
   );
@@ -41,11 +41,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX messages_client_id ON messages (session_pk, client_id) WHERE client_id IS NOT NULL;
   CREATE INDEX messages_search ON messages USING gin (session_pk, tsv);
 
-  -- Deletes (retention, purge) give a session's bytes back, whichever path removes rows.
+  -- Deletes (retention, purge) give a session's bytes back, whichever path removes rows;
+  -- the cost must agree with domain/model.ts messageCost (64: MESSAGE_OVERHEAD_BYTES).
   CREATE FUNCTION messages_release_bytes() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     UPDATE sessions s SET stored_bytes = s.stored_bytes - d.bytes
-      FROM (SELECT session_pk, sum(octet_length(body)) AS bytes FROM gone GROUP BY session_pk) d
+      FROM (SELECT session_pk, sum(octet_length(body) + coalesce(octet_length(client_id), 0) + 64) AS bytes FROM gone GROUP BY session_pk) d
      WHERE s.pk = d.session_pk;
     RETURN NULL;
   END $$;

@@ -1,4 +1,5 @@
-import type { SearchPage } from '../../domain/model.js';
+import { badRequest } from '../../domain/errors.js';
+import { MAX_SEARCH_WORDS, type SearchPage } from '../../domain/model.js';
 import type { MessageSearch } from '../../domain/ports.js';
 import { buildSnippet, termMatcher, type Token } from '../snippet.js';
 import type { Pool } from './database.js';
@@ -74,6 +75,9 @@ export function createMessageSearch(pool: Pool): MessageSearch {
       const { rows: parsed } = await pool.query<{ t: DebugToken[] | null }>(`SELECT ${tokensOf('$1')} AS t`, [withoutNul(input)]);
       const terms = queryTerms(parsed[0]?.t ?? []);
       if (terms.length === 0) return { hits: [], hasMore: false };
+      // The last word is a prefix: the same word earlier is another condition, as in the SQLite adapter.
+      const words = new Set(terms.map((t, i) => (i === terms.length - 1 ? `${t}*` : t))).size;
+      if (words > MAX_SEARCH_WORDS) throw badRequest('invalid_query', `q: a search has at most ${MAX_SEARCH_WORDS} different words`);
       const { rows } = await pool.query<MessageRow & { tokens: DebugToken[] | null }>(
         `SELECT m.seq, m.client_id, m.body, m.nul_at, m.at,
                 ${tokensOf('m.body')} AS tokens
