@@ -151,7 +151,7 @@ export const limitCases: AbuseCase[] = [
   },
   {
     name: 'rejoins (POST /api/sessions) with wrong tokens from one IP past AUTH_FAILURE_LIMIT',
-    expected: 'each HTTP 409 session_exists, then even the right token HTTP 429 too_many_auth_failures; another IP: HTTP 200',
+    expected: 'each HTTP 401 unauthorized, then even the right token HTTP 429 too_many_auth_failures; another IP: HTTP 200',
     async run(t) {
       const from = loopbackAddress();
       const { id, token } = await registerSession(t);

@@ -79,7 +79,7 @@ describe('docs/asyncapi.json', () => {
     const closes = [...serverWs.matchAll(/(?:close|closeAfterCommits)\(CloseCode\.(\w+),([^\n]*)/g)];
     expect(closes.length).toBeGreaterThanOrEqual(6);
     // The reasons session-socket.ts gives ws's own closes: `[CloseCode.x]: ['code', ...]` (1002 is PROTOCOL_ERROR there).
-    const filled = [...read('server/ws/session-socket.ts').matchAll(/\[(?:CloseCode\.)?(\w+)\]: \['([a-z_]+)'/g)];
+    const filled = [...read('server/ws/session-socket.ts').matchAll(/\[(?:CloseCode\.)?(\w+)\]: \['([a-z0-9_]+)'/g)];
     expect(filled.length).toBe(4);
     for (const [, name, reason] of filled) {
       const code = name === 'PROTOCOL_ERROR' ? 1002 : CloseCode[name as keyof typeof CloseCode];

@@ -166,10 +166,10 @@ describe('failed authentications per client IP (AUTH_FAILURE_LIMIT)', () => {
       });
     // A taken ID without a token is a 409 that does not count (registration has its own limit).
     for (let i = 0; i < 4; i++) expect((await post('rejoin', {})).status).toBe(409);
-    // With a wrong token (Bearer or cookie): failures.
-    expect((await post('rejoin', { authorization: 'Bearer wrong-1' })).status).toBe(409);
-    expect((await post('rejoin', { cookie: 'st_rejoin=wrong-2' })).status).toBe(409);
-    expect((await post('rejoin', { authorization: 'Bearer wrong-3' })).status).toBe(409);
+    // With a wrong token (Bearer or cookie): 401, and failures.
+    expect((await post('rejoin', { authorization: 'Bearer wrong-1' })).status).toBe(401);
+    expect((await post('rejoin', { cookie: 'st_rejoin=wrong-2' })).status).toBe(401);
+    expect((await post('rejoin', { authorization: 'Bearer wrong-3' })).status).toBe(401);
     // Past the limit: even the right token waits, and every authenticated route of this IP is refused.
     for (const answer of [
       await post('rejoin', { authorization: `Bearer ${token}` }),
