@@ -22,5 +22,10 @@ export function fileCommand(usage: string): FileCommand | null {
     return null;
   }
   if (positionals.length !== 1) throw new Error(usage);
+  // backup and restore are SQLite's: with DATABASE_URL the data is in PostgreSQL, and copying
+  // data/app.db instead would look like a backup of it.
+  if (process.env.DATABASE_URL) {
+    throw new Error('DATABASE_URL is set: the data is in PostgreSQL, which npm run backup/restore do not touch; use pg_dump and pg_restore (README, Scaling out)');
+  }
   return { file: positionals[0]!, dbPath: values['db-path'] ?? process.env.DB_PATH ?? 'data/app.db', force: values.force === true };
 }

@@ -3,7 +3,7 @@
  * -> server -> signals.
  */
 import { loadDotEnv } from './dotenv.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { StartError, startServer } from './server.js';
 
@@ -51,9 +51,21 @@ async function main(): Promise<void> {
   // Announced only once the signals are handled: a supervisor that stops the server as soon as it
   // reads this line (stdout to a pipe is written synchronously) must not meet the default action.
   logger.info(
-    { httpPort: server.httpPort, wsPort: server.wsPort, dbPath: config.dbPath, host: config.host },
+    { httpPort: server.httpPort, wsPort: server.wsPort, host: config.host, ...storeOf(config) },
     `listening: http://localhost:${server.httpPort} and ws://localhost:${server.wsPort}/ws/{ID}`,
   );
+}
+
+/** Which store and bus this node runs on, for the start line: a PostgreSQL URL without its credentials. */
+function storeOf(config: Config): Record<string, string> {
+  if (!config.databaseUrl) return { store: 'sqlite', dbPath: config.dbPath, bus: 'local' };
+  const url = new URL(config.databaseUrl);
+  return {
+    store: 'postgres',
+    database: `${url.hostname}:${url.port || 5432}${url.pathname}`,
+    bus: config.bus || 'postgres',
+    ...(config.nodeId ? { nodeId: config.nodeId } : {}),
+  };
 }
 
 main().catch((err: unknown) => {

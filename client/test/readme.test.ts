@@ -27,9 +27,9 @@ it('the README\'s Node quick start registers, connects, sends and is acknowledge
   dir = mkdtempSync(join(ROOT, 'node_modules', '.readme-'));
   writeFileSync(join(dir, 'quick-start.mjs'), nodeQuickStart());
   const { stdout } = await run(process.execPath, ['quick-start.mjs'], { cwd: dir, env: { ...process.env, BASE_URL: t.server.httpUrl } });
-  expect(stdout.split('\n').filter(Boolean)).toEqual(['1 0101: hello', 'acknowledged as seq 1']);
+  expect(stdout.split('\n').filter(Boolean)).toEqual(['1 bot-0101: hello', 'acknowledged as seq 1']);
   // The token store kept the session's token: it reads the history the send committed.
   const tokens = JSON.parse(readFileSync(join(dir, '.state/tokens.json'), 'utf8')) as Record<string, string>;
-  const stored = await history(t.server, '0101', tokens['0101']);
+  const stored = await history(t.server, 'bot-0101', tokens['bot-0101']);
   expect(stored.messages.map((m) => m.body)).toEqual(['hello']);
 });

@@ -91,13 +91,21 @@ describe('resume epochs', () => {
     expect(summary(frames)).toEqual(['reset', '1 restored: kept 1', '2 restored: kept 2', '3 restored: new 3', '4 restored: new 4', 'ready 4']);
   });
 
-  it('npm run restore refuses while a server has the database open, and without --force, replacing nothing', async () => {
+  it('npm run restore refuses while a server has the database open (said first: --force cannot help), and without --force, replacing nothing', async () => {
     const { token } = await register(t.server, 'busy');
     const backup = join(t.dir, 'busy-backup.db');
     await backupDatabase(t.server.config.dbPath, backup);
     const env = { ...process.env, DB_PATH: t.server.config.dbPath };
     await expect(run(process.execPath, [RESTORE, backup, '--force'], { env })).rejects.toThrow(/in use \(a server has it open\)/);
-    await expect(run(process.execPath, [RESTORE, backup], { env })).rejects.toThrow(/exists; pass --force/);
+    await expect(run(process.execPath, [RESTORE, backup], { env })).rejects.toThrow(/in use \(a server has it open\)/);
+    // A database no server holds: --force is what is missing.
+    const idle = join(t.dir, 'idle.db');
+    await backupDatabase(t.server.config.dbPath, idle);
+    await expect(run(process.execPath, [RESTORE, backup], { env: { ...env, DB_PATH: idle } })).rejects.toThrow(/idle\.db exists; pass --force/);
+    // With DATABASE_URL the data is in PostgreSQL: neither command touches SQLite's file.
+    for (const cli of [RESTORE, RESTORE.replace('restore-cli', 'backup-cli')]) {
+      await expect(run(process.execPath, [cli, backup], { env: { ...env, DATABASE_URL: 'postgres://localhost/x' } })).rejects.toThrow(/DATABASE_URL is set/);
+    }
     // The server and its database go on as they were.
     const client = await t.connect('busy', { token, json: true });
     expect(await client.nextJson()).toMatchObject({ type: 'ready', lastSeq: 0 });

@@ -46,8 +46,9 @@ function assertNotInUse(path: string): void {
 export async function restoreDatabase(source: string, destination: string, { overwrite = false } = {}): Promise<RestoreReport> {
   const started = performance.now();
   if (!existsSync(source)) throw new Error(`no backup at ${source}`);
-  if (existsSync(destination) && !overwrite) throw new Error(`${destination} exists; pass --force to replace it with the backup`);
+  // In use first: --force cannot help while a server holds it, so say that before asking for --force.
   assertNotInUse(destination);
+  if (existsSync(destination) && !overwrite) throw new Error(`${destination} exists; pass --force to replace it with the backup`);
   const staging = `${destination}.restoring`;
   const removeFiles = (path: string) => {
     for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
