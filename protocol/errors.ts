@@ -24,6 +24,7 @@ export const ERROR_CATALOGUE = {
   origin_not_allowed: { status: 403, retry: false, summary: 'the request comes from a page whose origin is not allowed' },
   forbidden: { status: 403, retry: false, summary: 'the request is not allowed' },
   not_found: { status: 404, retry: false, summary: 'no resource at this path' },
+  expectation_failed: { status: 417, retry: false, summary: 'an Expect header other than 100-continue: send the request without it' },
   session_not_found: { status: 404, retry: false, summary: 'no session with this ID (deleted while a socket was open: close 4001 with this code as reason)' },
   method_not_allowed: { status: 405, retry: false, summary: 'the path exists but not with this method (see Allow)' },
   request_timeout: { status: 408, retry: true, summary: 'the request took too long to arrive' },

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { startHealer, type Healer } from './bus/heal.js';
@@ -151,6 +151,10 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     // CONNECT asks for a tunnel: this is no proxy (Node would drop the socket without a word).
     server.on('connect', (_req: IncomingMessage, socket: Duplex) => writeError(socket, methodNotAllowed(['GET', 'HEAD'])));
     server.on('clientError', answerClientError);
+    // An Expect other than 100-continue: Node's own 417 has no body; give the API's.
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+      writeError(res, new AppError('expectation_failed', `Expect: ${req.headers.expect} is not supported (only 100-continue)`));
+    });
   }
 
   capSocketsPerIp([httpServer, wsServer], config.maxSocketsPerIp, logger);

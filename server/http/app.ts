@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import serve from 'koa-static';
 import type { ProxyTrust } from '../client-ip.js';
-import { AppError, badRequest } from '../domain/errors.js';
+import { AppError, badRequest, notFound } from '../domain/errors.js';
 import type { HostPolicy } from '../host-policy.js';
 import { loggableUrl, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -164,7 +164,18 @@ export function createApp(deps: AppDeps): App {
     },
   });
   // Source maps hold the app's whole source text: public only when asked for.
-  app.use((ctx, next) => (deps.serveSourceMaps || !isSourceMap(ctx.path) ? staticFiles(ctx, next) : next()));
+  app.use(async (ctx, next) => {
+    if (!deps.serveSourceMaps && isSourceMap(ctx.path)) return next();
+    try {
+      await staticFiles(ctx, next);
+    } catch (err) {
+      // koa-send's path checks (`//x`, a path outside the folder: "Malicious Path") are paths nothing serves.
+      if ((err as { status?: number }).status === 400 || (err as { status?: number }).status === 403) {
+        throw notFound('not_found', `nothing is served at ${ctx.path}`);
+      }
+      throw err;
+    }
+  });
   return Object.assign(app, { routes: () => routeTable(router) });
 }
 

@@ -4,7 +4,7 @@ import type { ErrorCode } from '../../protocol/errors.js';
 import { AppError } from '../domain/errors.js';
 
 /** What readJsonBody can answer (the API document lists them for every route with a body). */
-export const JSON_BODY_ERRORS = ['unsupported_media_type', 'payload_too_large', 'invalid_json', 'undecodable_body'] as const satisfies readonly ErrorCode[];
+export const JSON_BODY_ERRORS = ['unsupported_media_type', 'payload_too_large', 'invalid_json', 'invalid_body', 'undecodable_body'] as const satisfies readonly ErrorCode[];
 
 /**
  * The JSON body of a request, or undefined when it has none. Anything but
@@ -25,6 +25,10 @@ export async function readJsonBody(ctx: Koa.Context, limitBytes: number): Promis
     const { status, type } = err as { status?: number; type?: string };
     if (status === 413) {
       throw new AppError('payload_too_large', `request body is larger than ${limitBytes} bytes`);
+    }
+    // bourne (co-body's parser) refuses a valid JSON object with a `__proto__` key: the body is JSON, its content is what is refused.
+    if (status === 400 && type === undefined && /forbidden prototype property/.test((err as Error).message)) {
+      throw new AppError('invalid_body', 'a JSON key named __proto__ is not accepted');
     }
     if (status === 400 && type === undefined) throw new AppError('invalid_json', 'request body is not valid JSON');
     // zlib fails on a body that is not what Content-Encoding says, with no HTTP status.

@@ -34,6 +34,7 @@ export const EVERY_REQUEST_ERRORS = [
   'method_not_allowed',
   'request_timeout',
   'headers_too_large',
+  'expectation_failed',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
@@ -100,7 +101,7 @@ export const OPERATIONS: Record<string, Operation> = {
       201: { description: 'created', content: json(registeredSessionSchema), headers: { Location: 'the session, /api/sessions/<ID>', 'Set-Cookie': 'st_<ID>=<token>' } },
       200: { description: 'rejoined: the token presented is the session\'s', content: json(registeredSessionSchema) },
     },
-    errors: [...JSON_BODY_ERRORS, 'invalid_body', ...REGISTRATION_ERRORS, 'unauthorized'],
+    errors: [...JSON_BODY_ERRORS, ...REGISTRATION_ERRORS, 'unauthorized'],
   },
   'POST /api/sessions/:id/token': {
     summary: 'Revoke the session\'s token: a new one replaces it',
@@ -148,7 +149,7 @@ export const OPERATIONS: Record<string, Operation> = {
     path: sessionPathSchema,
     body: settingsSchema,
     answers: { 200: { description: 'the session as changed', content: json(sessionInfoSchema) } },
-    errors: [...AUTHORIZED_SESSION_ERRORS, ...JSON_BODY_ERRORS, 'invalid_body'],
+    errors: [...AUTHORIZED_SESSION_ERRORS, ...JSON_BODY_ERRORS],
   },
   'DELETE /api/sessions/:id': {
     summary: 'Delete the session: its history, its token, its open sockets (closed with 4001)',

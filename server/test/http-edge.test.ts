@@ -95,7 +95,8 @@ describe('malformed Host headers and request-targets', () => {
       ['GET /stream?id=%zz HTTP/1.1', 400, 'invalid_session_id'],
       ['GET /stream?id=a&id=b HTTP/1.1', 400, 'invalid_session_id'],
       ['GET /api/sessions/%E0%A4%A/messages HTTP/1.1', 400, 'invalid_session_id'],
-      ['GET //x/../api/sessions/edge/messages HTTP/1.1', 400, 'bad_request'],
+      // A path with an empty segment is no route's and no file's (koa-send's "Malicious Path" 400 is a path nothing serves).
+      ['GET //x/../api/sessions/edge/messages HTTP/1.1', 404, 'not_found'],
       // Forms without a path: asterisk (OPTIONS *), authority.
       ['OPTIONS * HTTP/1.1', 400, 'bad_request'],
       ['GET 127.0.0.1:80 HTTP/1.1', 400, 'bad_request'],
@@ -207,6 +208,18 @@ describe('a client\'s mistake is a 4xx', () => {
 
     expect((await post('gzip', gzipSync(notCompressed))).status).toBe(201);
     expect((await post('br', brotliCompressSync(Buffer.from('{"id":"enc-br"}')))).status).toBe(201);
+  });
+
+  it("answers in the API's JSON what Node or koa-send would answer bare: Expect other than 100-continue, `//` paths, a __proto__ key", async () => {
+    const expectation = await send('POST /api/sessions HTTP/1.1', [...json, 'Expect: foo'], { body: '{}' });
+    expect([expectation.status, errorCode(expectation)]).toEqual([417, 'expectation_failed']);
+    for (const path of ['//api/sessions', '//healthz', '//etc/passwd']) {
+      const res = await send(`GET ${path} HTTP/1.1`);
+      expect([res.status, errorCode(res)], path).toEqual([404, 'not_found']);
+    }
+    const proto = await send('POST /api/sessions HTTP/1.1', json, { body: '{"__proto__":{"id":"x"},"id":"proto"}' });
+    expect([proto.status, errorCode(proto)]).toEqual([400, 'invalid_body']);
+    expect(await server.store.sessions.findById('proto')).toBeUndefined();
   });
 
   it('a method the path does not take is 405 with Allow, known to the router or not', async () => {

@@ -85,7 +85,23 @@ describe('LEGACY_OPEN_SESSIONS on', () => {
     expect(json.status).toBe(401);
     const resume = await upgradeRefusal(`${t.server.wsUrl}/ws/guarded?after=0`, { protocol: SUBPROTOCOL });
     expect(resume.status).toBe(401);
+    // An empty token is a client that meant to present one: 401, not admitted as tokenless.
+    const emptyQuery = await upgradeRefusal(`${t.server.wsUrl}/ws/guarded?token=`);
+    expect(emptyQuery.status).toBe(401);
+    const emptyBearer = await upgradeRefusal(`${t.server.wsUrl}/ws/guarded`, { headers: { authorization: 'Bearer ' } });
+    expect(emptyBearer.status).toBe(401);
     expect(await tokenlessAdmissions(t.server)).toBe(0);
+  });
+
+  it("a revocation closes the old token's sockets, not the tokenless ones (they held no token)", async () => {
+    const { token } = await register(t.server, 'revoked-demo');
+    const tokenless = await t.connect('revoked-demo');
+    const held = await t.connect('revoked-demo', { token });
+    const revoke = await api(t.server, '/api/sessions/revoked-demo/token', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(revoke.status).toBe(200);
+    expect((await held.closed).code).toBe(4002);
+    tokenless.send('still open');
+    expect(await tokenless.next()).toBe('revoked-demo: still open');
   });
 
   it('still needs the token for history, search, export, settings and delete', async () => {

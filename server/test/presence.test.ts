@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { PresenceFrame, ReadyFrame } from '../../protocol/wire.js';
+import { SUBPROTOCOL, type PresenceFrame, type ReadyFrame } from '../../protocol/wire.js';
 import type { BusEvent, MessageBus, Store } from '../domain/ports.js';
 import { startServer } from '../server.js';
 import { createLogger } from '../logger.js';
+import { Op, RawWs } from '../../scripts/abuse/raw-ws.js';
 import { register, TestClient, useTestServer, type TestServer } from './harness.js';
 
 type PresenceEvent = Extract<BusEvent, { type: 'presence' }>;
@@ -60,6 +61,24 @@ describe('presence', () => {
     expect((await ready(d)).presence).toBe(1);
     a.send({ type: 'send', id: 'm1', text: 'still one' });
     expect(await a.nextJson()).toMatchObject({ type: 'echo', id: 'm1' });
+  });
+
+  it('a socket the server closes stops counting at once, though its peer never answers the close', async () => {
+    const { token } = await register(t.server, 'closing');
+    const a = await t.connect('closing', { token, json: true, presence: true });
+    expect((await ready(a)).presence).toBe(1);
+    const raw = await RawWs.open({
+      host: '127.0.0.1',
+      port: t.server.wsPort,
+      path: '/ws/closing',
+      headers: { authorization: `Bearer ${token}`, 'sec-websocket-protocol': SUBPROTOCOL },
+    });
+    expect(await nextPresence(a)).toBe(2);
+    // A binary frame: the server closes with 1003; this peer never answers, so the handshake stays open.
+    raw.send({ opcode: Op.binary, payload: Buffer.from('x') });
+    expect(await nextPresence(a)).toBe(1);
+    expect(t.server.diagnostics.connections('closing')).toHaveLength(2);
+    raw.destroy();
   });
 
   it('sums the counts nodes publish on the bus, greets a node it did not know, and drops a node that says 0', async () => {

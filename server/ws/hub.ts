@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
 import { CloseCode, SUBPROTOCOL } from '../../protocol/wire.js';
 import type { Config } from '../config.js';
 import type { CommitQueue } from '../domain/commit-queue.js';
@@ -102,10 +102,13 @@ export function createWsHub(deps: WsHubDeps) {
       for (const connection of bySession.get(sessionPk) ?? []) connection.onPresence(count);
     },
   });
+  /** LEGACY_OPEN_SESSIONS connections admitted without a token. */
+  const tokenlessConnections = new WeakSet<SessionConnection>();
   /** Publishes this node's count of the session's JSON-mode connections. */
   const countJson = (session: SessionRecord, connections: Set<SessionConnection>) => {
     let count = 0;
-    for (const c of connections) if (c.mode === 'json') count++;
+    // A socket the server is closing no longer counts, though its close handshake is not over.
+    for (const c of connections) if (c.mode === 'json' && c.ws.readyState === WebSocket.OPEN) count++;
     presence.local(session.pk, session.id, count);
   };
 
@@ -131,6 +134,8 @@ export function createWsHub(deps: WsHubDeps) {
     if (!connections) bySession.set(session.pk, (connections = new Set()));
     connections.add(connection);
     connectionCount++;
+    if (tokenless) tokenlessConnections.add(connection);
+    if (mode === 'json') ws.once('closing', () => countJson(session, connections));
 
     ws.on('error', (err) => connLogger.warn({ err: err.message }, 'socket error'));
     ws.once('close', (code, reason) => {
@@ -143,7 +148,7 @@ export function createWsHub(deps: WsHubDeps) {
     });
     connLogger.info({ req, ip }, 'connected');
     if (tokenless) metrics.tokenlessAdmitted();
-    if (revocations.has(session.tokenHash.toString('hex'))) {
+    if (!tokenless && revocations.has(session.tokenHash.toString('hex'))) {
       // Authorised just before its token was revoked: as if it had been open then.
       connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
       return;
@@ -158,7 +163,8 @@ export function createWsHub(deps: WsHubDeps) {
    * still a 401, and JSON mode, which replays history, always needs one).
    */
   function isTokenless(target: UpgradeRequest): boolean {
-    return deps.legacyOpenSessions && target.mode === 'text' && target.token === undefined;
+    // An empty token (`?token=`, `Bearer `) is a client that meant to present one: 401, as without the setting.
+    return deps.legacyOpenSessions && target.mode === 'text' && !target.tokenAttempted;
   }
 
   /** Refuses what the caps and the Origin policy forbid, and what the request itself gets wrong. */
@@ -255,6 +261,8 @@ export function createWsHub(deps: WsHubDeps) {
   function closeRevoked(sessionPk: number, tokenHash: string): void {
     revocations.add(tokenHash);
     for (const connection of bySession.get(sessionPk) ?? []) {
+      // A tokenless legacy socket held no token: revoking one does not concern it (README, Security model).
+      if (tokenlessConnections.has(connection)) continue;
       if (connection.session.tokenHash.toString('hex') === tokenHash) connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
     }
   }

@@ -24,7 +24,11 @@ export function sessionSocketClass(maxMessageBytes: number): typeof WebSocket {
   return class SessionSocket extends WebSocket {
     override close(code?: number, data?: string | Buffer): void {
       const fill = data === undefined && code !== undefined ? reasons[code] : undefined;
+      const wasOpen = this.readyState === WebSocket.OPEN;
       super.close(code, fill ? closeReason(...fill) : data);
+      // The close handshake may take up to a heartbeat with a peer that never answers; what counts
+      // open sockets (presence) stops counting this one now.
+      if (wasOpen) this.emit('closing');
     }
   };
 }

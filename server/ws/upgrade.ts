@@ -13,6 +13,8 @@ export interface UpgradeRequest {
   sessionId: string;
   /** The token presented (header, query or cookie), not yet checked. */
   token: string | undefined;
+  /** An Authorization header or a `?token=` was sent, even an empty one (a client that meant to present a token). */
+  tokenAttempted: boolean;
   mode: WireMode;
   /** JSON mode only: replay messages with seq > afterSeq before `ready`. */
   afterSeq: number | null;
@@ -86,5 +88,6 @@ export function readUpgrade(req: IncomingMessage): UpgradeRequest {
     if (!EPOCH_PATTERN.test(epoch)) throw badRequest('invalid_epoch', '&epoch= must be the epoch a ready frame gave (base64url)');
   }
 
-  return { sessionId, token: presentedToken(req, query, sessionId), mode, afterSeq, epoch };
+  const tokenAttempted = req.headers.authorization !== undefined || query.has('token');
+  return { sessionId, token: presentedToken(req, query, sessionId), tokenAttempted, mode, afterSeq, epoch };
 }
