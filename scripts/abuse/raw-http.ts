@@ -111,6 +111,12 @@ export async function rawSocketFrom(from: string, port: number): Promise<RawSock
     ended,
     ask: (request) =>
       new Promise((resolve, reject) => {
+        if (socket.destroyed) {
+          // Ended already: the answer it got before (a 408 from the headers timeout, say), if any.
+          if (received !== '') resolve(received.split('\r\n')[0]!);
+          else reject(new Error('closed before an answer'));
+          return;
+        }
         waiting = resolve;
         socket.once('close', () => reject(new Error('closed before an answer')));
         socket.write(request);
