@@ -1,16 +1,14 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SessionRecord } from '../../domain/model.js';
 import type { DomainLogger, RetentionRunner } from '../../domain/ports.js';
-import { effectiveLimits, type DeploymentRetention, type EffectiveLimits } from '../../domain/retention-policy.js';
+import type { EffectiveLimits } from '../../domain/retention-policy.js';
+import { createRetentionRunner, type RetentionRunnerOptions } from '../retention-runner.js';
 import type { Db } from './database.js';
 import type { SqliteMessageLog } from './message-log.js';
 import type { SessionTable } from './sessions.js';
 
-export interface RetentionOptions extends DeploymentRetention {
+export interface RetentionOptions extends RetentionRunnerOptions {
   /** Rows deleted per transaction: small, so an echo never waits long behind one. */
   batchSize: number;
-  /** The clock; tests drive it. */
-  now(): number;
 }
 
 export interface RetentionDeps {
@@ -20,13 +18,11 @@ export interface RetentionDeps {
   logger: DomainLogger;
 }
 
-const SESSIONS_PER_PAGE = 200;
-
 /**
- * Deletes messages past their age or count limit, oldest first, and the rows
- * of deleted sessions, one small transaction at a time with a turn of the
- * event loop in between. The session's seq floor records what was removed,
- * so seqs never restart.
+ * Retention's batches on SQLite (the pass is retention-runner.ts): messages
+ * past their age or count limit, oldest first, and the rows of deleted
+ * sessions, each batch one IMMEDIATE transaction. The session's seq floor
+ * records what was removed, so seqs never restart.
  */
 export function createRetention({ db, sessions, messages, logger }: RetentionDeps, options: RetentionOptions): RetentionRunner {
   const deleteOlderThan = db
@@ -65,64 +61,14 @@ export function createRetention({ db, sessions, messages, logger }: RetentionDep
     return removed.length;
   });
 
-  async function enforce(session: SessionRecord): Promise<number> {
-    const limits = effectiveLimits(options, session.retention);
-    if (limits.maxAgeMs <= 0 && limits.maxMessages <= 0) return 0;
-    let total = 0;
-    for (;;) {
-      const removed = deleteBatch.immediate(session, limits, options.now());
-      total += removed;
-      if (removed === 0) return total;
-      await nextTurn(); // let echoes through between batches
-    }
-  }
-
-  let running: Promise<number> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-
-  /** Purges the rows of deleted sessions, a batch at a time. */
-  async function purgeDeleted(): Promise<number> {
-    let total = 0;
-    for (const pk of deletedSessions.all()) {
-      for (;;) {
-        const removed = purgeBatch.immediate(pk);
-        total += removed;
-        await nextTurn();
-        if (removed === 0) break;
-      }
-    }
-    return total;
-  }
-
-  /** One pass: deleted sessions' rows, then every session's limits; resolves with the messages deleted. */
-  function runOnce(): Promise<number> {
-    running ??= (async () => {
-      let deleted = await purgeDeleted();
-      let after = 0;
-      for (;;) {
-        const page = sessions.pageAfter(after, SESSIONS_PER_PAGE);
-        if (page.length === 0) break;
-        for (const session of page) deleted += await enforce(session);
-        after = page[page.length - 1]!.pk;
-        await nextTurn();
-      }
-      if (deleted > 0) logger.info({ deleted }, 'retention: old messages deleted');
-      return deleted;
-    })().finally(() => (running = undefined));
-    return running;
-  }
-
-  return {
-    runOnce,
-    start(intervalMs: number): void {
-      timer = setInterval(() => {
-        runOnce().catch((err: unknown) => logger.error({ err }, 'retention pass failed'));
-      }, intervalMs);
-      timer.unref();
+  return createRetentionRunner(
+    {
+      deletedSessions: () => deletedSessions.all(),
+      purgeBatch: (pk) => purgeBatch.immediate(pk),
+      pageAfter: (afterPk, limit) => sessions.pageAfter(afterPk, limit),
+      deleteBatch: (session, limits, now) => deleteBatch.immediate(session, limits, now),
     },
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+    options,
+    logger,
+  );
 }

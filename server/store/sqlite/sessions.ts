@@ -1,26 +1,6 @@
 import type { RetentionLimits, SessionRecord } from '../../domain/model.js';
 import type { Db } from './database.js';
-
-interface SessionRow {
-  pk: number;
-  id: string;
-  token_hash: Buffer;
-  created_at: number;
-  epoch: string;
-  max_age_ms: number | null;
-  max_messages: number | null;
-}
-
-const COLUMNS = 'pk, id, token_hash, created_at, epoch, max_age_ms, max_messages';
-
-const toRecord = (row: SessionRow): SessionRecord => ({
-  pk: row.pk,
-  id: row.id,
-  tokenHash: row.token_hash,
-  createdAt: row.created_at,
-  epoch: row.epoch,
-  retention: { maxAgeMs: row.max_age_ms, maxMessages: row.max_messages },
-});
+import { SESSION_COLUMNS as COLUMNS, toSessionRecord as toRecord, type SessionRow } from '../session-row.js';
 
 export type SessionTable = ReturnType<typeof createSessionTable>;
 

@@ -1,0 +1,91 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { SessionRecord } from '../domain/model.js';
+import type { DomainLogger, RetentionRunner } from '../domain/ports.js';
+import { effectiveLimits, type DeploymentRetention, type EffectiveLimits } from '../domain/retention-policy.js';
+
+/** What an engine does for retention, one small batch at a time (sqlite/retention.ts, postgres/retention.ts). */
+export interface RetentionBatches {
+  /** Keys of deleted sessions whose rows wait for the purge. */
+  deletedSessions(): number[] | Promise<number[]>;
+  /** Deletes one batch of a deleted session's rows; 0 when none were left, and the session is then done. */
+  purgeBatch(sessionPk: number): number | Promise<number>;
+  /** Sessions after `afterPk` in key order, `limit` at a time. */
+  pageAfter(afterPk: number, limit: number): SessionRecord[] | Promise<SessionRecord[]>;
+  /** Deletes one batch of the session's messages past `limits` (oldest first, raising its seq floor); 0 when none are. */
+  deleteBatch(session: SessionRecord, limits: EffectiveLimits, now: number): number | Promise<number>;
+  /** Runs a pass where only one may run at a time (PostgreSQL: one node, under an advisory lock); default: as is. */
+  exclusively?(pass: () => Promise<number>): Promise<number>;
+}
+
+export interface RetentionRunnerOptions extends DeploymentRetention {
+  /** The clock; tests drive it. */
+  now(): number;
+}
+
+const SESSIONS_PER_PAGE = 200;
+
+/**
+ * The retention pass every store runs: the rows of deleted sessions, then
+ * each session's age and count limits, a batch at a time with a turn of the
+ * event loop in between, so echoes never wait long behind it. Concurrent
+ * calls share the pass in progress.
+ */
+export function createRetentionRunner(batches: RetentionBatches, options: RetentionRunnerOptions, logger: DomainLogger): RetentionRunner {
+  async function purgeDeleted(): Promise<number> {
+    let total = 0;
+    for (const pk of await batches.deletedSessions()) {
+      for (;;) {
+        const removed = await batches.purgeBatch(pk);
+        total += removed;
+        await nextTurn();
+        if (removed === 0) break;
+      }
+    }
+    return total;
+  }
+
+  async function enforce(session: SessionRecord): Promise<number> {
+    const limits = effectiveLimits(options, session.retention);
+    if (limits.maxAgeMs <= 0 && limits.maxMessages <= 0) return 0;
+    let total = 0;
+    for (;;) {
+      const removed = await batches.deleteBatch(session, limits, options.now());
+      total += removed;
+      if (removed === 0) return total;
+      await nextTurn(); // let echoes through between batches
+    }
+  }
+
+  async function pass(): Promise<number> {
+    let deleted = await purgeDeleted();
+    let after = 0;
+    for (;;) {
+      const page = await batches.pageAfter(after, SESSIONS_PER_PAGE);
+      if (page.length === 0) break;
+      for (const session of page) deleted += await enforce(session);
+      after = page[page.length - 1]!.pk;
+      await nextTurn();
+    }
+    if (deleted > 0) logger.info({ deleted }, 'retention: old messages deleted');
+    return deleted;
+  }
+
+  let running: Promise<number> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const runOnce = (): Promise<number> =>
+    (running ??= (batches.exclusively ? batches.exclusively(pass) : pass()).finally(() => (running = undefined)));
+
+  return {
+    runOnce,
+    start(intervalMs) {
+      timer = setInterval(() => {
+        runOnce().catch((err: unknown) => logger.error({ err }, 'retention pass failed'));
+      }, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}
