@@ -45,11 +45,6 @@ export interface AppendResult extends StoredMessage {
 }
 
 /**
- * An append refused because its session's stored bodies would pass the
- * storage budget (MAX_SESSION_BYTES): nothing was written for it, the rest of
- * its batch was.
- */
-/**
  * What one stored message counts against MAX_SESSION_BYTES, besides its
  * body and client id: its row (seq, time, keys), its index entries and its
  * search-index postings, which a message has however short. An estimate of
@@ -72,6 +67,11 @@ export function messageCost(clientId: string | null, body: string): number {
  */
 export const MAX_SEARCH_WORDS = 16;
 
+/**
+ * An append refused because its session's stored messages (messageCost each)
+ * would pass the storage budget (MAX_SESSION_BYTES): nothing was written for
+ * it, the rest of its batch was.
+ */
 export class SessionStorageFullError extends Error {
   override readonly name = 'SessionStorageFullError';
   constructor(readonly maxSessionBytes: number) {

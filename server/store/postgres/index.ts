@@ -14,7 +14,7 @@ import { createMessageSearch } from './search.js';
 import { createSessions } from './sessions.js';
 
 export interface PostgresStoreOptions {
-  /** Largest total of UTF-8 body bytes a session may store; 0: no limit. */
+  /** Largest total of message bytes (messageCost: body, client id, row overhead) a session may store; 0: no limit. */
   maxSessionBytes: number;
   /** The deployment's retention and the size of its batches. */
   retention: Omit<RetentionOptions, 'now'>;

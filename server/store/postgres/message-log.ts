@@ -13,7 +13,7 @@ import { transaction, type Pool } from './database.js';
 import { clientIdBytes, clientIdText, fromStoredText, toStoredText } from './nul.js';
 
 export interface MessageLogOptions {
-  /** Largest total of UTF-8 body bytes a session may store; 0: no limit. */
+  /** Largest total of message bytes (messageCost: body, client id, row overhead) a session may store; 0: no limit. */
   maxSessionBytes: number;
   /** The clock commits are stamped with. */
   now(): number;

@@ -158,7 +158,8 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
     // One update per session per commit, not per message (the hot path).
     const totals = new Map<number, number>();
     for (const [sessionPk, bytes] of added) {
-      totals.set(sessionPk, storedBytes(sessionPk) + bytes); // read before the update
+      // The cache serves only the budget check: without a budget, no read for it.
+      if (maxSessionBytes > 0) totals.set(sessionPk, storedBytes(sessionPk) + bytes); // read before the update
       addStoredBytes.run(bytes, sessionPk);
     }
     return { results, assigned, totals };
