@@ -8,6 +8,17 @@ import { parse as parseCookies } from 'cookie';
 export const tokenCookieName = (sessionId: string) => `st_${sessionId}`;
 
 /**
+ * Whether the request meant to present a token in the ways presentedToken
+ * reads one (a Bearer header or `?token=`), even an empty one: under
+ * LEGACY_OPEN_SESSIONS such a request is checked like any other (401), not
+ * admitted as tokenless. Another Authorization scheme (a proxy's Basic) is
+ * not a token.
+ */
+export function tokenAttempted(req: IncomingMessage, query: URLSearchParams): boolean {
+  return /^Bearer(\s|$)/i.test(req.headers.authorization ?? '') || query.has('token');
+}
+
+/**
  * The token a request presents for a session, from (in this order) the
  * `Authorization: Bearer` header, the `?token=` query parameter (unless
  * `query` is null: registration never takes it from the URL), or the

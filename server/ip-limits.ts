@@ -49,6 +49,12 @@ export interface AuthFailureLimiter {
   check(ip: string): Promise<void>;
   /** Counts one failed authentication (401, or 404 for an unknown session) of `ip`. */
   failed(ip: string): Promise<void>;
+  /**
+   * Runs an authentication of `ip`: refused at once (429) while `ip` is over
+   * its limit, and counted when it fails (isFailedAuthentication); its error
+   * is rethrown. The one way HTTP routes, rejoins and upgrades use the limit.
+   */
+  guard<T>(ip: string, run: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -58,9 +64,18 @@ export interface AuthFailureLimiter {
  * one valid token must not be able to clear its record of guesses.
  */
 export function createAuthFailureLimiter(perMinute: number): AuthFailureLimiter {
-  if (perMinute === 0) return { check: async () => undefined, failed: async () => undefined };
+  if (perMinute === 0) return { check: async () => undefined, failed: async () => undefined, guard: (_ip, run) => run() };
   const limiter = new RateLimiterMemory({ points: perMinute, duration: WINDOW_SECONDS });
-  return {
+  const self: AuthFailureLimiter = {
+    async guard(ip, run) {
+      await self.check(ip);
+      try {
+        return await run();
+      } catch (err) {
+        if (isFailedAuthentication(err)) await self.failed(ip);
+        throw err;
+      }
+    },
     async check(ip) {
       const res = await limiter.get(ip);
       if (res && res.consumedPoints >= perMinute) {
@@ -72,6 +87,7 @@ export function createAuthFailureLimiter(perMinute: number): AuthFailureLimiter 
       await limiter.penalty(ip, 1);
     },
   };
+  return self;
 }
 
 /** True for the refusals that count as a failed authentication: wrong or missing token, unknown session. */

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
-import { isFailedAuthentication, type AuthFailureLimiter } from '../ip-limits.js';
+import type { AuthFailureLimiter } from '../ip-limits.js';
 
 /** The route patterns that check a token: a session's resources, and /metrics when METRICS_TOKEN is set. */
 const AUTHENTICATED_ROUTE = /^\/(?:api\/sessions\/:id(?:\/|$)|metrics$)/;
@@ -16,15 +16,11 @@ const AUTHENTICATED_ROUTE = /^\/(?:api\/sessions\/:id(?:\/|$)|metrics$)/;
  */
 export function throttleFailedAuth(limiter: AuthFailureLimiter, router: Router): Koa.Middleware {
   return async (ctx, next) => {
+    // Routes match case-sensitively and strictly (ROUTER_OPTIONS), so a path outside these prefixes
+    // cannot be an authenticated route: static files and probes skip the router match.
+    if (!ctx.path.startsWith('/api/sessions/') && ctx.path !== '/metrics') return next();
     const { pathAndMethod } = router.match(ctx.path, ctx.method);
     if (!pathAndMethod.some((layer) => AUTHENTICATED_ROUTE.test(String(layer.path)))) return next();
-    const ip = ctx.ip;
-    await limiter.check(ip);
-    try {
-      await next();
-    } catch (err) {
-      if (isFailedAuthentication(err)) await limiter.failed(ip);
-      throw err;
-    }
+    await limiter.guard(ctx.ip, next);
   };
 }

@@ -11,7 +11,7 @@ import type { ConnectionSnapshot, MessageBus, MessageLog } from '../domain/ports
 import type { SessionService } from '../domain/session-service.js';
 import { toAppError } from '../http/to-app-error.js';
 import { writeError } from '../http/write-error.js';
-import { isFailedAuthentication, type AuthFailureLimiter } from '../ip-limits.js';
+import type { AuthFailureLimiter } from '../ip-limits.js';
 import type { HostPolicy } from '../host-policy.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -226,12 +226,12 @@ export function createWsHub(deps: WsHubDeps) {
     let target: UpgradeRequest;
     let session: SessionRecord;
     try {
-      await authFailures.check(ip);
-      target = screen(req, ip);
-      session = isTokenless(target) ? await sessions.findOpen(target.sessionId) : await sessions.authorise(target.sessionId, target.token);
+      ({ target, session } = await authFailures.guard(ip, async () => {
+        const target = screen(req, ip);
+        return { target, session: isTokenless(target) ? await sessions.findOpen(target.sessionId) : await sessions.authorise(target.sessionId, target.token) };
+      }));
       admit(session, ip);
     } catch (err) {
-      if (isFailedAuthentication(err)) await authFailures.failed(ip);
       refuse(req, socket, err);
       return;
     }

@@ -49,6 +49,8 @@ export function createPresence({ bus, node, onChange }: PresenceDeps) {
     /** This node now holds `count` JSON-mode connections of the session: counted here at once, and published for the others. */
     local(sessionPk: number, sessionId: string, count: number): void {
       let known = sessions.get(sessionPk);
+      // Unchanged (a socket counted out when its close began, then again when it ended): nothing to tell anyone.
+      if ((known?.nodes.get(node) ?? 0) === count) return;
       if (count === 0) sessions.delete(sessionPk);
       else {
         if (!known) sessions.set(sessionPk, (known = { nodes: new Map(), told: 0 }));

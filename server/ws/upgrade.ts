@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { SEQ_MAX, SUBPROTOCOL, WS_PATH_PREFIX } from '../../protocol/wire.js';
-import { presentedToken } from '../auth.js';
+import { presentedToken, tokenAttempted } from '../auth.js';
 import { AppError, badRequest, methodNotAllowed, notFound } from '../domain/errors.js';
 import { EPOCH_PATTERN } from '../domain/epoch.js';
 import { requireSessionId } from '../domain/session-id.js';
@@ -13,7 +13,7 @@ export interface UpgradeRequest {
   sessionId: string;
   /** The token presented (header, query or cookie), not yet checked. */
   token: string | undefined;
-  /** An Authorization header or a `?token=` was sent, even an empty one (a client that meant to present a token). */
+  /** A Bearer header or a `?token=` was sent, even an empty one (auth.ts tokenAttempted). */
   tokenAttempted: boolean;
   mode: WireMode;
   /** JSON mode only: replay messages with seq > afterSeq before `ready`. */
@@ -88,6 +88,5 @@ export function readUpgrade(req: IncomingMessage): UpgradeRequest {
     if (!EPOCH_PATTERN.test(epoch)) throw badRequest('invalid_epoch', '&epoch= must be the epoch a ready frame gave (base64url)');
   }
 
-  const tokenAttempted = req.headers.authorization !== undefined || query.has('token');
-  return { sessionId, token: presentedToken(req, query, sessionId), tokenAttempted, mode, afterSeq, epoch };
+  return { sessionId, token: presentedToken(req, query, sessionId), tokenAttempted: tokenAttempted(req, query), mode, afterSeq, epoch };
 }

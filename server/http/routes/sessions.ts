@@ -4,7 +4,7 @@ import type Koa from 'koa';
 import { presentedToken } from '../../auth.js';
 import { AppError, badRequest, conflict, methodNotAllowed } from '../../domain/errors.js';
 import type { SessionService } from '../../domain/session-service.js';
-import { createRegistrationLimiter, isFailedAuthentication, type AuthFailureLimiter } from '../../ip-limits.js';
+import { createRegistrationLimiter, type AuthFailureLimiter } from '../../ip-limits.js';
 import type { OriginPolicy } from '../../origin-policy.js';
 import { readJsonBody } from '../json-body.js';
 import { registrationSchema } from '../schemas.js';
@@ -88,13 +88,7 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, strea
     const requestedId = parseRegistration(await readJsonBody(ctx, maxBodyBytes));
     const rejoinToken = requestedId === undefined ? undefined : presentedToken(ctx.req, null, requestedId);
     if (rejoinToken === undefined) return register(ctx, requestedId, undefined);
-    await authFailures.check(ctx.ip);
-    try {
-      await register(ctx, requestedId, rejoinToken);
-    } catch (err) {
-      if (isFailedAuthentication(err)) await authFailures.failed(ctx.ip);
-      throw err;
-    }
+    await authFailures.guard(ctx.ip, () => register(ctx, requestedId, rejoinToken));
   });
 
   // The original demo's registration: GET /stream?id=ID creates ID, nothing more.
