@@ -9,12 +9,10 @@ import { z } from 'zod';
 import { ERROR_CATALOGUE, type ApiErrorBody, type ErrorCode } from '../../protocol/errors.js';
 import { SESSION_ID_PATTERN, SESSION_ID_RULE } from '../../protocol/session-id.js';
 import { SEQ_MAX, type HistoryPage, type RegisteredSession, type SearchPage, type SessionInfo } from '../../protocol/wire.js';
-
-/** Fails to compile when a schema and its protocol type differ, in either direction. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+import type { Same } from '../same-type.js';
 
 const invalidId = `invalid session ID: ${SESSION_ID_RULE}`;
-export const sessionIdSchema = z
+const sessionIdSchema = z
   .string({ error: invalidId })
   .regex(SESSION_ID_PATTERN, invalidId)
   .meta({ id: 'SessionId', description: SESSION_ID_RULE, example: '0101' });
@@ -27,7 +25,7 @@ export const sessionPathSchema = z.object({ id: sessionIdSchema });
 /** A registration, from the JSON body of POST /api/sessions or the query of GET /stream; no id: one is generated. */
 export const registrationSchema = z.object({ id: sessionIdSchema.nullish() }).loose();
 
-export const HISTORY_PAGE_DEFAULT = 50;
+const HISTORY_PAGE_DEFAULT = 50;
 export const HISTORY_PAGE_MAX = 500;
 export const pageQuerySchema = z.object({
   before: z.coerce.number().int().min(1).max(SEQ_MAX + 1).optional().meta({ description: 'page of the messages before this seq (the first seq of the newer page)' }),

@@ -10,7 +10,9 @@ import { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../protocol/errors.js';
 import { SESSION_ID_PATTERN, SESSION_ID_RULE } from '../../protocol/session-id.js';
 import { CloseCode, SEQ_MAX, SUBPROTOCOL } from '../../protocol/wire.js';
-import { CLIENT_FRAME_SCHEMAS, SERVER_FRAME_SCHEMAS } from './frame-schemas.js';
+import { SERVER_FRAME_SCHEMAS } from './frame-schemas.js';
+import { PROTOCOL_ERROR } from './session-socket.js';
+import { FRAME_SCHEMAS as CLIENT_FRAME_SCHEMAS } from './frames.js';
 
 /** A zod schema as the JSON Schema (draft 7) AsyncAPI's default schema format takes. */
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
@@ -21,7 +23,7 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
 /** Close codes and the catalogue codes their reasons start with (`"<code>: <message>"`); ws's own closes have its reason text. */
 export const CLOSE_CODES: Array<{ code: number; name: string; reasons: ErrorCode[]; when: string }> = [
   { code: CloseCode.goingAway, name: 'going away', reasons: ['shutting_down'], when: 'the server shuts down; reconnect shortly' },
-  { code: 1002, name: 'protocol error', reasons: ['protocol_violation'], when: 'a frame that breaks the WebSocket protocol (RFC 6455)' },
+  { code: PROTOCOL_ERROR, name: 'protocol error', reasons: ['protocol_violation'], when: 'a frame that breaks the WebSocket protocol (RFC 6455)' },
   { code: CloseCode.unsupportedData, name: 'unsupported data', reasons: ['invalid_frame'], when: 'a binary frame: only text is taken' },
   { code: CloseCode.invalidPayload, name: 'invalid payload', reasons: ['invalid_utf8'], when: 'a text message that is not valid UTF-8; nothing of it is stored' },
   {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../../protocol/errors.js';
 import { CLIENT_ID_MAX_LENGTH, type ClientFrame, type ErrorFrame, type ReadyFrame, type ResetFrame } from '../../protocol/wire.js';
+import type { Same } from '../same-type.js';
 
 /** Nesting a frame may have: a send frame has one level; deeper ones are refused before they are walked further. */
 export const MAX_FRAME_DEPTH = 32;
@@ -58,7 +59,7 @@ const wellFormedStrings = z.unknown().superRefine((value, ctx) => {
   if (issue) ctx.addIssue({ code: 'custom', ...issue });
 });
 
-const clientIdSchema = z.string().min(1).max(CLIENT_ID_MAX_LENGTH);
+export const clientIdSchema = z.string().min(1).max(CLIENT_ID_MAX_LENGTH);
 
 /**
  * One schema per client frame type. The map must name every type of
@@ -72,8 +73,6 @@ export const FRAME_SCHEMAS = {
 /** The one schema of what a JSON-mode client may send: well-formed strings, then a frame of a known type. */
 const clientFrameSchema = wellFormedStrings.pipe(z.discriminatedUnion('type', [FRAME_SCHEMAS.send]));
 
-/** Fails to compile when the schema and protocol's ClientFrame differ, in either direction. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _schemaIsClientFrame: Same<z.infer<typeof clientFrameSchema>, ClientFrame> = true;
 void _schemaIsClientFrame;
 
@@ -104,7 +103,7 @@ export function parseClientFrame(raw: string): ParsedFrame {
  * The client message id a frame names, if it is a valid one (parsed or not),
  * so an error can be matched to the client's message; else null.
  */
-export function clientIdOf(value: unknown): string | null {
+function clientIdOf(value: unknown): string | null {
   const id = clientIdSchema.safeParse((value as { id?: unknown } | null)?.id);
   return id.success && id.data.isWellFormed() ? id.data : null;
 }

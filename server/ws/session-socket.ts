@@ -4,7 +4,7 @@ import type { ErrorCode } from '../../protocol/errors.js';
 import { closeReason } from './frames.js';
 
 /** Protocol error from RFC 6455 §7.4.1 (not in protocol's CloseCode: the server never chooses it itself). */
-const PROTOCOL_ERROR = 1002;
+export const PROTOCOL_ERROR = 1002;
 
 /**
  * The WebSocket class the hub's server makes (ws's `WebSocket` option). When

@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import Router from '@koa/router';
 import { ROUTER_OPTIONS } from '../router-options.js';
 import type Koa from 'koa';
@@ -118,14 +119,8 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, strea
     const { session, token, closeOldSockets } = await sessions.revokeToken(await requireAuthorizedSession(ctx, sessions));
     setTokenCookie(ctx, session.id, token);
     ctx.body = registeredSessionBody(session, token);
-    // 'finish' when the answer is handed to the kernel; 'close' too, so a caller that went away cannot keep old sockets open.
-    let done = false;
-    const close = () => {
-      if (done) return;
-      done = true;
-      closeOldSockets();
-    };
-    ctx.res.once('finish', close).once('close', close);
+    // Once the answer is handed to the kernel, or the caller went away (then too: old sockets must not stay open).
+    finished(ctx.res, () => closeOldSockets());
   });
 
   router.delete('/api/sessions/:id', async (ctx) => {
