@@ -31,9 +31,20 @@ test.describe('a lost connection', () => {
     await expect(ui.status).toHaveText(/^Reconnecting in \d+ s$/, { timeout: 30_000 });
     await screenshot(page, testInfo, 'toast-lost');
     const reconnect = page.getByRole('button', { name: 'Reconnect now' });
-    // Within one attempt the countdown only goes down.
-    const seen = await page.evaluate(() => (window as unknown as { __status: string[] }).__status);
+    // Wait for an attempt whose countdown is long (full jitter makes some short), so the click cannot race it.
+    await expect(ui.status).toHaveText(/^Reconnecting in ([5-9]|\d\d+) s$/, { timeout: 120_000 });
+    // Within one attempt the countdown only goes down: once this long one has ticked at least once, every
+    // value seen so far is checked, and at least one pair of them was compared.
+    const statuses = () => page.evaluate(() => (window as unknown as { __status: string[] }).__status);
+    const countdownTail = (all: string[]) => {
+      let n = 0;
+      for (let i = all.length - 1; i >= 0 && /Reconnecting in \d+ s/.test(all[i]!); i--) n++;
+      return n;
+    };
+    await expect.poll(async () => countdownTail(await statuses()), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    const seen = await statuses();
     let previous = Number.POSITIVE_INFINITY;
+    let compared = 0;
     for (const text of seen) {
       const s = /Reconnecting in (\d+) s/.exec(text)?.[1];
       if (s === undefined) {
@@ -41,10 +52,10 @@ test.describe('a lost connection', () => {
         continue;
       }
       expect(Number(s)).toBeLessThan(previous);
+      if (previous !== Number.POSITIVE_INFINITY) compared++;
       previous = Number(s);
     }
-    // Wait for an attempt whose countdown is long (full jitter makes some short), so the click cannot race it.
-    await expect(ui.status).toHaveText(/^Reconnecting in ([5-9]|\d\d+) s$/, { timeout: 120_000 });
+    expect(compared).toBeGreaterThan(0);
     const restarted = await server.restart();
     try {
       // "Reconnect now" does not wait for the countdown.

@@ -36,6 +36,7 @@ describe('invite and revoke', () => {
     expect(seen.map((m) => m.body)).toEqual(['before the invite']);
     await owner.send('after');
     await seen.until((all) => all.length === 2);
+    expect(seen.map((m) => m.body)).toEqual(['before the invite', 'after']);
   });
 
   it('invite() in cookie mode asks the server with the cookie (the token is not kept by the client)', async () => {

@@ -60,6 +60,10 @@ describe('POST /api/sessions/:id/token (revoke)', () => {
     t.server.bus.publish({ type: 'revoked', sessionPk: pk, sessionId: 'stale', tokenHash: createHash('sha256').update(old.token).digest('hex') });
     socket.send({ type: 'send', id: 'after', text: 'still here' });
     expect(await socket.nextJson()).toMatchObject({ type: 'echo', id: 'after' });
+    // Not closing a turn later either: still open after another round trip.
+    socket.send({ type: 'send', id: 'again', text: 'and here' });
+    expect(await socket.nextJson()).toMatchObject({ type: 'echo', id: 'again' });
+    expect(t.server.diagnostics.connections('stale')).toHaveLength(1);
 
     // The cookie presents the token as well as a Bearer header does.
     const second = await revoke(t.server, 'stale', { cookie: `st_stale=${first.token}` });
