@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deriveUnicode61Table, TokenizerProbe } from '../../scripts/fts-unicode61-table.js';
-import { tokenize } from '../store/sqlite/fts-unicode61.js';
+import { prefixTokens, tokenize } from '../store/sqlite/fts-unicode61.js';
 import { CLASS_RUNS, FOLD_RUNS, TABLE_SOURCE } from '../store/sqlite/fts-unicode61-table.js';
 import { toFtsQuery } from '../store/sqlite/search.js';
 import { unicodeText } from './unicode-arbitraries.js';
@@ -24,6 +24,16 @@ describe('the search tokenizer is SQLite FTS5 unicode61, exactly', () => {
       const tokens = tokenize(text);
       expect(tokens.map((t) => t.term)).toEqual(probe.terms(text));
       for (const token of tokens) expect(probe.terms(text.slice(token.start, token.end))).toEqual([token.term]);
+    };
+    samples.forEach(check);
+    fc.assert(fc.property(unicodeText(60), check), { numRuns: 2000 });
+  });
+
+  it('puts a prefix in front of each token and changes nothing else SQLite sees (the session-scoped index terms)', () => {
+    const samples = ['a\u19B0b', 'Café cafe\u0301 \u0301x', '\u0301\u0301a\u0301b c', 'İSTANBUL ǅ Σς', '\uD800x\uDC00y \u{10400}z', 'a\u0000b', ''];
+    const check = (text: string) => {
+      expect(probe.terms(prefixTokens(text, '12x'))).toEqual(probe.terms(text).map((term) => `12x${term}`));
+      expect(prefixTokens(text, '')).toBe(text);
     };
     samples.forEach(check);
     fc.assert(fc.property(unicodeText(60), check), { numRuns: 2000 });
