@@ -18,7 +18,7 @@ describe('crash test (SIGKILL under load)', () => {
       window: 10,
       minIntervalMs: 100,
       maxIntervalMs: 400,
-      deadlineMs: 15_000,
+      deadlineMs: 40_000, // a bound for a loaded CI machine; a quiet one takes about 4 s
     });
     const summary = formatReport(report);
     // The figures (sent / acknowledged / stored / lost / duplicated, kills, duration) in the test log.
@@ -31,5 +31,5 @@ describe('crash test (SIGKILL under load)', () => {
     expect(report.integrity, summary).toBe('ok');
     expect(report.finalExit, summary).toEqual({ code: 0, signal: null });
     expect(report.ok, summary).toBe(true);
-  }, 25_000);
+  }, 60_000);
 });

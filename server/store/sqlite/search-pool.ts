@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { AppError } from '../../domain/errors.js';
 import type { SearchPage } from '../../domain/model.js';
 import type { MessageSearch } from '../../domain/ports.js';
+import { startWorker } from './worker-start.js';
 
 export interface SearchPoolOptions {
   /** The database file the workers open read-only. */
@@ -39,19 +38,6 @@ interface Job extends Omit<SearchRequest, 'budgetMs'> {
   deadline: number;
   resolve(page: SearchPage): void;
   reject(err: Error): void;
-}
-
-/**
- * The worker: the built search-worker.js next to this file, or, when this
- * module runs as TypeScript source (tests, `npm run dev`, both under tsx or
- * Vite), the .ts source loaded through tsx's loader, imported in the worker first.
- */
-function startWorker(workerData: SearchWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./search-worker.js', import.meta.url), { workerData });
-  const require = createRequire(import.meta.url);
-  const tsx = require.resolve('tsx/cjs/api');
-  const source = fileURLToPath(new URL('./search-worker.ts', import.meta.url));
-  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(source)});`, { eval: true, workerData });
 }
 
 export const searchTimeout = (budgetMs: number) =>
@@ -103,7 +89,7 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
   };
 
   const start = (): Worker => {
-    const w = startWorker({ path, nice });
+    const w = startWorker('search-worker', { path, nice } satisfies SearchWorkerData);
     w.unref();
     w.on('message', (reply: SearchReply) => {
       if ('ready' in reply) {

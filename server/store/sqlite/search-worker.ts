@@ -5,21 +5,16 @@
  * 10, Linux: a thread's own id is a "pid" to setpriority), so on a busy core
  * a search takes the time the echoes leave over, not theirs.
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { registerFunctions } from './database.js';
 import { createSearchQuery, SearchDeadlineError } from './search-query.js';
 import type { SearchReply, SearchRequest, SearchWorkerData } from './search-pool.js';
+import { lowerThreadPriority } from './worker-start.js';
 
 const { path, nice } = workerData as SearchWorkerData;
 
-try {
-  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), nice);
-} catch {
-  // Not Linux, or not allowed: the search still runs, at the main thread's priority.
-}
+lowerThreadPriority(nice);
 
 const db = new Database(path, { readonly: true, fileMustExist: true });
 registerFunctions(db);
