@@ -17,8 +17,15 @@ export type StoreConfig = Pick<
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How often free disk space is measured (MIN_FREE_DISK_BYTES): one statfs a second, never per message. */
 const DISK_CHECK_INTERVAL_MS = 1000;
-/** Messages deleted per retention transaction. */
-const RETENTION_BATCH = 500;
+/**
+ * Messages deleted per retention transaction. SQLite's run on the event loop,
+ * between echoes: 50 rows took 0.9 ms (median; 500 took 6.6 to 9.7 ms, the
+ * search index's deletes most of it), measured in process on 400,000
+ * indexed messages of 100 sessions (issue 13). PostgreSQL's run in the
+ * database server, so bigger batches cost the event loop nothing.
+ */
+const SQLITE_RETENTION_BATCH = 50;
+const POSTGRES_RETENTION_BATCH = 500;
 
 /** The SQLite store's options from the configuration. */
 export function sqliteOptions(config: StoreConfig, logger: DomainLogger): SqliteStoreOptions {
@@ -27,7 +34,7 @@ export function sqliteOptions(config: StoreConfig, logger: DomainLogger): Sqlite
     maxSessionBytes: config.maxSessionBytes,
     minFreeDiskBytes: config.minFreeDiskBytes,
     diskCheckIntervalMs: DISK_CHECK_INTERVAL_MS,
-    retention: { ...deploymentRetention(config), batchSize: RETENTION_BATCH },
+    retention: { ...deploymentRetention(config), batchSize: SQLITE_RETENTION_BATCH },
     search: {}, // the defaults of search.ts: a 2 s budget, a worker thread at nice 10
     now: Date.now,
     logger,
@@ -38,7 +45,7 @@ export function sqliteOptions(config: StoreConfig, logger: DomainLogger): Sqlite
 export function postgresOptions(config: StoreConfig, logger: DomainLogger): Omit<PostgresStoreOptions, 'database'> {
   return {
     maxSessionBytes: config.maxSessionBytes,
-    retention: { ...deploymentRetention(config), batchSize: RETENTION_BATCH },
+    retention: { ...deploymentRetention(config), batchSize: POSTGRES_RETENTION_BATCH },
     now: Date.now,
     logger,
   };
