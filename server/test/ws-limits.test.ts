@@ -263,6 +263,26 @@ describe('MAX_BUFFERED_BYTES counts what the reader leaves unread, not one commi
     expect(await storedCount(t.server, 'burst-text')).toBe(12);
   });
 
+  it('a replay to a reader that stops reading goes the way of every frame: it falls behind at the cap, then gets it all', async () => {
+    const { token } = await register(t.server, 'replay-slow');
+    const { pk } = (await t.server.store.sessions.findById('replay-slow'))!;
+    // 5.4 MB of history: more than loopback's socket buffers take.
+    const count = 600;
+    for (let i = 0; i < count; i += 100) {
+      await t.server.store.messages.append(Array.from({ length: 100 }, (_, j) => ({ sessionPk: pk, clientId: null, body: body(i + j).padEnd(9000, 'r') })));
+    }
+    const reader = await t.connect('replay-slow', { token, json: true, query: { after: '0' } });
+    const socket = (reader.ws as unknown as { _socket: Socket })._socket;
+    socket.pause();
+    await expect.poll(() => t.server.diagnostics.connections('replay-slow')[0]?.behind, { timeout: 30_000 }).toBe(true);
+    socket.resume();
+    for (let seq = 1; seq <= count; seq++) {
+      const frame = await reader.nextJson<EchoFrame>();
+      if (frame.seq !== seq) expect(frame).toMatchObject({ type: 'echo', seq });
+    }
+    expect(await reader.nextJson()).toMatchObject({ type: 'ready', lastSeq: count });
+    expect(t.server.diagnostics.connections('replay-slow')[0]?.behind).toBe(false);
+  });
 });
 
 describe('buffered chunks per message', () => {
