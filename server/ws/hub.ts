@@ -9,6 +9,7 @@ import { AppError } from '../domain/errors.js';
 import type { SessionRecord } from '../domain/model.js';
 import type { ConnectionSnapshot, MessageBus, MessageLog } from '../domain/ports.js';
 import type { SessionService } from '../domain/session-service.js';
+import { logLevelOf } from '../http/log-level.js';
 import { toAppError } from '../http/to-app-error.js';
 import { writeError } from '../http/write-error.js';
 import type { AuthFailureLimiter } from '../ip-limits.js';
@@ -209,7 +210,7 @@ export function createWsHub(deps: WsHubDeps) {
 
   function refuse(req: IncomingMessage, socket: Duplex, err: unknown): void {
     const refusal = toAppError(err);
-    const level = refusal.code === 'internal' ? 'error' : refusal.status >= 500 ? 'warn' : 'info';
+    const level = logLevelOf(refusal);
     logger[level]({ req, ip: clientIp(req), status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
     metrics.upgradeRefused(refusal.code);
     writeError(socket, refusal);
