@@ -62,6 +62,11 @@ export class SessionConnection {
     /** The socket the upgrade handed over: ws's own, which it keeps private. */
     private readonly socket: Duplex,
     readonly session: SessionRecord,
+    /**
+     * SHA-256 (hex) of the token this socket was authorised with, as `revoked`
+     * events name it; null when it was admitted without one (LEGACY_OPEN_SESSIONS).
+     */
+    readonly tokenHashHex: string | null,
     readonly mode: WireMode,
     private readonly context: ConnectionContext,
     readonly logger: Logger,
