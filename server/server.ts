@@ -148,8 +148,10 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     server.headersTimeout = config.headersTimeoutMs;
     server.requestTimeout = config.requestTimeoutMs;
     dispatchUpgrades(server, hub.handleUpgrade);
-    // CONNECT asks for a tunnel: this is no proxy (Node would drop the socket without a word).
-    server.on('connect', (_req: IncomingMessage, socket: Duplex) => writeError(socket, methodNotAllowed(['GET', 'HEAD'])));
+    // CONNECT asks for a tunnel: this is no proxy (Node would drop the socket without a word). Allow names
+    // what the port serves: the app's GET and HEAD, or on the WebSocket port the upgrade's GET (all else is 426).
+    const allowed = server === wsServer ? ['GET'] : ['GET', 'HEAD'];
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => writeError(socket, methodNotAllowed(allowed)));
     server.on('clientError', answerClientError);
     // An Expect other than 100-continue: Node's own 417 has no body; give the API's.
     server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {

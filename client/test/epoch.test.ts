@@ -5,21 +5,53 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { backupDatabase } from '../../server/store/sqlite/backup.js';
 import { startTestServer, useTestServer } from '../../server/test/harness.js';
+import type { ClientOptions, SessionClient } from '../src/index.js';
 import { nodeClient, record, sharedTokens, wholeHistory } from './helpers.js';
 
 const RESTORE = resolve(import.meta.dirname, '../../dist/server/restore-cli.js');
 const run = promisify(execFile);
 const t = useTestServer();
 
+/** `${prefix} ${from}` to `${prefix} ${to}`. */
+const numbered = (prefix: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${prefix} ${from + i}`);
+
+/** Sends `texts` one after another, each acknowledged before the next. */
+async function sendAll(client: SessionClient, texts: string[]): Promise<void> {
+  for (const text of texts) await client.send(text);
+}
+
+/** A client of `sessionId` at `baseUrl`, opened and connected, that has sent `texts`. */
+async function seeded(baseUrl: string, sessionId: string, texts: string[], options: Partial<ClientOptions> = {}): Promise<SessionClient> {
+  const client = nodeClient(baseUrl, options);
+  await client.open(sessionId);
+  await client.connect();
+  await sendAll(client, texts);
+  return client;
+}
+
+/**
+ * A page that held another epoch's history comes back (a reload with its
+ * cursor and epoch, the same browser's token): it is told to reset once, to
+ * the session's new epoch, and then shows `bodies`.
+ */
+async function expectReset(baseUrl: string, sessionId: string, tokenStore: ClientOptions['tokenStore'], resume: { after: number | null; epoch: string | null }, bodies: string[]) {
+  const returning = nodeClient(baseUrl, { tokenStore });
+  const resets = record(returning, 'reset');
+  const seen = record(returning, 'message');
+  await returning.open(sessionId);
+  await returning.connect(resume);
+  expect(resets).toHaveLength(1);
+  expect(resets[0]!.epoch).not.toBe(resume.epoch);
+  expect(seen.map((m) => m.body)).toEqual(bodies);
+  expect(returning.epoch).toBe(resets[0]!.epoch);
+}
+
 describe('a history that was replaced', () => {
   it('resets after a restore from an older backup: drops what it held, then follows the restored history', async () => {
-    const client = nodeClient(t.server.httpUrl, { backoff: { minMs: 20, maxMs: 200 } });
-    await client.open('e-restore');
-    await client.connect();
-    for (let i = 1; i <= 2; i++) await client.send(`kept ${i}`);
+    const client = await seeded(t.server.httpUrl, 'e-restore', numbered('kept', 1, 2), { backoff: { minMs: 20, maxMs: 200 } });
     const backup = join(t.dir, 'backup.db');
     await backupDatabase(t.server.config.dbPath, backup);
-    for (let i = 3; i <= 5; i++) await client.send(`lost ${i}`);
+    await sendAll(client, numbered('lost', 3, 5));
     expect(client.cursor).toBe(5);
 
     const resets = record(client, 'reset');
@@ -51,40 +83,21 @@ describe('a history that was replaced', () => {
 
   it('resets when the ID was registered anew and has more messages than it held', async () => {
     const tokenStore = sharedTokens();
-    const before = nodeClient(t.server.httpUrl, { tokenStore });
-    await before.open('e-anew');
-    await before.connect();
-    for (let i = 1; i <= 3; i++) await before.send(`old ${i}`);
+    const before = await seeded(t.server.httpUrl, 'e-anew', numbered('old', 1, 3), { tokenStore });
     const resume = { after: before.cursor, epoch: before.epoch };
     expect(resume.epoch).not.toBeNull();
     await before.delete();
 
-    const other = nodeClient(t.server.httpUrl, { tokenStore });
-    await other.open('e-anew');
-    await other.connect();
-    for (let i = 1; i <= 5; i++) await other.send(`new ${i}`);
-
-    // A page that held the old history comes back (a reload with its cursor and epoch, the same browser's token).
-    const returning = nodeClient(t.server.httpUrl, { tokenStore });
-    const resets = record(returning, 'reset');
-    const seen = record(returning, 'message');
-    await returning.open('e-anew');
-    await returning.connect(resume);
-    expect(resets).toHaveLength(1);
-    expect(resets[0]!.epoch).not.toBe(resume.epoch);
-    expect(seen.map((m) => m.body)).toEqual(['new 1', 'new 2', 'new 3', 'new 4', 'new 5']);
-    expect(returning.epoch).toBe(resets[0]!.epoch);
+    await seeded(t.server.httpUrl, 'e-anew', numbered('new', 1, 5), { tokenStore });
+    await expectReset(t.server.httpUrl, 'e-anew', tokenStore, resume, numbered('new', 1, 5));
   });
 
   it('resets after npm run restore (new epochs), even when the restored session has as many messages again as it held', async () => {
     const tokenStore = sharedTokens();
-    const before = nodeClient(t.server.httpUrl, { tokenStore });
-    await before.open('e-epoch');
-    await before.connect();
-    for (let i = 1; i <= 2; i++) await before.send(`kept ${i}`);
+    const before = await seeded(t.server.httpUrl, 'e-epoch', numbered('kept', 1, 2), { tokenStore });
     const backup = join(t.dir, 'epoch-backup.db');
     await backupDatabase(t.server.config.dbPath, backup);
-    for (let i = 3; i <= 4; i++) await before.send(`lost ${i}`);
+    await sendAll(before, numbered('lost', 3, 4));
     const resume = { after: before.cursor, epoch: before.epoch };
     await before.close();
 
@@ -93,20 +106,8 @@ describe('a history that was replaced', () => {
     const restored = await startTestServer(t.dir, { httpPort: t.server.httpPort, wsPort: t.server.wsPort });
     try {
       // Seqs 3 and 4 come back with other messages: a cursor alone (4 = lastSeq) could not tell.
-      const writer = nodeClient(restored.httpUrl, { tokenStore });
-      await writer.open('e-epoch');
-      await writer.connect();
-      for (let i = 3; i <= 4; i++) await writer.send(`new ${i}`);
-
-      const returning = nodeClient(restored.httpUrl, { tokenStore });
-      const resets = record(returning, 'reset');
-      const seen = record(returning, 'message');
-      await returning.open('e-epoch');
-      await returning.connect(resume);
-      expect(resets).toHaveLength(1);
-      expect(resets[0]!.epoch).not.toBe(resume.epoch);
-      expect(seen.map((m) => m.body)).toEqual(['kept 1', 'kept 2', 'new 3', 'new 4']);
-      expect(returning.epoch).toBe(resets[0]!.epoch);
+      await seeded(restored.httpUrl, 'e-epoch', numbered('new', 3, 4), { tokenStore });
+      await expectReset(restored.httpUrl, 'e-epoch', tokenStore, resume, ['kept 1', 'kept 2', 'new 3', 'new 4']);
     } finally {
       await restored.close();
     }

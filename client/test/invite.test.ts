@@ -4,12 +4,24 @@ import { next, nodeClient, record, sharedTokens } from './helpers.js';
 
 const t = useTestServer();
 
-/** fetch with a cookie jar of one cookie per name: what a browser does with Set-Cookie on one origin. */
-function cookieFetch(): typeof fetch {
+interface SentRequest {
+  method: string;
+  path: string;
+  cookie: string | null;
+  authorization: string | null;
+}
+
+/**
+ * fetch with a cookie jar of one cookie per name: what a browser does with
+ * Set-Cookie on one origin. `sent`: each request, with the credentials it carried.
+ */
+function cookieFetch(): typeof fetch & { jar: Map<string, string>; sent: SentRequest[] } {
   const jar = new Map<string, string>();
-  return async (input, init = {}) => {
+  const sent: SentRequest[] = [];
+  const cookieFetch: typeof fetch = async (input, init = {}) => {
     const headers = new Headers(init.headers);
     if (jar.size > 0) headers.set('cookie', [...jar].map(([name, value]) => `${name}=${value}`).join('; '));
+    sent.push({ method: init.method ?? 'GET', path: new URL(String(input)).pathname, cookie: headers.get('cookie'), authorization: headers.get('authorization') });
     const response = await fetch(input, { ...init, headers });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
@@ -18,6 +30,7 @@ function cookieFetch(): typeof fetch {
     }
     return response;
   };
+  return Object.assign(cookieFetch, { jar, sent });
 }
 
 describe('invite and revoke', () => {
@@ -41,9 +54,17 @@ describe('invite and revoke', () => {
 
   it('invite() in cookie mode asks the server with the cookie (the token is not kept by the client)', async () => {
     const fetch = cookieFetch();
-    const owner = nodeClient(t.server.httpUrl, { auth: 'cookie', fetch });
+    const tokenStore = sharedTokens();
+    const owner = nodeClient(t.server.httpUrl, { auth: 'cookie', fetch, tokenStore });
     await owner.open('i-cookie');
+    const cookie = fetch.jar.get('st_i-cookie');
+    expect(cookie).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const before = fetch.sent.length;
     const token = await owner.invite();
+    // One request, authorised by the cookie alone: no Bearer header, and nothing of the token kept by the client.
+    expect(fetch.sent.slice(before)).toEqual([{ method: 'POST', path: '/api/sessions', cookie: `st_i-cookie=${cookie}`, authorization: null }]);
+    expect(token).toBe(cookie);
+    expect(tokenStore.get('i-cookie')).toBeNull();
     const guest = nodeClient(t.server.httpUrl);
     await guest.open('i-cookie', { token });
     expect(await guest.history()).toEqual({ messages: [], hasMore: false });

@@ -53,7 +53,7 @@ export const edgeCases: AbuseCase[] = [
   },
   {
     name: 'HTTP: HEAD /stream?id=, then GET (HEAD registers nothing)',
-    expected: 'HEAD 405 Allow: GET; GET HTTP 201 ok',
+    expected: 'HEAD 405 Allow: GET, OPTIONS; GET HTTP 201 ok',
     async run(t) {
       const id = `head-${randomUUID()}`;
       const head = await rawRequest(t.httpPort, requestHead(`HEAD /stream?id=${id} HTTP/1.1`, [], t.host));

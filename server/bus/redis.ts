@@ -1,9 +1,11 @@
 /**
  * The Redis bus (BUS=redis, REDIS_URL): pub/sub on one channel, one
  * connection to publish and one to subscribe (a subscribed connection takes
- * no other command). ioredis reconnects with backoff and subscribes again by
- * itself; after each reconnect the node resyncs its sessions (cluster.ts,
- * heal.ts), since messages published meanwhile are lost.
+ * no other command). ioredis reconnects with backoff; the bus subscribes
+ * again itself, once per connection (ioredis's own resubscribe is off: with
+ * both, every connection sent SUBSCRIBE twice), and after each reconnect the
+ * node resyncs its sessions (cluster.ts, heal.ts), since messages published
+ * meanwhile are lost.
  */
 import { Redis } from 'ioredis';
 import type { DomainLogger } from '../domain/ports.js';
@@ -28,19 +30,19 @@ export async function openRedisBus(url: string, options: Partial<RedisBusOptions
   const common = { lazyConnect: true, retryStrategy: backoff, maxRetriesPerRequest: 1 };
   // Publishing while disconnected fails at once (the hint is dropped) rather than queueing stale hints.
   const pub = new Redis(url, { ...common, enableOfflineQueue: false, connectionName: `wss-bus-pub-${nodeId}` });
-  const sub = new Redis(url, { ...common, connectionName: subscriberName(nodeId) });
+  const sub = new Redis(url, { ...common, autoResubscribe: false, connectionName: subscriberName(nodeId) });
   for (const connection of [pub, sub]) connection.on('error', (err: Error) => logger.warn({ err: err.message }, 'bus: Redis connection error'));
   sub.on('message', (ch: string, payload: string) => {
     if (ch === channel) core.receive(payload);
   });
-  // ioredis emits 'ready' just before it subscribes again: connected (and resynced) once the subscription is back.
-  sub.on('ready', () => {
+  sub.on('close', () => core.setConnected(false));
+  /** After a reconnect: connected (and resynced) once the subscription is back. */
+  const resubscribe = () => {
     sub.subscribe(channel).then(
       () => core.setConnected(true),
       (err: Error) => logger.warn({ err: err.message }, 'bus: subscribing again failed'),
     );
-  });
-  sub.on('close', () => core.setConnected(false));
+  };
 
   core.attach({
     send(payload) {
@@ -58,6 +60,8 @@ export async function openRedisBus(url: string, options: Partial<RedisBusOptions
     await Promise.all([pub.connect(), sub.connect()]);
     await sub.subscribe(channel);
     core.setConnected(true);
+    // From now on, each 'ready' is a reconnect (the first came before the SUBSCRIBE above).
+    sub.on('ready', resubscribe);
   } catch (err) {
     await core.bus.close();
     throw err;

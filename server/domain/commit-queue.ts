@@ -25,14 +25,20 @@ export type CommitQueue = ReturnType<typeof createCommitQueue>;
  * own acknowledgement, or why it was refused). While a commit's fsync
  * blocks, the next batch gathers in the sockets' buffers, so batches grow
  * with load by themselves.
+ *
+ * With an asynchronous store (PostgreSQL) one batch is in flight at a time:
+ * appends that arrive while it commits wait here, in `pending`, and go
+ * together in the next transaction once it settled. So a batch is one
+ * transaction whatever the engine (the commit metrics count transactions),
+ * and `discardSession` reaches every append not yet handed to the store.
  */
 export function createCommitQueue(log: MessageLog, bus: MessageBus, options: CommitQueueOptions = {}) {
   let pending: Pending[] = [];
   let scheduled: NodeJS.Immediate | undefined;
   /** Committed batches and the appends in them, since start. */
   const stats = { batches: 0, appends: 0 };
-  /** Batches whose append has not settled yet (an asynchronous store). */
-  const inFlight = new Set<Promise<void>>();
+  /** The batch whose append has not settled yet (an asynchronous store): the next one waits for it. */
+  let inFlight: Promise<void> | undefined;
 
   function failed(batch: Pending[], err: unknown): void {
     // Nothing of the batch was written: every sender hears about it, none gets an echo.
@@ -71,7 +77,7 @@ export function createCommitQueue(log: MessageLog, bus: MessageBus, options: Com
   function flush(): void {
     if (scheduled) clearImmediate(scheduled);
     scheduled = undefined;
-    if (pending.length === 0) return;
+    if (inFlight || pending.length === 0) return;
     const batch = pending;
     pending = [];
     const started = performance.now();
@@ -83,10 +89,12 @@ export function createCommitQueue(log: MessageLog, bus: MessageBus, options: Com
     }
     // An embedded store settles at once: the echoes leave in this same turn.
     if (!(outcomes instanceof Promise)) return committed(batch, outcomes, started);
-    const settled = outcomes
+    inFlight = outcomes
       .then((o) => committed(batch, o, started), (err: unknown) => failed(batch, err))
-      .finally(() => inFlight.delete(settled));
-    inFlight.add(settled);
+      .finally(() => {
+        inFlight = undefined;
+        flush(); // what gathered meanwhile
+      });
   }
 
   return {
@@ -98,10 +106,11 @@ export function createCommitQueue(log: MessageLog, bus: MessageBus, options: Com
     /** Commits whatever is pending now and resolves when every batch taken so far has settled (shutdown). */
     async drain(): Promise<void> {
       flush();
-      await Promise.all(inFlight);
+      // Each settled batch starts the next one from what gathered meanwhile.
+      while (inFlight) await inFlight;
     },
 
-    /** Fails the pending appends of a session that is being deleted. */
+    /** Fails the appends of a session that is being deleted which were not handed to the store yet. */
     discardSession(sessionPk: number, reason: Error): void {
       const kept: Pending[] = [];
       for (const p of pending) {

@@ -88,9 +88,18 @@ export interface RetentionRunner {
    * of messages deleted. Concurrent calls share the pass in progress.
    */
   runOnce(): Promise<number>;
+  /**
+   * Purges the rows of deleted sessions only (what a delete leaves), in
+   * small transactions; resolves with the number of messages removed. A call
+   * during a purge in progress shares it, and it looks again for deleted
+   * sessions before it ends. On a store shared by nodes, a node that finds
+   * another purging or running a pass skips it (0): that one, or the next
+   * pass, purges them.
+   */
+  purgeDeleted(): Promise<number>;
   /** Runs a pass every `intervalMs` (never two at once). */
   start(intervalMs: number): void;
-  /** Stops the timer and waits for a pass in progress. */
+  /** Stops the timer and waits for a pass or purge in progress. */
   stop(): Promise<void>;
 }
 

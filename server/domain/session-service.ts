@@ -91,7 +91,9 @@ export function createSessionService({ store, bus, queue, logger, now = Date.now
      * 2. `deleted` goes out on the bus: every node closes the session's
      *    sockets with 4001 (before their pending messages fail, so they hear why);
      * 3. the pending appends of the session are dropped;
-     * 4. its rows are purged now rather than at the next retention pass.
+     * 4. its rows are purged now rather than at the next retention pass (the
+     *    purge of deleted sessions alone: the other sessions' retention waits
+     *    for its pass).
      * Nothing can commit for the session between 1 and 3: with an embedded
      * store the delete settles at once and 2 and 3 run before any I/O callback
      * (the commit queue flushes on setImmediate); with any store an append
@@ -101,7 +103,7 @@ export function createSessionService({ store, bus, queue, logger, now = Date.now
       await store.sessions.delete(session.pk);
       bus.publish({ type: 'deleted', sessionPk: session.pk, sessionId: session.id });
       queue.discardSession(session.pk, new SessionGoneError());
-      store.retention.runOnce().catch((err: unknown) => logger.error({ err }, 'purge of a deleted session failed'));
+      store.retention.purgeDeleted().catch((err: unknown) => logger.error({ err }, 'purge of a deleted session failed'));
     },
 
     /**

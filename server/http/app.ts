@@ -16,6 +16,7 @@ import type { Store } from '../domain/ports.js';
 import type { DeploymentRetention } from '../domain/retention-policy.js';
 import type { SessionService } from '../domain/session-service.js';
 import { throttleFailedAuth } from './auth-throttle.js';
+import { logLevelOf } from './log-level.js';
 import { toAppError } from './to-app-error.js';
 import { errorMiddleware } from './errors.js';
 import { methodGuard } from './methods.js';
@@ -78,13 +79,13 @@ export function createApp(deps: AppDeps): App {
     },
   });
 
-  // Only a fault of the server's own (`internal`) is an error with a stack; a 503
-  // it answers on purpose (draining, storage_unavailable) is a warning.
+  // Only a fault of the server's own is an error with a stack (log-level.ts).
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
-    const { code, message } = toAppError(err);
-    const where = { method: ctx?.method, url: loggableUrl(ctx?.url), code };
-    if (code === 'internal') logger.error({ ...where, err }, 'request failed');
-    else logger.warn({ ...where, reason: err instanceof Error ? err.message : message }, 'request refused');
+    const refusal = toAppError(err);
+    const level = logLevelOf(refusal);
+    const where = { method: ctx?.method, url: loggableUrl(ctx?.url), code: refusal.code };
+    if (level === 'error') logger.error({ ...where, err }, 'request failed');
+    else logger[level]({ ...where, reason: err instanceof Error ? err.message : refusal.message }, 'request refused');
   });
 
   app.use(async (ctx, next) => {

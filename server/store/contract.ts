@@ -221,6 +221,25 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     );
 
     it(
+      'purges deleted sessions alone on purgeDeleted, every row in batches, and leaves the retention of the others to the pass',
+      withStore(
+        async ({ store }) => {
+          const kept = await session(store, 'over-limit');
+          stored(await append(store, texts(kept.pk, 'k1', 'k2', 'k3', 'k4')));
+          const doomed = await session(store, 'purged');
+          stored(await append(store, texts(doomed.pk, ...Array.from({ length: 7 }, (_, i) => `d${i + 1}`))));
+          expect(await store.sessions.delete(doomed.pk)).toBe(true);
+
+          expect(await store.retention.purgeDeleted()).toBe(7);
+          expect(await store.retention.purgeDeleted()).toBe(0); // nothing left of it
+          expect((await store.messages.after(kept.pk, 0, 10)).map((m) => m.body)).toEqual(['k1', 'k2', 'k3', 'k4']);
+          expect(await store.retention.runOnce()).toBe(2); // the pass: over the deployment's 2
+        },
+        { retention: { maxAgeMs: 0, maxMessages: 2 } },
+      ),
+    );
+
+    it(
       'refuses, on its own, an append that would pass the session\'s storage budget; a resend of a stored id is still answered',
       withStore(
         async ({ store }) => {

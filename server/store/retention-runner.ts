@@ -28,10 +28,11 @@ const SESSIONS_PER_PAGE = 200;
  * The retention pass every store runs: the rows of deleted sessions, then
  * each session's age and count limits, a batch at a time with a turn of the
  * event loop in between, so echoes never wait long behind it. Concurrent
- * calls share the pass in progress.
+ * calls share the pass in progress. The purge of deleted sessions runs on
+ * its own too (purgeDeleted, after a delete).
  */
 export function createRetentionRunner(batches: RetentionBatches, options: RetentionRunnerOptions, logger: DomainLogger): RetentionRunner {
-  async function purgeDeleted(): Promise<number> {
+  async function purgeAll(): Promise<number> {
     let total = 0;
     for (const pk of await batches.deletedSessions()) {
       for (;;) {
@@ -57,7 +58,7 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
   }
 
   async function pass(): Promise<number> {
-    let deleted = await purgeDeleted();
+    let deleted = await purgeAll();
     let after = 0;
     for (;;) {
       const page = await batches.pageAfter(after, SESSIONS_PER_PAGE);
@@ -70,13 +71,34 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
     return deleted;
   }
 
+  const exclusively = (work: () => Promise<number>): Promise<number> => (batches.exclusively ? batches.exclusively(work) : work());
+
   let running: Promise<number> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const runOnce = (): Promise<number> =>
-    (running ??= (batches.exclusively ? batches.exclusively(pass) : pass()).finally(() => (running = undefined)));
+  const runOnce = (): Promise<number> => (running ??= exclusively(pass).finally(() => (running = undefined)));
+
+  let purging: Promise<number> | undefined;
+  /** A session was deleted while the purge in progress had listed them: it lists again. */
+  let purgeAgain = false;
+  function purgeDeleted(): Promise<number> {
+    if (purging) {
+      purgeAgain = true;
+      return purging;
+    }
+    purging = (async () => {
+      let total = 0;
+      do {
+        purgeAgain = false;
+        total += await exclusively(purgeAll);
+      } while (purgeAgain);
+      return total;
+    })().finally(() => (purging = undefined));
+    return purging;
+  }
 
   return {
     runOnce,
+    purgeDeleted,
     start(intervalMs) {
       timer = setInterval(() => {
         runOnce().catch((err: unknown) => logger.error({ err }, 'retention pass failed'));
@@ -85,7 +107,7 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
     },
     async stop() {
       clearInterval(timer);
-      await running?.catch(() => undefined);
+      await Promise.all([running?.catch(() => undefined), purging?.catch(() => undefined)]);
     },
   };
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeBusContract, type BusFactory } from '../bus/contract.js';
 import type { ClusterBus } from '../bus/cluster.js';
 import { listenerName, openPostgresBus } from '../bus/postgres.js';
+import { Redis } from 'ioredis';
 import { openRedisBus } from '../bus/redis.js';
 import type { BusEvent } from '../domain/ports.js';
 import { createLogger } from '../logger.js';
@@ -79,6 +80,47 @@ function record(bus: ClusterBus): BusEvent[] {
   bus.subscribe((e) => events.push(e));
   return events;
 }
+
+describe('redis bus subscriptions', () => {
+  beforeAll(redisHooks.setup, 60_000);
+  afterAll(redisHooks.teardown, 60_000);
+
+  it('subscribes once per connection, at start and after a reconnect, and hands each message over once', async () => {
+    const channel = `wss_once_${counter++}`;
+    // MONITOR sees every command in the order Redis runs it.
+    const monitorClient = new Redis(redis.url);
+    const monitor = await monitorClient.monitor();
+    const subscribes: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'subscribe') subscribes.push(args.slice(1).join(' '));
+      else if (args[0]?.toLowerCase() === 'echo') subscribes.push(`echo ${args[1]}`);
+    });
+    const bus = await openRedisBus(redis.url, { nodeId: `s${counter++}`, logger, channel });
+    try {
+      const events = record(bus);
+      let reconnects = 0;
+      bus.onReconnect(() => reconnects++);
+      await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await vi.waitFor(() => expect(reconnects).toBe(1), { timeout: 20_000 });
+
+      // Another node's hints, straight on the channel: the second arrives after the first and any copy of it.
+      const hint = (sessionPk: number) => JSON.stringify({ n: 'other', e: { type: 'deleted', sessionPk, sessionId: `s${sessionPk}` } });
+      await redis.command('PUBLISH', channel, hint(1));
+      await redis.command('PUBLISH', channel, hint(2));
+      await vi.waitFor(() => expect(events.some((e) => e.sessionPk === 2)).toBe(true), { timeout: 10_000 });
+      expect(events.map((e) => e.sessionPk)).toEqual([1, 2]);
+
+      // Every command before this ECHO reached the monitor before it.
+      await redis.command('ECHO', 'sentinel');
+      await vi.waitFor(() => expect(subscribes.at(-1)).toBe('echo sentinel'), { timeout: 10_000 });
+      expect(subscribes.slice(0, -1)).toEqual([channel, channel]);
+    } finally {
+      await bus.close();
+      monitor.disconnect();
+      monitorClient.disconnect();
+    }
+  });
+});
 
 const kills = {
   postgres: (nodeId: string) =>

@@ -227,17 +227,17 @@ describe('a client\'s mistake is a 4xx', () => {
       ['PROPFIND / HTTP/1.1', 'GET, HEAD'],
       ['PROPFIND /no/such/path HTTP/1.1', 'GET, HEAD'],
       ['TRACE / HTTP/1.1', 'GET, HEAD'],
-      ['PROPFIND /api/sessions HTTP/1.1', 'POST'],
-      ['PUT /api/sessions HTTP/1.1', 'POST'],
-      ['MKCOL /api/sessions/edge/messages HTTP/1.1', 'HEAD, GET'],
-      ['SEARCH /stream HTTP/1.1', 'HEAD, GET'],
+      ['PROPFIND /api/sessions HTTP/1.1', 'POST, OPTIONS'],
+      ['PUT /api/sessions HTTP/1.1', 'POST, OPTIONS'],
+      ['MKCOL /api/sessions/edge/messages HTTP/1.1', 'HEAD, GET, OPTIONS'],
+      ['SEARCH /stream HTTP/1.1', 'GET, OPTIONS'],
     ];
     for (const [line, allow] of cases) {
       const res = await send(line);
       expect([res.status, errorCode(res), res.headers.allow], line).toEqual([405, 'method_not_allowed', allow]);
     }
     const patchAndDelete = await send('PUT /api/sessions/edge HTTP/1.1');
-    expect(patchAndDelete.headers.allow?.split(', ').sort()).toEqual(['DELETE', 'GET', 'HEAD', 'PATCH']);
+    expect(patchAndDelete.headers.allow?.split(', ').sort()).toEqual(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH']);
   });
 
   it('OPTIONS lists the methods; a known method on a path nothing serves stays 404', async () => {

@@ -21,6 +21,19 @@ async function ready(client: TestClient): Promise<ReadyFrame> {
   return frame;
 }
 
+/** `client` joined: its ready carries `count`, and each of `others` hears that count, in turn. */
+async function joined(client: TestClient, count: number, ...others: TestClient[]): Promise<TestClient> {
+  expect((await ready(client)).presence).toBe(count);
+  for (const other of others) expect(await nextPresence(other)).toBe(count);
+  return client;
+}
+
+/** Closes `client`: each of `others` hears `count`, in turn. */
+async function left(client: TestClient, count: number, ...others: TestClient[]): Promise<void> {
+  client.close();
+  for (const other of others) expect(await nextPresence(other)).toBe(count);
+}
+
 /** Every presence event on the bus from now on. */
 function presenceEvents(bus: MessageBus): PresenceEvent[] {
   const events: PresenceEvent[] = [];
@@ -33,32 +46,22 @@ describe('presence', () => {
 
   it('ready carries the count and every JSON connection hears each change; text-mode sockets are not counted', async () => {
     const { token } = await register(t.server, 'here');
-    const a = await t.connect('here', { token, json: true, presence: true });
-    expect((await ready(a)).presence).toBe(1);
-
-    const b = await t.connect('here', { token, json: true, presence: true });
-    expect((await ready(b)).presence).toBe(2);
-    expect(await nextPresence(a)).toBe(2);
+    const json = { token, json: true, presence: true };
+    const a = await joined(await t.connect('here', json), 1);
+    const b = await joined(await t.connect('here', json), 2, a);
 
     // A text-mode socket changes nothing: the next change a hears is c's.
     const text = await t.connect('here', { token });
-    const c = await t.connect('here', { token, json: true, presence: true });
-    expect((await ready(c)).presence).toBe(3);
-    expect(await nextPresence(a)).toBe(3);
-    expect(await nextPresence(b)).toBe(3);
+    const c = await joined(await t.connect('here', json), 3, a, b);
 
-    b.close();
-    expect(await nextPresence(a)).toBe(2);
-    expect(await nextPresence(c)).toBe(2);
+    await left(b, 2, a, c);
     text.close();
     await text.closed;
-    c.close();
-    expect(await nextPresence(a)).toBe(1);
+    await left(c, 1, a);
 
     // Another session's connections are not this one's.
     const other = await register(t.server, 'elsewhere');
-    const d = await t.connect('elsewhere', { token: other.token, json: true, presence: true });
-    expect((await ready(d)).presence).toBe(1);
+    await joined(await t.connect('elsewhere', { ...json, token: other.token }), 1);
     a.send({ type: 'send', id: 'm1', text: 'still one' });
     expect(await a.nextJson()).toMatchObject({ type: 'echo', id: 'm1' });
   });
@@ -105,27 +108,17 @@ describe('presence', () => {
     expect(await nextPresence(a)).toBe(1);
     // A node of a session this node holds no connection of is not tracked.
     t.server.bus.publish({ ...other(7), sessionPk: pk + 1000, sessionId: 'nobody-here' });
-    const b = await t.connect('spread', { token, json: true, presence: true });
-    expect((await ready(b)).presence).toBe(2);
-    expect(await nextPresence(a)).toBe(2);
+    await joined(await t.connect('spread', { token, json: true, presence: true }), 2, a);
   });
 
   it('counts connections on two server nodes that share a bus and a store', async () => {
     const { token } = await register(t.server, 'nodes');
     const second = await startSecondNode(t.server);
     try {
-      const a = await t.connect('nodes', { token, json: true, presence: true });
-      expect((await ready(a)).presence).toBe(1);
-      const b = new TestClient(`ws://127.0.0.1:${second.wsPort}/ws/nodes`, { protocol: 'session.v1', token, presence: true });
-      expect((await ready(b)).presence).toBe(2);
-      expect(await nextPresence(a)).toBe(2);
-      const c = await t.connect('nodes', { token, json: true, presence: true });
-      expect((await ready(c)).presence).toBe(3);
-      expect(await nextPresence(a)).toBe(3);
-      expect(await nextPresence(b)).toBe(3);
-      b.close();
-      expect(await nextPresence(a)).toBe(2);
-      expect(await nextPresence(c)).toBe(2);
+      const a = await joined(await t.connect('nodes', { token, json: true, presence: true }), 1);
+      const b = await joined(new TestClient(`ws://127.0.0.1:${second.wsPort}/ws/nodes`, { protocol: 'session.v1', token, presence: true }), 2, a);
+      const c = await joined(await t.connect('nodes', { token, json: true, presence: true }), 3, a, b);
+      await left(b, 2, a, c);
     } finally {
       await second.close();
     }

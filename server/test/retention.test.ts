@@ -89,14 +89,21 @@ describe('retention', () => {
     expect(await storedCount(t.server, 'backlog')).toBe(1);
   });
 
-  it('purges a deleted session\'s rows in the background, and its search index entries with them', async () => {
+  it('purges a deleted session\'s rows in the background, and its search index entries with them, and nothing of the others', async () => {
+    await register(t.server, 'over-limit');
+    await seed(t.server, 'over-limit', 10, () => 0);
+    const kept = (await t.server.store.sessions.findById('over-limit'))!;
+    await t.server.store.sessions.setRetention(kept.pk, { maxAgeMs: null, maxMessages: 5 });
     const { token } = await register(t.server, 'doomed');
     await seed(t.server, 'doomed', 1200, () => 0);
     const { pk } = (await t.server.store.sessions.findById('doomed'))!;
     const rows = () => withDb(t.server.config.dbPath, (db) => db.prepare('SELECT count(*) FROM messages WHERE session_pk = ?').pluck().get(pk));
     const res = await api(t.server, '/api/sessions/doomed', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(204);
-    await expect.poll(rows).toBe(0);
+    await t.server.store.retention.stop(); // waits for the purge the delete started
+    expect(rows()).toBe(0);
+    // The delete purged; it did not run the retention pass (over-limit keeps its 10 until a pass).
+    expect(await storedCount(t.server, 'over-limit')).toBe(10);
     withDb(t.server.config.dbPath, (db) => {
       expect(db.prepare('SELECT count(*) FROM deleted_sessions').pluck().get()).toBe(0);
       db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");

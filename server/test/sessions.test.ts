@@ -187,7 +187,7 @@ describe('GET /stream?id= (legacy registration)', () => {
   it('HEAD changes nothing: 405 naming GET, and the ID stays free', async () => {
     const head = await api(t.server, '/stream?id=head-only', { method: 'HEAD' });
     expect(head.status).toBe(405);
-    expect(head.headers.get('allow')).toBe('GET');
+    expect(head.headers.get('allow')).toBe('GET, OPTIONS');
     expect(await t.server.store.sessions.findById('head-only')).toBeUndefined();
     expect((await api(t.server, '/stream?id=head-only')).status).toBe(201);
   });

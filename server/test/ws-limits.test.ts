@@ -5,6 +5,37 @@ import { SUBPROTOCOL, type EchoFrame, type ErrorFrame } from '../../protocol/wir
 import { RawWs, buildFrame, Op } from '../../scripts/abuse/raw-ws.js';
 import { register, storedCount, upgradeStatus, useTestServer, type TestClient } from './harness.js';
 
+const socketOf = (client: TestClient) => (client.ws as unknown as { _socket: Socket })._socket;
+
+/** Sends every frame in one TCP write: the server reads them, commits them and echoes them in one run. */
+function sendInOneWrite(client: TestClient, frames: Array<string | object>): void {
+  const socket = socketOf(client);
+  socket.cork();
+  for (const frame of frames) client.send(frame);
+  socket.uncork();
+}
+
+/** Every message the client receives until its connection closes, and how it closed. */
+async function untilClosed(client: TestClient): Promise<{ messages: string[]; code: number; reason: string }> {
+  const messages: string[] = [];
+  for (;;) {
+    const message = await client.next().catch(() => null);
+    if (message === null) return { messages, ...(await client.closed) };
+    messages.push(message);
+  }
+}
+
+/** Sends `size`-character messages from `writer` (ids w<from>, w<from+1>...), each once echoed, until `until()` holds; returns how many. */
+async function flood(writer: TestClient, until: () => boolean, max: number, { from = 0, size = 60_000 } = {}): Promise<number> {
+  let sent = 0;
+  while (!until() && sent < max) {
+    const id = `w${from + sent++}`;
+    writer.send({ type: 'send', id, text: 'w'.repeat(size) });
+    expect(await writer.nextJson()).toMatchObject({ type: 'echo', id });
+  }
+  return sent;
+}
+
 describe('per-connection rate limit', () => {
   const t = useTestServer({ wsRateLimit: 5 });
 
@@ -15,16 +46,11 @@ describe('per-connection rate limit', () => {
     const started = performance.now();
     for (let i = 0; i < 40; i++) client.send({ type: 'send', id: `f${i}`, text: `flood ${i}` });
 
-    const echoed: string[] = [];
-    const refused: ErrorFrame[] = [];
-    const closed = client.closed;
-    for (;;) {
-      const frame = await client.nextJson<{ type: string; id: string }>().catch(() => null);
-      if (!frame) break;
-      if (frame.type === 'echo') echoed.push(frame.id);
-      else refused.push(frame as unknown as ErrorFrame);
-    }
-    expect((await closed).code).toBe(1008);
+    const { messages, code } = await untilClosed(client);
+    const frames = messages.map((m) => JSON.parse(m) as EchoFrame | ErrorFrame);
+    const echoed = frames.filter((f) => f.type === 'echo').map((f) => f.id);
+    const refused = frames.filter((f): f is ErrorFrame => f.type === 'error');
+    expect(code).toBe(1008);
     // The burst (2 x 5), plus what the bucket refilled meanwhile (5 a second).
     const refilled = Math.ceil(((performance.now() - started) / 1000) * 5);
     expect(echoed.length).toBeGreaterThanOrEqual(10);
@@ -40,10 +66,7 @@ describe('per-connection rate limit', () => {
     expect(await client.nextJson()).toMatchObject({ type: 'ready' });
     const deep = `${'['.repeat(2000)}${']'.repeat(2000)}`;
     // One TCP read for all, so the bucket cannot refill in between.
-    const socket = (client.ws as unknown as { _socket: Socket })._socket;
-    socket.cork();
-    for (let i = 0; i < 16; i++) client.send(`{"type":"send","id":"b${i}","text":"x","extra":${deep}}`);
-    socket.uncork();
+    sendInOneWrite(client, Array.from({ length: 16 }, (_, i) => `{"type":"send","id":"b${i}","text":"x","extra":${deep}}`));
     const answers: ErrorFrame[] = [];
     for (let i = 0; i < 16; i++) answers.push(await client.nextJson<ErrorFrame>());
     expect(answers.map((a) => a.id)).toEqual(Array.from({ length: 16 }, (_, i) => `b${i}`));
@@ -56,17 +79,8 @@ describe('per-connection rate limit', () => {
     const { token } = await register(t.server, 'flood-text');
     const client = await t.connect('flood-text', { token });
     // 12 in one write: the burst of 10 is taken, then the limit is hit within the same read.
-    const socket = (client.ws as unknown as { _socket: Socket })._socket;
-    socket.cork();
-    for (let i = 0; i < 12; i++) client.send(`flood ${i}`);
-    socket.uncork();
-    const echoes: string[] = [];
-    for (;;) {
-      const message = await client.next().catch(() => null);
-      if (message === null) break;
-      echoes.push(message);
-    }
-    const { code, reason } = await client.closed;
+    sendInOneWrite(client, Array.from({ length: 12 }, (_, i) => `flood ${i}`));
+    const { messages: echoes, code, reason } = await untilClosed(client);
     expect(code).toBe(1008);
     expect(reason).toMatch(/^rate_limited: over 5 messages\/s: not stored/);
     expect(echoes.length).toBeGreaterThanOrEqual(10);
@@ -77,19 +91,11 @@ describe('per-connection rate limit', () => {
   it('a policy close still echoes every message it took before (all frames in one TCP read)', async () => {
     const { token } = await register(t.server, 'burst');
     const client = await t.connect('burst', { token });
-    // Cork the client's socket so all frames reach the server in one read: the
-    // accepted ones are still committing when the limit closes the connection.
-    const socket = (client.ws as unknown as { _socket: Socket })._socket;
-    socket.cork();
-    for (let i = 0; i < 40; i++) client.send(`burst ${i}`);
-    socket.uncork();
-    const echoes: string[] = [];
-    for (;;) {
-      const message = await client.next().catch(() => null);
-      if (message === null) break;
-      echoes.push(message);
-    }
-    expect((await client.closed).code).toBe(1008);
+    // All frames reach the server in one read: the accepted ones are still
+    // committing when the limit closes the connection.
+    sendInOneWrite(client, Array.from({ length: 40 }, (_, i) => `burst ${i}`));
+    const { messages: echoes, code } = await untilClosed(client);
+    expect(code).toBe(1008);
     expect(echoes.length).toBeGreaterThanOrEqual(10);
     expect(echoes).toEqual(echoes.map((_, i) => `burst: burst ${i}`));
     expect(await storedCount(t.server, 'burst')).toBe(echoes.length); // stored == acknowledged
@@ -143,18 +149,6 @@ describe('heartbeat', () => {
 describe('slow readers fall behind and catch up from the store; they are not cut off while they read', () => {
   const cap = 512 * 1024;
   const t = useTestServer({ maxBufferedBytes: cap, maxMessageBytes: 64 * 1024 });
-  const socketOf = (client: TestClient) => (client.ws as unknown as { _socket: Socket })._socket;
-
-  /** Sends 60 KB messages from `writer` (ids w<from>, w<from+1>...) until `until()` holds; returns how many. */
-  async function flood(writer: TestClient, until: () => boolean, max: number, from = 0): Promise<number> {
-    let sent = 0;
-    while (!until() && sent < max) {
-      const id = `w${from + sent++}`;
-      writer.send({ type: 'send', id, text: 'w'.repeat(60_000) });
-      expect(await writer.nextJson()).toMatchObject({ type: 'echo', id });
-    }
-    return sent;
-  }
 
   it('a reader that stops reading is paused at the cap (memory bounded), then gets every echo in order, its own included', async () => {
     const { token } = await register(t.server, 'slow');
@@ -170,7 +164,7 @@ describe('slow readers fall behind and catch up from the store; they are not cut
     expect(readerState()?.behind).toBe(true);
     // ~6 MB more while it is behind: nothing of it is buffered for the reader.
     const buffered = readerState()!.bufferedAmount;
-    sent += await flood(writer, () => false, 100, sent);
+    sent += await flood(writer, () => false, 100, { from: sent });
     expect(t.server.diagnostics.connections('slow')).toHaveLength(2);
     expect(readerState()!.bufferedAmount).toBe(buffered);
     expect(buffered).toBeLessThan(cap + 2 * 64 * 1024 * 6);
@@ -214,16 +208,12 @@ describe('a reader that reads nothing at all is terminated by the heartbeat', ()
     const { token } = await register(t.server, 'cut');
     const reader = await t.connect('cut', { token, json: true });
     expect(await reader.nextJson()).toMatchObject({ type: 'ready', lastSeq: 0 });
-    (reader.ws as unknown as { _socket: Socket })._socket.pause(); // stops reading, still sends
+    socketOf(reader).pause(); // stops reading, still sends
     reader.send({ type: 'send', id: 'mine', text: 'sent just before falling behind' });
     const writer = await t.connect('cut', { token, json: true });
     expect(await writer.nextJson()).toMatchObject({ type: 'ready' });
 
-    let sent = 0;
-    while (t.server.diagnostics.connections('cut').length === 2 && sent < 5000) {
-      writer.send({ type: 'send', id: `w${sent}`, text: 'w'.repeat(9000) });
-      expect(await writer.nextJson()).toMatchObject({ type: 'echo', id: `w${sent++}` });
-    }
+    await flood(writer, () => t.server.diagnostics.connections('cut').length < 2, 5000, { size: 9000 });
     expect(t.server.diagnostics.connections('cut')).toHaveLength(1);
 
     const resumed = await t.connect('cut', { token, json: true, query: { after: '0' } });
@@ -231,14 +221,6 @@ describe('a reader that reads nothing at all is terminated by the heartbeat', ()
     expect(await resumed.nextJson()).toMatchObject({ type: 'echo', seq: 1, id: 'mine', text: 'cut: sent just before falling behind' });
   });
 });
-
-/** Sends every frame in one TCP write: the server reads them, commits them and echoes them in one run. */
-function sendInOneWrite(client: TestClient, frames: Array<string | object>): void {
-  const socket = (client.ws as unknown as { _socket: Socket })._socket;
-  socket.cork();
-  for (const frame of frames) client.send(frame);
-  socket.uncork();
-}
 
 describe('MAX_BUFFERED_BYTES counts what the reader leaves unread, not one commit\'s echoes', () => {
   // The issue's case: 12 messages of 8 KB in one write, 96 KB of echoes in one commit, a 64 KB cap.
@@ -263,6 +245,25 @@ describe('MAX_BUFFERED_BYTES counts what the reader leaves unread, not one commi
     expect(await storedCount(t.server, 'burst-text')).toBe(12);
   });
 
+  it('a replay to a reader that stops reading goes the way of every frame: it falls behind at the cap, then gets it all', async () => {
+    const { token } = await register(t.server, 'replay-slow');
+    const { pk } = (await t.server.store.sessions.findById('replay-slow'))!;
+    // 5.4 MB of history: more than loopback's socket buffers take.
+    const count = 600;
+    for (let i = 0; i < count; i += 100) {
+      await t.server.store.messages.append(Array.from({ length: 100 }, (_, j) => ({ sessionPk: pk, clientId: null, body: body(i + j).padEnd(9000, 'r') })));
+    }
+    const reader = await t.connect('replay-slow', { token, json: true, query: { after: '0' } });
+    socketOf(reader).pause();
+    await expect.poll(() => t.server.diagnostics.connections('replay-slow')[0]?.behind, { timeout: 30_000 }).toBe(true);
+    socketOf(reader).resume();
+    for (let seq = 1; seq <= count; seq++) {
+      const frame = await reader.nextJson<EchoFrame>();
+      if (frame.seq !== seq) expect(frame).toMatchObject({ type: 'echo', seq });
+    }
+    expect(await reader.nextJson()).toMatchObject({ type: 'ready', lastSeq: count });
+    expect(t.server.diagnostics.connections('replay-slow')[0]?.behind).toBe(false);
+  });
 });
 
 describe('buffered chunks per message', () => {

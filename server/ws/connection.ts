@@ -62,6 +62,11 @@ export class SessionConnection {
     /** The socket the upgrade handed over: ws's own, which it keeps private. */
     private readonly socket: Duplex,
     readonly session: SessionRecord,
+    /**
+     * SHA-256 (hex) of the token this socket was authorised with, as `revoked`
+     * events name it; null when it was admitted without one (LEGACY_OPEN_SESSIONS).
+     */
+    readonly tokenHashHex: string | null,
     readonly mode: WireMode,
     private readonly context: ConnectionContext,
     readonly logger: Logger,
@@ -74,13 +79,11 @@ export class SessionConnection {
       mode === 'json'
         ? new SessionFeed({
             ws,
-            socket,
             sessionPk: session.pk,
             sessionId: session.id,
             log: context.log,
-            writes: context.writes,
             metrics: context.metrics,
-            send: (data) => this.send(data),
+            send: (data, written) => this.send(data, written),
             onFailed: (err) => this.failed(err),
           })
         : null;
@@ -288,10 +291,16 @@ export class SessionConnection {
     this.send(JSON.stringify(frame));
   }
 
-  private send(data: string): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+  /**
+   * Every frame of the connection goes here: its write coalesced with the
+   * run's others, then the slow-reader check. `written`: called once the
+   * frame is handed to the kernel (or failed), or at once when the socket is
+   * not open, so a caller waiting on it never hangs.
+   */
+  private send(data: string, written?: () => void): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return written?.();
     this.context.writes.hold(this.socket, this.checkUnread);
-    this.ws.send(data);
+    this.ws.send(data, written && (() => written()));
   }
 
   /**

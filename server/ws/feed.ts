@@ -1,10 +1,8 @@
-import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { StoredMessage } from '../domain/model.js';
 import type { BusEvent, MessageLog } from '../domain/ports.js';
 import { echoFrame } from '../domain/presenter.js';
 import type { Metrics } from '../metrics.js';
-import type { WriteCoalescer } from './write-coalescer.js';
 
 /** The store is read in chunks of this many rows, */
 const CHUNK = 256;
@@ -15,15 +13,17 @@ export type CommittedEvent = Extract<BusEvent, { type: 'committed' }>;
 
 export interface FeedDeps {
   ws: WebSocket;
-  /** The connection's socket, as the upgrade handed it over (its writes are coalesced). */
-  socket: Duplex;
   sessionPk: number;
   sessionId: string;
   log: Pick<MessageLog, 'lastSeq' | 'after'>;
-  writes: WriteCoalescer;
   metrics: Pick<Metrics, 'messagesOut'>;
-  /** Sends one serialized frame the way every frame of the connection goes (the slow-reader check included). */
-  send(data: string): void;
+  /**
+   * Sends one serialized frame the way every frame of the connection goes
+   * (coalesced, then the slow-reader check); `written`, when given, is
+   * called once the frame is handed to the kernel, or at once if the socket
+   * is no longer open.
+   */
+  send(data: string, written?: () => void): void;
   /** A read of the store failed during a catch-up: the connection cannot go on. */
   onFailed(err: unknown): void;
 }
@@ -128,15 +128,14 @@ export class SessionFeed {
 
   /** Sends rows read from the store with backpressure; false when the socket closed meanwhile. */
   private async sendRows(rows: readonly StoredMessage[]): Promise<boolean> {
-    const { ws, socket, writes, sessionId } = this.deps;
+    const { ws, send, sessionId } = this.deps;
     for (const row of rows) {
       if (ws.readyState !== WebSocket.OPEN) return false;
       const frame = JSON.stringify(echoFrame(sessionId, row));
-      writes.hold(socket);
       // Above the high-water mark, wait until this frame is handed to the
       // kernel, so a replay never holds more than that.
-      if (ws.bufferedAmount > HIGH_WATER) await new Promise<void>((resolve) => ws.send(frame, () => resolve()));
-      else ws.send(frame);
+      if (ws.bufferedAmount > HIGH_WATER) await new Promise<void>((resolve) => send(frame, resolve));
+      else send(frame);
       this.cursor = row.seq;
     }
     if (rows.length > 0) this.deps.metrics.messagesOut(rows.length);

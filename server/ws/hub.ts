@@ -9,6 +9,7 @@ import { AppError } from '../domain/errors.js';
 import type { SessionRecord } from '../domain/model.js';
 import type { ConnectionSnapshot, MessageBus, MessageLog } from '../domain/ports.js';
 import type { SessionService } from '../domain/session-service.js';
+import { logLevelOf } from '../http/log-level.js';
 import { toAppError } from '../http/to-app-error.js';
 import { writeError } from '../http/write-error.js';
 import type { AuthFailureLimiter } from '../ip-limits.js';
@@ -102,8 +103,6 @@ export function createWsHub(deps: WsHubDeps) {
       for (const connection of bySession.get(sessionPk) ?? []) connection.onPresence(count);
     },
   });
-  /** LEGACY_OPEN_SESSIONS connections admitted without a token. */
-  const tokenlessConnections = new WeakSet<SessionConnection>();
   /** Publishes this node's count of the session's JSON-mode connections. */
   const countJson = (session: SessionRecord, connections: Set<SessionConnection>) => {
     let count = 0;
@@ -129,12 +128,13 @@ export function createWsHub(deps: WsHubDeps) {
     let client = byIp.get(ip);
     if (!client) byIp.set(ip, (client = { connections: 0, inbound: ipBytes > 0 ? new TokenBucket(ipBytes, 2 * ipBytes) : null }));
     client.connections++;
-    const connection = new SessionConnection(ws, socket, session, mode, context, connLogger, client.inbound);
+    // The token it was authorised with is the session's as read at the upgrade; none for a tokenless one.
+    const tokenHashHex = tokenless ? null : session.tokenHash.toString('hex');
+    const connection = new SessionConnection(ws, socket, session, tokenHashHex, mode, context, connLogger, client.inbound);
     let connections = bySession.get(session.pk);
     if (!connections) bySession.set(session.pk, (connections = new Set()));
     connections.add(connection);
     connectionCount++;
-    if (tokenless) tokenlessConnections.add(connection);
     if (mode === 'json') ws.once('closing', () => countJson(session, connections));
 
     ws.on('error', (err) => connLogger.warn({ err: err.message }, 'socket error'));
@@ -148,7 +148,7 @@ export function createWsHub(deps: WsHubDeps) {
     });
     connLogger.info({ req, ip }, 'connected');
     if (tokenless) metrics.tokenlessAdmitted();
-    if (!tokenless && revocations.has(session.tokenHash.toString('hex'))) {
+    if (tokenHashHex !== null && revocations.has(tokenHashHex)) {
       // Authorised just before its token was revoked: as if it had been open then.
       connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
       return;
@@ -209,7 +209,7 @@ export function createWsHub(deps: WsHubDeps) {
 
   function refuse(req: IncomingMessage, socket: Duplex, err: unknown): void {
     const refusal = toAppError(err);
-    const level = refusal.code === 'internal' ? 'error' : refusal.status >= 500 ? 'warn' : 'info';
+    const level = logLevelOf(refusal);
     logger[level]({ req, ip: clientIp(req), status: refusal.status, code: refusal.code, err: level === 'error' ? err : undefined }, 'upgrade refused');
     metrics.upgradeRefused(refusal.code);
     writeError(socket, refusal);
@@ -261,9 +261,8 @@ export function createWsHub(deps: WsHubDeps) {
   function closeRevoked(sessionPk: number, tokenHash: string): void {
     revocations.add(tokenHash);
     for (const connection of bySession.get(sessionPk) ?? []) {
-      // A tokenless legacy socket held no token: revoking one does not concern it (README, Security model).
-      if (tokenlessConnections.has(connection)) continue;
-      if (connection.session.tokenHash.toString('hex') === tokenHash) connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
+      // A tokenless legacy socket (tokenHashHex null) held no token: revoking one does not concern it (README, Security model).
+      if (connection.tokenHashHex === tokenHash) connection.close(CloseCode.tokenRevoked, 'token_revoked', 'the session token was revoked');
     }
   }
 

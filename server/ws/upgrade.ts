@@ -60,11 +60,12 @@ function checkHandshake(req: IncomingMessage): string[] {
  * token are checked by the caller (the session service).
  */
 export function readUpgrade(req: IncomingMessage): UpgradeRequest {
-  const protocols = checkHandshake(req);
   const { path, query } = requestTarget(req.url);
+  // The path first: a 405's Allow names what the path takes (GET), true only of /ws/{ID}.
   if (!path.startsWith(WS_PATH_PREFIX)) {
     throw notFound('not_found', `WebSocket endpoint is ${WS_PATH_PREFIX}{ID}`);
   }
+  const protocols = checkHandshake(req);
   const sessionId = requireSessionId(path.slice(WS_PATH_PREFIX.length));
 
   if (protocols.length > 0 && !protocols.includes(SUBPROTOCOL)) {

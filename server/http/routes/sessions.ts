@@ -1,9 +1,9 @@
 import { finished } from 'node:stream';
-import Router from '@koa/router';
+import Router, { type Layer } from '@koa/router';
 import { ROUTER_OPTIONS } from '../router-options.js';
 import type Koa from 'koa';
 import { presentedToken } from '../../auth.js';
-import { AppError, badRequest, conflict, methodNotAllowed } from '../../domain/errors.js';
+import { AppError, badRequest, conflict } from '../../domain/errors.js';
 import type { SessionService } from '../../domain/session-service.js';
 import { createRegistrationLimiter, type AuthFailureLimiter } from '../../ip-limits.js';
 import type { OriginPolicy } from '../../origin-policy.js';
@@ -40,12 +40,6 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, strea
   /** Every registration attempt counts, so 409s cannot be used to probe IDs quickly either. */
   const rateLimited: Koa.Middleware = async (ctx, next) => {
     await limiter.take(ctx.ip);
-    await next();
-  };
-
-  /** The router answers HEAD with the GET route; a HEAD must not register (it changes nothing). */
-  const rejectHead: Koa.Middleware = async (ctx, next) => {
-    if (ctx.method === 'HEAD') throw methodNotAllowed(['GET']);
     await next();
   };
 
@@ -93,7 +87,7 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, strea
   });
 
   // The original demo's registration: GET /stream?id=ID creates ID, nothing more.
-  router.get('/stream', ...(streamCors ? [cors] : []), rejectHead, rateLimited, async (ctx) => {
+  const stream = router.register('/stream', ['GET'], [...(streamCors ? [cors] : []), rateLimited, async (ctx: Koa.Context) => {
     const { id } = ctx.query;
     const requestedId = parseRegistration(id === undefined ? {} : { id });
     try {
@@ -107,7 +101,11 @@ export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, strea
           `to use this one, its holder connects to /ws/${requestedId} with its token, or rejoins with POST /api/sessions and Authorization: Bearer <token>`,
       );
     }
-  });
+  }]) as Layer;
+  // GET alone: koa-router answers HEAD on every GET route, and a HEAD must not
+  // register (it changes nothing). Off the route, HEAD is a 405 whose Allow,
+  // like OPTIONS's, names GET and not HEAD (methods.ts reads the routes' methods).
+  stream.methods = ['GET'];
 
   /**
    * Revokes the session's token: a new one, answered like a registration

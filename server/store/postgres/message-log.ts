@@ -54,9 +54,8 @@ export interface PostgresMessageLog extends MessageLog {
  * writers a cache is wrong. `UNIQUE (session_pk, seq)` and
  * `UNIQUE (session_pk, client_id)` are the backstops.
  *
- * One batch is in flight per node: appends that arrive while it commits wait
- * and go together in the next transaction (batches grow with load, as group
- * commit does on SQLite), and outcomes come back in call order.
+ * Each call is one transaction: batching, and one batch in flight per node,
+ * are the commit queue's (domain/commit-queue.ts), whatever the engine.
  */
 export function createMessageLog(pool: Pool, options: MessageLogOptions): PostgresMessageLog {
   const { maxSessionBytes, now } = options;
@@ -124,25 +123,6 @@ export function createMessageLog(pool: Pool, options: MessageLogOptions): Postgr
     return outcomes;
   }
 
-  // The batch committing now, and the appends gathering for the next one.
-  let inFlight: Promise<void> | undefined;
-  let waiting: Array<{ items: readonly AppendInput[]; resolve(o: AppendOutcome[]): void; reject(err: unknown): void }> = [];
-
-  async function commitWaiting(): Promise<void> {
-    while (waiting.length > 0) {
-      const calls = waiting;
-      waiting = [];
-      try {
-        const outcomes = await transaction(pool, (client) => appendBatch(client, calls.flatMap((c) => c.items)));
-        let at = 0;
-        for (const call of calls) call.resolve(outcomes.slice(at, (at += call.items.length)));
-      } catch (err) {
-        for (const call of calls) call.reject(err);
-      }
-    }
-    inFlight = undefined;
-  }
-
   const afterQuery = `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE session_pk = $1 AND seq > $2 AND EXISTS (SELECT 1 FROM sessions WHERE pk = $1)
      ORDER BY seq LIMIT $3`;
@@ -151,12 +131,9 @@ export function createMessageLog(pool: Pool, options: MessageLogOptions): Postgr
      ORDER BY seq DESC LIMIT $3`;
 
   return {
-    append(items) {
-      if (items.length === 0) return Promise.resolve([]);
-      return new Promise<AppendOutcome[]>((resolve, reject) => {
-        waiting.push({ items, resolve, reject });
-        inFlight ??= commitWaiting();
-      });
+    async append(items) {
+      if (items.length === 0) return [];
+      return transaction(pool, (client) => appendBatch(client, items));
     },
 
     async lastSeq(sessionPk) {
