@@ -194,9 +194,10 @@ async function exportLoad(ctx: LoadContext): Promise<void> {
 
 /**
  * A retention pass deleting many rows: every session but the first gets a
- * limit of 1 message (PATCH), then the first is deleted, which starts a pass
- * at once (purge of its rows, then every session's limits). At the stop,
- * each trimmed session is read back: the rows deleted by then, at least.
+ * limit of 1 message (PATCH), and the first is deleted (a purge of its rows
+ * at once); the server under this load runs its retention pass every 200 ms
+ * (stall.ts), which trims the others. At the stop, each trimmed session is
+ * read back: the rows deleted by then, at least.
  */
 async function retention(ctx: LoadContext): Promise<void> {
   const { spec, tally } = ctx;

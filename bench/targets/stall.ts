@@ -88,7 +88,12 @@ async function runArm(kind: SideLoadKind, options: BenchOptions, fixture: Fixtur
   const ids = Array.from({ length: ECHO_CONNECTIONS }, (_, i) => `echo-${rep}-${i}`);
   const forked = forkSideLoad();
   try {
-    return await withServer('a', options, ids, (run) => measureArm(kind, options, fixture, forked, run), { database: fixture.path, smokeHeartbeats: false });
+    return await withServer('a', options, ids, (run) => measureArm(kind, options, fixture, forked, run), {
+      database: fixture.path,
+      smokeHeartbeats: false,
+      // The retention load sets limits and lets the periodic pass enforce them (a delete purges only its own rows).
+      env: kind === 'retention' ? { RETENTION_INTERVAL_MS: '200' } : {},
+    });
   } finally {
     await forked.kill();
   }
