@@ -71,7 +71,7 @@ export default tseslint.config(
   },
   {
     // Adapters implement the domain's ports; they never reach back into transport.
-    files: ['server/store/**', 'server/bus/**'],
+    files: ['server/store/**', 'server/bus/**', 'server/limits/**'],
     rules: {
       'no-restricted-imports': [
         'error',

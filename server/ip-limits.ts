@@ -1,25 +1,20 @@
-import type { RateLimiterRes as RateLimiterResult } from 'rate-limiter-flexible';
-// The two files needed, not the index that loads every store (see types/rate-limiter-flexible-lib.d.ts).
-import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
-import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import { AppError } from './domain/errors.js';
+import type { WindowCount, WindowCounters } from './domain/ports.js';
 
 /**
  * Per-IP limits on rare, costly events (registrations, failed
- * authentications), counted by rate-limiter-flexible in fixed windows of one
- * minute. In memory, so per process for now; the library's PostgreSQL and
- * Redis stores take the same calls when the limits must hold across a
- * cluster. (The per-connection message limit is a hand-written TokenBucket:
- * it runs once per message, see domain/rate-limit.ts.)
- *
- * Memory: one small entry per IP seen in the current window, dropped when
- * the window ends.
+ * authentications), counted in fixed windows of one minute through the
+ * WindowCounter port: in memory on one node, in the shared store of a
+ * cluster (PostgreSQL, or Redis with BUS=redis) so that the limit holds for
+ * an IP whichever nodes it reaches (server/limits/). (The per-connection
+ * message limit is a hand-written TokenBucket: it runs once per message, see
+ * domain/rate-limit.ts.)
  */
-const WINDOW_SECONDS = 60;
+export const WINDOW_MS = 60_000;
 
 /** The 429 of a used-up limit, with the seconds until the window ends in Retry-After. */
-function tooMany(code: 'too_many_registrations' | 'too_many_auth_failures', message: string, res: RateLimiterResult): AppError {
-  const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+function tooMany(code: 'too_many_registrations' | 'too_many_auth_failures', message: string, count: WindowCount): AppError {
+  const seconds = Math.max(1, Math.ceil(count.msLeft / 1000));
   return new AppError(code, `${message}; retry in ${seconds} s`, { 'Retry-After': String(seconds) });
 }
 
@@ -28,17 +23,15 @@ export interface RegistrationLimiter {
   take(ip: string): Promise<void>;
 }
 
-/** `perMinute` registration attempts per IP; 0 disables the limit. */
-export function createRegistrationLimiter(perMinute: number): RegistrationLimiter {
+/** `perMinute` registration attempts per IP, counted by `counters`' `register` counter; 0 disables the limit. */
+export function createRegistrationLimiter(perMinute: number, counters: WindowCounters): RegistrationLimiter {
   if (perMinute === 0) return { take: async () => undefined };
-  const limiter = new RateLimiterMemory({ points: perMinute, duration: WINDOW_SECONDS });
+  const counter = counters('register', WINDOW_MS);
   return {
     async take(ip) {
-      try {
-        await limiter.consume(ip);
-      } catch (res) {
-        if (!(res instanceof RateLimiterRes)) throw res;
-        throw tooMany('too_many_registrations', `at most ${perMinute} registration attempts per minute (refused ones count too)`, res);
+      const count = await counter.add(ip, 1);
+      if (count.points > perMinute) {
+        throw tooMany('too_many_registrations', `at most ${perMinute} registration attempts per minute (refused ones count too)`, count);
       }
     },
   };
@@ -58,14 +51,15 @@ export interface AuthFailureLimiter {
 }
 
 /**
- * `perMinute` failed authentications per IP; past them, every request that
+ * `perMinute` failed authentications per IP (`counters`' `auth_failure`
+ * counter); past them, every request that
  * needs a session token (and every WebSocket upgrade) from that IP is 429
  * until the window ends. A success does not reset the count: a client with
  * one valid token must not be able to clear its record of guesses.
  */
-export function createAuthFailureLimiter(perMinute: number): AuthFailureLimiter {
+export function createAuthFailureLimiter(perMinute: number, counters: WindowCounters): AuthFailureLimiter {
   if (perMinute === 0) return { check: async () => undefined, failed: async () => undefined, guard: (_ip, run) => run() };
-  const limiter = new RateLimiterMemory({ points: perMinute, duration: WINDOW_SECONDS });
+  const counter = counters('auth_failure', WINDOW_MS);
   const self: AuthFailureLimiter = {
     async guard(ip, run) {
       await self.check(ip);
@@ -77,14 +71,13 @@ export function createAuthFailureLimiter(perMinute: number): AuthFailureLimiter 
       }
     },
     async check(ip) {
-      const res = await limiter.get(ip);
-      if (res && res.consumedPoints >= perMinute) {
-        throw tooMany('too_many_auth_failures', `at most ${perMinute} failed authentications per minute`, res);
+      const count = await counter.get(ip);
+      if (count && count.points >= perMinute) {
+        throw tooMany('too_many_auth_failures', `at most ${perMinute} failed authentications per minute`, count);
       }
     },
     async failed(ip) {
-      // penalty() counts without ever rejecting.
-      await limiter.penalty(ip, 1);
+      await counter.add(ip, 1);
     },
   };
   return self;

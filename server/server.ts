@@ -14,7 +14,9 @@ import { createApp } from './http/app.js';
 import type { RouteEntry } from './http/route-table.js';
 import { writeError } from './http/write-error.js';
 import type { Logger } from './logger.js';
-import { createAuthFailureLimiter } from './ip-limits.js';
+import { createAuthFailureLimiter, createRegistrationLimiter } from './ip-limits.js';
+import { openIpCounters } from './limits/index.js';
+import { registerIpLimitMetrics } from './limits/metrics.js';
 import { createMetrics } from './metrics.js';
 import { allowedHostsFor, createHostPolicy } from './host-policy.js';
 import { createOriginPolicy } from './origin-policy.js';
@@ -73,7 +75,11 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
   });
   const queue = createCommitQueue(store.messages, bus, { onCommit: metrics.committed });
   const sessions = createSessionService({ store, bus, queue, logger });
-  const authFailures = createAuthFailureLimiter(config.authFailureLimit);
+  // Registrations and failed authentications count per IP across the cluster when it has a shared store (limits/).
+  const ipCounters = openIpCounters(config, store, logger);
+  registerIpLimitMetrics(metrics.registry, ipCounters);
+  const authFailures = createAuthFailureLimiter(config.authFailureLimit, ipCounters.counters);
+  const registrations = createRegistrationLimiter(config.registerRateLimit, ipCounters.counters);
   // Ports as bound: with 0 in the config they are known only after listening.
   let boundHttpPort = config.httpPort;
   let boundWsPort = config.wsPort;
@@ -118,7 +124,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     staticDir: config.staticDir,
     wsPort: () => boundWsPort,
     maxBodyBytes: config.maxBodyBytes,
-    registerRateLimit: config.registerRateLimit,
+    registrations,
     authFailures,
     metricsToken: config.metricsToken,
     originAllowed,
@@ -174,6 +180,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     await hub.close(0);
     await store.close();
     await bus.close();
+    await ipCounters.close();
     throw err;
   }
   store.retention.start(config.retentionIntervalMs);
@@ -201,6 +208,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     await serversClosed;
     await store.close();
     await bus.close();
+    await ipCounters.close();
   }
 
   return {

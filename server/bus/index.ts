@@ -15,7 +15,7 @@ import { openRedisBus } from './redis.js';
 export type BusConfig = Pick<Config, 'bus' | 'databaseUrl' | 'redisUrl' | 'nodeId'>;
 
 /** The bus BUS names, or its default: postgres with DATABASE_URL, else local. */
-export const busKind = (config: BusConfig): 'local' | 'postgres' | 'redis' =>
+export const busKind = (config: Pick<Config, 'bus' | 'databaseUrl'>): 'local' | 'postgres' | 'redis' =>
   config.bus !== '' ? config.bus : config.databaseUrl !== '' ? 'postgres' : 'local';
 
 /** Is this a bus between nodes (the heal timer and the bus metrics need one)? */

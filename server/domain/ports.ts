@@ -109,9 +109,40 @@ export interface Store {
   search: MessageSearch;
   health: StoreHealth;
   retention: RetentionRunner;
+  /**
+   * Window counters kept in the store, shared by every node on it (per-IP
+   * limits that must hold across a cluster); absent when the store serves one
+   * node only (SQLite: the counters stay in memory).
+   */
+  windowCounters?: WindowCounters;
   /** Stops background work and closes the storage. */
   close(): Promise<void>;
 }
+
+/** A key's count in its current window. */
+export interface WindowCount {
+  /** Points counted in the window so far. */
+  points: number;
+  /** ms until the window ends and the count starts again from 0. */
+  msLeft: number;
+}
+
+/**
+ * Counts per key (a client IP) in fixed windows: a window starts with the
+ * key's first point and lasts `windowMs`. The per-IP limits of
+ * ../ip-limits.ts count through this port; adapters keep the counts in
+ * memory (one node) or in a store every node shares (server/limits/).
+ * A store that fails rejects: the caller decides what that means.
+ */
+export interface WindowCounter {
+  /** Adds `points` to `key`'s count, starting a window when it has none; resolves to the count after it. */
+  add(key: string, points: number): Promise<WindowCount>;
+  /** `key`'s count now; null when it has no window open. */
+  get(key: string): Promise<WindowCount | null>;
+}
+
+/** The counter of one limit: `name` keeps its keys apart from other limits' (letters, digits, _). */
+export type WindowCounters = (name: string, windowMs: number) => WindowCounter;
 
 /**
  * What happened to a session, for every node that holds its sockets.

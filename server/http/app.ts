@@ -10,7 +10,7 @@ import type { HostPolicy } from '../host-policy.js';
 import { loggableUrl, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OriginPolicy } from '../origin-policy.js';
-import type { AuthFailureLimiter } from '../ip-limits.js';
+import type { AuthFailureLimiter, RegistrationLimiter } from '../ip-limits.js';
 import { originForm } from '../request-target.js';
 import type { Store } from '../domain/ports.js';
 import type { DeploymentRetention } from '../domain/retention-policy.js';
@@ -40,8 +40,8 @@ export interface AppDeps {
   /** The WebSocket port as bound (the CSP allows connections to it). */
   wsPort(): number;
   maxBodyBytes: number;
-  /** Registrations per minute per client IP; 0: unlimited. */
-  registerRateLimit: number;
+  /** Registration attempts per client IP (REGISTER_RATE_LIMIT). */
+  registrations: RegistrationLimiter;
   /** Failed authentications per client IP, shared with the WebSocket upgrades. */
   authFailures: AuthFailureLimiter;
   /** Bearer token GET /metrics requires; empty: public. */
@@ -68,7 +68,7 @@ export interface AppDeps {
 export type App = Koa & { routes(): RouteEntry[] };
 
 export function createApp(deps: AppDeps): App {
-  const { store, sessions, logger, staticDir, wsPort, maxBodyBytes, registerRateLimit, originAllowed, metrics } = deps;
+  const { store, sessions, logger, staticDir, wsPort, maxBodyBytes, originAllowed, metrics } = deps;
   const app = new Koa();
   app.proxy = deps.trustProxy !== false;
   app.maxIpsCount = typeof deps.trustProxy === 'number' ? deps.trustProxy : 0;
@@ -138,7 +138,7 @@ export function createApp(deps: AppDeps): App {
     }).routes(),
   );
   router.use(
-    sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, authFailures: deps.authFailures, streamCors: deps.legacyOpenSessions ? originAllowed : null }).routes(),
+    sessionRoutes({ sessions, maxBodyBytes, registrations: deps.registrations, authFailures: deps.authFailures, streamCors: deps.legacyOpenSessions ? originAllowed : null }).routes(),
   );
   router.use(sessionSettingsRoutes({ sessions, messages: store.messages, maxBodyBytes, retentionDefaults: deps.retentionDefaults }).routes());
   router.use(messageRoutes({ sessions, messages: store.messages }).routes());

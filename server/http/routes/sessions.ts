@@ -5,7 +5,7 @@ import type Koa from 'koa';
 import { presentedToken } from '../../auth.js';
 import { AppError, badRequest, conflict } from '../../domain/errors.js';
 import type { SessionService } from '../../domain/session-service.js';
-import { createRegistrationLimiter, type AuthFailureLimiter } from '../../ip-limits.js';
+import type { AuthFailureLimiter, RegistrationLimiter } from '../../ip-limits.js';
 import type { OriginPolicy } from '../../origin-policy.js';
 import { readJsonBody } from '../json-body.js';
 import { registrationSchema } from '../schemas.js';
@@ -14,8 +14,8 @@ import { clearTokenCookie, registeredSessionBody, requireAuthorizedSession, setT
 export interface SessionRoutesDeps {
   sessions: Pick<SessionService, 'register' | 'authorise' | 'delete' | 'revokeToken'>;
   maxBodyBytes: number;
-  /** Registrations per minute per client IP; 0: unlimited. */
-  registerRateLimit: number;
+  /** Registration attempts per client IP (REGISTER_RATE_LIMIT). */
+  registrations: RegistrationLimiter;
   /**
    * LEGACY_OPEN_SESSIONS: the origins whose pages may read GET /stream's
    * answer cross-origin (the demo page's fetch); null: no CORS.
@@ -33,13 +33,12 @@ function parseRegistration(input: unknown): string | undefined {
   throw badRequest('invalid_body', 'expected a JSON object like {"id":"my-session"} (id optional)');
 }
 
-export function sessionRoutes({ sessions, maxBodyBytes, registerRateLimit, streamCors, authFailures }: SessionRoutesDeps): Router {
+export function sessionRoutes({ sessions, maxBodyBytes, registrations, streamCors, authFailures }: SessionRoutesDeps): Router {
   const router = new Router(ROUTER_OPTIONS);
-  const limiter = createRegistrationLimiter(registerRateLimit);
 
   /** Every registration attempt counts, so 409s cannot be used to probe IDs quickly either. */
   const rateLimited: Koa.Middleware = async (ctx, next) => {
-    await limiter.take(ctx.ip);
+    await registrations.take(ctx.ip);
     await next();
   };
 

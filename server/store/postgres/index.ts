@@ -12,6 +12,7 @@ import { createMessageLog, type PostgresMessageLog } from './message-log.js';
 import { createRetention, type RetentionOptions } from './retention.js';
 import { createMessageSearch } from './search.js';
 import { createSessions } from './sessions.js';
+import { createWindowCounters } from './window-counters.js';
 
 export interface PostgresStoreOptions {
   /** Largest total of message bytes (messageCost: body, client id, row overhead) a session may store; 0: no limit. */
@@ -51,6 +52,7 @@ export async function openPostgresStore(url: string, options: Partial<PostgresSt
     search: translateFaults(createMessageSearch(pool)),
     health: createHealth(pool),
     retention: translateFaults(retention),
+    windowCounters: createWindowCounters(pool),
     pool,
     async close() {
       await retention.stop();

@@ -58,4 +58,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE health (id int PRIMARY KEY CHECK (id = 1), checked_at bigint NOT NULL);
   INSERT INTO health (id, checked_at) VALUES (1, 0);
   `,
+  // 2: per-IP window counters every node shares (window-counters.ts), in the columns rate-limiter-flexible's
+  // RateLimiterPostgres reads and writes: key = "<limit>:<ip>", expire in ms since the epoch.
+  `
+  CREATE TABLE ip_limits (
+    key    varchar(255) PRIMARY KEY,
+    points integer NOT NULL DEFAULT 0,
+    expire bigint
+  );
+  `,
 ];
