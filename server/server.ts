@@ -76,7 +76,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
   const queue = createCommitQueue(store.messages, bus, { onCommit: metrics.committed });
   const sessions = createSessionService({ store, bus, queue, logger });
   // Registrations and failed authentications count per IP across the cluster when it has a shared store (limits/).
-  const ipCounters = openIpCounters(config, store, logger);
+  const ipCounters = await openIpCounters(config, store, logger);
   registerIpLimitMetrics(metrics.registry, ipCounters);
   const authFailures = createAuthFailureLimiter(config.authFailureLimit, ipCounters.counters);
   const registrations = createRegistrationLimiter(config.registerRateLimit, ipCounters.counters);

@@ -21,9 +21,9 @@ export interface IpCounters {
   close(): Promise<void>;
 }
 
-export function openIpCounters(config: Pick<Config, 'bus' | 'databaseUrl' | 'redisUrl'>, store: Pick<Store, 'windowCounters'>, logger: DomainLogger): IpCounters {
+export async function openIpCounters(config: Pick<Config, 'bus' | 'databaseUrl' | 'redisUrl'>, store: Pick<Store, 'windowCounters'>, logger: DomainLogger): Promise<IpCounters> {
   if (busKind(config) === 'redis') {
-    const redis = openRedisCounters(config.redisUrl, logger);
+    const redis = await openRedisCounters(config.redisUrl, logger);
     const insured = insuredCounters(redis.counters, { logger, storeName: 'Redis' });
     return { counters: insured.counters, kind: 'redis', fallbacks: insured.fallbacks, close: redis.close };
   }

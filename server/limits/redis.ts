@@ -19,10 +19,18 @@ export interface RedisCounters {
 
 /** Reconnect delay in ms after `times` failed attempts: doubling from 50, at most 2000 (as the bus's). */
 const backoff = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2000);
+/** How long one connection attempt may take (ioredis' default is 10 s). */
+const CONNECT_TIMEOUT_MS = 2000;
 
-export function openRedisCounters(url: string, logger: DomainLogger): RedisCounters {
+/**
+ * Connects and resolves once the connection is ready or its first attempt
+ * failed (then it goes on trying in the background): a Redis that is down
+ * at start does not hold the node's start.
+ */
+export async function openRedisCounters(url: string, logger: DomainLogger): Promise<RedisCounters> {
   const client = new Redis(url, {
     retryStrategy: backoff,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectionName: 'wss-ip-limits',
@@ -34,6 +42,13 @@ export function openRedisCounters(url: string, logger: DomainLogger): RedisCount
     reported = true;
   });
   client.on('ready', () => (reported = false));
+  await new Promise<void>((resolve) => {
+    const settled = () => {
+      client.off('ready', settled).off('error', settled);
+      resolve();
+    };
+    client.once('ready', settled).once('error', settled);
+  });
   return {
     counters: (name, windowMs) =>
       flexibleCounter(new RateLimiterRedis({ storeClient: client, rejectIfRedisNotReady: true, ...limiterOptions(name, windowMs) })),

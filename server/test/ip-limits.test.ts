@@ -1,43 +1,12 @@
-import { request } from 'node:http';
-import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { register, useTestServer, type TestServer } from './harness.js';
-
 /**
  * Per-IP limits, seen from several client IPs: the server listens on
  * 127.0.0.1 and every address of 127.0.0.0/8 reaches it, so a test picks
- * its client's IP with `localAddress`.
+ * its client's IP with `localAddress` (request-from.ts).
  */
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A request from `from` to the server: an HTTP request, or a WebSocket upgrade (101 when accepted). */
-function requestFrom(
-  from: string,
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; upgrade?: boolean; body?: string } = {},
-): Promise<Answer> {
-  const upgradeHeaders = options.upgrade
-    ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
-    : {};
-  return new Promise((resolve, reject) => {
-    const req = request(url.replace(/^ws/, 'http'), { method: options.method ?? 'GET', localAddress: from, headers: { ...upgradeHeaders, ...options.headers } });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve({ status: res.statusCode!, headers: res.headers, body: '' });
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { register, useTestServer, type TestServer } from './harness.js';
+import { requestFrom } from './request-from.js';
 
 /** An open WebSocket of `sessionId` from client IP `from`. */
 async function openFrom(server: TestServer, from: string, sessionId: string, token: string): Promise<WebSocket> {
