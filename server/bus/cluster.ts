@@ -39,8 +39,14 @@ export interface ClusterCore {
   bus: ClusterBus;
   /** A payload arrived from the wire. */
   receive(payload: string): void;
-  /** The transport is (dis)connected; a connect after a disconnect calls the reconnect listeners. */
+  /**
+   * The transport is (dis)connected; a connect once the bus is open (after a
+   * disconnect, or after a start without the transport) calls the reconnect
+   * listeners.
+   */
   setConnected(connected: boolean): void;
+  /** The transport's first attempt is over, connected or not: the node starts with the bus as it is. */
+  opened(): void;
 }
 
 /** A node ID when NODE_ID is not set: 8 random bytes, hex. */
@@ -51,7 +57,7 @@ export function createClusterCore(nodeId: string, logger: DomainLogger): Cluster
   const local = createLocalBus(logger);
   let transport: Transport | undefined;
   let connected = false;
-  let wasConnected = false;
+  let open = false;
   let hintsReceived = 0;
   let hintsDropped = 0;
   const reconnectListeners = new Set<() => void>();
@@ -103,11 +109,14 @@ export function createClusterCore(nodeId: string, logger: DomainLogger): Cluster
         logger.warn({ nodeId }, 'bus disconnected: fan-out to other nodes falls back to the heal timer');
         return;
       }
-      if (wasConnected) {
-        logger.info({ nodeId }, 'bus reconnected: resyncing local sessions');
+      if (open) {
+        logger.info({ nodeId }, 'bus connected: resyncing local sessions');
         for (const listener of reconnectListeners) listener();
       }
-      wasConnected = true;
+    },
+    opened() {
+      open = true;
+      if (!connected) logger.warn({ nodeId }, 'bus not connected at start: this node starts without it (fan-out to other nodes by the heal timer) and connects when it can');
     },
   };
 }

@@ -21,15 +21,15 @@ export const busKind = (config: Pick<Config, 'bus' | 'databaseUrl'>): 'local' | 
 /** Is this a bus between nodes (the heal timer and the bus metrics need one)? */
 export const isClusterBus = (bus: MessageBus): bus is ClusterBus => typeof (bus as Partial<ClusterBus>).deliverLocally === 'function';
 
-/** Opens the configured bus; rejects with a message naming the setting when it cannot connect. */
+/**
+ * Opens the configured bus. A cross-node bus that cannot connect at start
+ * starts disconnected and connects by itself later (postgres.ts, redis.ts):
+ * the node runs, its fan-out to other nodes by the heal timer meanwhile.
+ */
 export async function openBus(config: BusConfig, logger: DomainLogger): Promise<MessageBus> {
   const kind = busKind(config);
   const nodeId = config.nodeId || generateNodeId();
-  try {
-    if (kind === 'postgres') return await openPostgresBus(config.databaseUrl, { nodeId, logger });
-    if (kind === 'redis') return await openRedisBus(config.redisUrl, { nodeId, logger });
-  } catch (err) {
-    throw new Error(`cannot open BUS=${kind} (${kind === 'redis' ? 'REDIS_URL' : 'DATABASE_URL'}): ${(err as Error).message}`, { cause: err });
-  }
+  if (kind === 'postgres') return openPostgresBus(config.databaseUrl, { nodeId, logger });
+  if (kind === 'redis') return openRedisBus(config.redisUrl, { nodeId, logger });
   return createLocalBus(logger);
 }

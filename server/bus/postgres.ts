@@ -27,7 +27,12 @@ const defaults = { channel: 'wss_bus', livenessMs: 5000, backoffMs: { first: 50,
 /** The application_name of a node's LISTEN connection (operators and the fault tests find it by this). */
 export const listenerName = (nodeId: string): string => `wss-bus:${nodeId}`;
 
-/** Connects (rejecting when the database cannot be reached) and listens. */
+/**
+ * Connects and listens. A LISTEN connection that fails at start does not
+ * stop the node: the bus starts disconnected (wss_bus_connected 0), the heal
+ * timer keeps every connection correct, and the bus connects (then resyncs)
+ * on a retry, with backoff.
+ */
 export async function openPostgresBus(url: string, options: Partial<PostgresBusOptions> & Pick<PostgresBusOptions, 'nodeId' | 'logger'>): Promise<ClusterBus> {
   const { nodeId, logger, channel, livenessMs, backoffMs } = { ...defaults, ...options };
   const core = createClusterCore(nodeId, logger);
@@ -50,8 +55,14 @@ export async function openPostgresBus(url: string, options: Partial<PostgresBusO
     });
     c.on('error', (err) => lost(c, err));
     c.on('end', () => lost(c));
-    await c.connect();
-    await c.query(`LISTEN ${channel}`);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (err) {
+      // Connected but not listening (LISTEN refused): not a bus; the next attempt opens a new connection.
+      await c.end().catch(() => undefined);
+      throw err;
+    }
     if (closed) {
       await c.end();
       return;
@@ -116,8 +127,9 @@ export async function openPostgresBus(url: string, options: Partial<PostgresBusO
   try {
     await connect();
   } catch (err) {
-    await core.bus.close();
-    throw err;
+    logger.warn({ err: (err as Error).message }, 'bus: the LISTEN connection failed at start');
+    schedule();
   }
+  core.opened();
   return core.bus;
 }

@@ -23,7 +23,12 @@ export const subscriberName = (nodeId: string): string => `wss-bus-sub-${nodeId}
 /** Reconnect delay in ms after `times` failed attempts: doubling from 50, at most 2000. */
 const backoff = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2000);
 
-/** Connects both connections (rejecting when Redis cannot be reached) and subscribes. */
+/**
+ * Connects both connections and subscribes. Redis down at start does not
+ * stop the node: the bus starts disconnected (wss_bus_connected 0), the heal
+ * timer keeps every connection correct, and the bus connects (then resyncs)
+ * once Redis answers.
+ */
 export async function openRedisBus(url: string, options: Partial<RedisBusOptions> & Pick<RedisBusOptions, 'nodeId' | 'logger'>): Promise<ClusterBus> {
   const { nodeId, logger, channel } = { channel: 'wss_bus', ...options };
   const core = createClusterCore(nodeId, logger);
@@ -31,7 +36,15 @@ export async function openRedisBus(url: string, options: Partial<RedisBusOptions
   // Publishing while disconnected fails at once (the hint is dropped) rather than queueing stale hints.
   const pub = new Redis(url, { ...common, enableOfflineQueue: false, connectionName: `wss-bus-pub-${nodeId}` });
   const sub = new Redis(url, { ...common, autoResubscribe: false, connectionName: subscriberName(nodeId) });
-  for (const connection of [pub, sub]) connection.on('error', (err: Error) => logger.warn({ err: err.message }, 'bus: Redis connection error'));
+  // Each failed reconnect attempt errors: said once per outage, not every backoff step.
+  for (const connection of [pub, sub]) {
+    let reported = false;
+    connection.on('error', (err: Error) => {
+      if (!reported) logger.warn({ err: err.message }, 'bus: Redis connection error');
+      reported = true;
+    });
+    connection.on('ready', () => (reported = false));
+  }
   sub.on('message', (ch: string, payload: string) => {
     if (ch === channel) core.receive(payload);
   });
@@ -60,11 +73,14 @@ export async function openRedisBus(url: string, options: Partial<RedisBusOptions
     await Promise.all([pub.connect(), sub.connect()]);
     await sub.subscribe(channel);
     core.setConnected(true);
-    // From now on, each 'ready' is a reconnect (the first came before the SUBSCRIBE above).
-    sub.on('ready', resubscribe);
   } catch (err) {
-    await core.bus.close();
-    throw err;
+    // ioredis goes on trying (retryStrategy); each 'ready' below subscribes and connects the bus.
+    logger.warn({ err: (err as Error).message }, 'bus: Redis cannot be reached at start');
+    // The subscriber may be up already (the publisher failed, or the SUBSCRIBE did): subscribe now.
+    if (sub.status === 'ready') resubscribe();
   }
+  // From now on, each 'ready' is a (re)connect (a first one came before the SUBSCRIBE above).
+  sub.on('ready', resubscribe);
+  core.opened();
   return core.bus;
 }

@@ -19,9 +19,10 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<PrivateRedis> {
+/** Starts a Redis on `port` (default: a free one; a test that starts Redis after a node gives the node's REDIS_URL port). */
+export async function startRedis(port?: number): Promise<PrivateRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'wss-redis-'));
-  const port = await freePort();
+  port ??= await freePort();
   const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
