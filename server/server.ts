@@ -107,7 +107,8 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     authFailures,
     legacyOpenSessions: config.legacyOpenSessions,
     // Presence counts are published per node: the cluster bus's name, so logs and counts agree.
-    ...(isClusterBus(bus) ? { node: bus.nodeId } : {}),
+    // Between nodes, counts are republished every heal interval and a dead node's expire (ws/presence.ts).
+    ...(isClusterBus(bus) ? { node: bus.nodeId, presenceRefreshMs: config.healIntervalMs } : {}),
   });
 
   // Between nodes, hints can be lost: the heal timer and a resync after each bus reconnect repair it (bus/heal.ts).

@@ -61,8 +61,8 @@ export function describeBusContract(name: string, factory: BusFactory): void {
         }
         for (const { events } of [onA, onB]) {
           await vi.waitFor(() => expect(events).toHaveLength(100), { timeout: 10_000 });
-          expect(events.filter((e) => e.sessionPk === 1)).toEqual(fromA);
-          expect(events.filter((e) => e.sessionPk === 2)).toEqual(fromB);
+          expect(events.filter((e) => 'sessionPk' in e && e.sessionPk === 1)).toEqual(fromA);
+          expect(events.filter((e) => 'sessionPk' in e && e.sessionPk === 2)).toEqual(fromB);
         }
       }),
     );
@@ -96,7 +96,7 @@ export function describeBusContract(name: string, factory: BusFactory): void {
     );
 
     it(
-      'carries every kind of event as it is (deleted, revoked, presence, and kinds a later version adds) and survives a handler that throws',
+      'carries every kind of event as it is (deleted, revoked, presence, presence-refresh, and kinds a later version adds) and survives a handler that throws',
       withBus(async ({ node }) => {
         const [a, b] = [await node(), await node()];
         b.subscribe(() => {
@@ -107,8 +107,9 @@ export function describeBusContract(name: string, factory: BusFactory): void {
         const revoked: BusEvent = { type: 'revoked', sessionPk: 1, sessionId: 's1', tokenHash: 'ab'.repeat(32) };
         const later = { type: 'typing', sessionPk: 1, sessionId: 's1', who: 'x' } as unknown as BusEvent;
         const deleted: BusEvent = { type: 'deleted', sessionPk: 1, sessionId: 's1' };
-        for (const event of [presence, revoked, later, deleted]) a.publish(event);
-        await vi.waitFor(() => expect(seen.events).toEqual([presence, revoked, later, deleted]), { timeout: 10_000 });
+        const refresh: BusEvent = { type: 'presence-refresh', node: 'node-a', counts: [[1, 2], [7, 1]] };
+        for (const event of [presence, revoked, later, refresh, deleted]) a.publish(event);
+        await vi.waitFor(() => expect(seen.events).toEqual([presence, revoked, later, refresh, deleted]), { timeout: 10_000 });
       }),
     );
 

@@ -154,7 +154,10 @@ export type WindowCounters = (name: string, windowMs: number) => WindowCounter;
  * closed (the hash of the old token, never a token: order-independent, and
  * a socket of the new token is never hit). `presence`: node `node` now holds
  * `count` JSON-mode connections of the session (0: none); a session's
- * presence is the sum over nodes (ws/presence.ts). Handlers ignore types
+ * presence is the sum over nodes (ws/presence.ts). `presence-refresh`: node
+ * `node` still holds these counts ([sessionPk, count] pairs), republished
+ * every heal interval so that the counts of a node that died expire
+ * (ws/presence.ts). Handlers ignore types
  * they do not know, so later kinds are added without breaking them.
  */
 export type BusEvent =
@@ -168,7 +171,8 @@ export type BusEvent =
     }
   | { type: 'deleted'; sessionPk: number; sessionId: string }
   | { type: 'revoked'; sessionPk: number; sessionId: string; tokenHash: string }
-  | { type: 'presence'; sessionPk: number; sessionId: string; node: string; count: number };
+  | { type: 'presence'; sessionPk: number; sessionId: string; node: string; count: number }
+  | { type: 'presence-refresh'; node: string; counts: ReadonlyArray<readonly [sessionPk: number, count: number]> };
 
 export type BusHandler = (event: BusEvent) => void;
 

@@ -1,15 +1,15 @@
 /**
  * A bus that is down when the nodes start (issue 14, point 6): the nodes
  * start anyway, say wss_bus_connected 0 in /metrics, keep every connection
- * correct by the heal timer, and connect by themselves (then resync) once
- * the bus is there: BUS=redis with Redis started after the nodes, and
+ * correct by the heal timer, and connect by themselves (then resync, and
+ * learn each other's presence by its refresh) once the bus is there: BUS=redis with Redis started after the nodes, and
  * BUS=postgres with the LISTEN connection refused at start (a connection
  * limit on the nodes' role) and allowed later.
  */
 import { afterAll, expect, it, vi } from 'vitest';
-import type { EchoFrame } from '../../protocol/wire.js';
+import { SUBPROTOCOL, type EchoFrame, type PresenceFrame, type ReadyFrame } from '../../protocol/wire.js';
 import { metricValue, startNode, type ClusterNode } from './cluster-fixture.js';
-import { register, type TestClient } from './harness.js';
+import { register, TestClient } from './harness.js';
 import { postgresUrl } from './pg-fixture.js';
 import { admin, createDatabase } from './services/postgres.js';
 import { freePort } from './services/process.js';
@@ -49,6 +49,9 @@ it('BUS=redis with Redis down at start: the nodes start, heal meanwhile, and con
   sender.send({ type: 'send', id: 'm1', text: 'no bus yet' });
   expect(await nextEcho(observer)).toMatchObject({ seq: 1, id: 'm1' });
   await metricReaches(b, 'wss_heals_total', (v) => v >= 1);
+  // Presence without a bus: b counts its own connections only.
+  const counter = new TestClient(`${b.wsUrl}/ws/${s.id}`, { protocol: SUBPROTOCOL, token: s.token, presence: true });
+  expect(await counter.nextJson<ReadyFrame>()).toMatchObject({ type: 'ready', presence: 2 });
 
   const redis: PrivateRedis = await startRedis(port);
   cleanups.push(() => redis.stop());
@@ -56,11 +59,13 @@ it('BUS=redis with Redis down at start: the nodes start, heal meanwhile, and con
     await metricReaches(node, 'wss_bus_connected', (v) => v === 1);
     await metricReaches(node, 'wss_bus_resyncs_total', (v) => v >= 1);
   }
+  // No connection came or went, yet b learns of a's (its refresh: ws/presence.ts).
+  expect(await counter.nextJson<PresenceFrame>()).toEqual({ type: 'presence', count: 3 });
   // Over the bus now: b hears a's hint.
   sender.send({ type: 'send', id: 'm2', text: 'bus up' });
   expect(await nextEcho(observer)).toMatchObject({ seq: 2, id: 'm2' });
   await metricReaches(b, 'wss_bus_hints_received_total', (v) => v >= 1);
-  for (const c of [sender, observer]) c.ws.terminate();
+  for (const c of [sender, observer, counter]) c.ws.terminate();
 }, 60_000);
 
 it('BUS=postgres with the LISTEN connection refused at start: the node starts disconnected and connects once it is allowed', async () => {

@@ -60,6 +60,8 @@ export interface WsHubDeps {
   legacyOpenSessions: boolean;
   /** This node's name on the bus (presence). Default: a random UUID. */
   node?: string;
+  /** Between nodes, how often presence counts are republished (and others' expire: presence.ts), in ms; 0 (default): one node. */
+  presenceRefreshMs?: number;
 }
 
 export type WsHub = ReturnType<typeof createWsHub>;
@@ -102,6 +104,8 @@ export function createWsHub(deps: WsHubDeps) {
     onChange: (sessionPk, count) => {
       for (const connection of bySession.get(sessionPk) ?? []) connection.onPresence(count);
     },
+    refreshMs: deps.presenceRefreshMs ?? 0,
+    now: () => performance.now(),
   });
   /** Publishes this node's count of the session's JSON-mode connections. */
   const countJson = (session: SessionRecord, connections: Set<SessionConnection>) => {
@@ -252,6 +256,8 @@ export function createWsHub(deps: WsHubDeps) {
         return closeRevoked(event.sessionPk, event.tokenHash);
       case 'presence':
         return presence.onEvent(event);
+      case 'presence-refresh':
+        return presence.onRefresh(event);
       default:
         return; // an event of a later kind: not this hub's business
     }
@@ -327,6 +333,7 @@ export function createWsHub(deps: WsHubDeps) {
     async close(deadlineMs: number): Promise<void> {
       draining = true;
       unsubscribe();
+      presence.stop();
       clearInterval(heartbeat);
       const open = [...bySession.values()].flatMap((set) => [...set]);
       const closed = open.map(
