@@ -149,7 +149,7 @@ const settings = {
     .string()
     .default('')
     .refine((v) => v === '' || /^rediss?:\/\//.test(v), 'must be a redis:// URL')
-    .describe('Redis for BUS=redis (and the shared per-IP limits), redis://host:port'),
+    .describe('Redis for BUS=redis and, with it, the shared per-IP limits, redis://host:port'),
   nodeId: z
     .string()
     .default('')
@@ -157,7 +157,7 @@ const settings = {
     .describe('name of this node in logs and metrics (empty: generated at start)'),
   healIntervalMs: positiveInt
     .default(1000)
-    .describe('with a cross-node bus, how often each local session\'s last seq is compared with its connections\' cursors'),
+    .describe('with a cross-node bus, how often each local session\'s last seq is compared with its connections\' cursors, and presence counts are republished (a node\'s count not heard for 3 intervals is dropped)'),
   shutdownDrainMs: nonNegativeInt.max(3000).default(0).describe('on SIGTERM, time /readyz answers 503 before the listeners close'),
 } satisfies Record<string, z.ZodType>;
 
