@@ -21,7 +21,7 @@ export interface RedisBusOptions {
 export const subscriberName = (nodeId: string): string => `wss-bus-sub-${nodeId}`;
 
 /** Reconnect delay in ms after `times` failed attempts: doubling from 50, at most 2000. */
-const backoff = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2000);
+export const backoff = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2000);
 
 /**
  * Connects both connections and subscribes. Redis down at start does not

@@ -3,12 +3,13 @@
  * rate-limiter-flexible's RateLimiterRedis, one key per limit and IP with
  * the window as its TTL (one Lua INCR, atomic across nodes). A connection of
  * its own, never one of the bus's (a subscribed connection takes no other
- * command). It connects in the background and reconnects with backoff;
+ * command). It connects in the background and reconnects with the bus's backoff;
  * while it is not ready, calls reject at once rather than queue (the
  * insured wrapper then counts in memory: insured.ts).
  */
 import { Redis } from 'ioredis';
 import RateLimiterRedis from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
+import { backoff } from '../bus/redis.js';
 import type { DomainLogger, WindowCounters } from '../domain/ports.js';
 import { flexibleCounter, limiterOptions } from './flexible.js';
 
@@ -17,8 +18,6 @@ export interface RedisCounters {
   close(): Promise<void>;
 }
 
-/** Reconnect delay in ms after `times` failed attempts: doubling from 50, at most 2000 (as the bus's). */
-const backoff = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2000);
 /** How long one connection attempt may take (ioredis' default is 10 s). */
 const CONNECT_TIMEOUT_MS = 2000;
 

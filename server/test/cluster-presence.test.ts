@@ -64,7 +64,7 @@ describe.each(['postgres', 'redis'] as const)('presence after a node dies, BUS=%
       await client.opened;
       const ready = await client.nextJson<ReadyFrame>();
       expect(ready.type).toBe('ready');
-      told.set(client, ready.presence);
+      told.set(client, ready.presence ?? 0);
       return client;
     };
     const watchers = [await open(survivor!), await open(survivor!)];
