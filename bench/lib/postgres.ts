@@ -1,7 +1,7 @@
 /**
  * The benchmarks' PostgreSQL: the tests' private server
  * (server/test/services/postgres.ts: initdb in a temp folder, a free loopback
- * port, stopped by PID), pinned to the server's core like the node under test,
+ * port, stopped by PID) with fsync on, pinned to the server's core like the node under test,
  * since an SQLite node does its storage work on that core too. Its CPU
  * (postmaster and every backend) counts as the server's, not as other work.
  */
@@ -29,7 +29,8 @@ function children(pid: number): number[] {
 }
 
 export async function startBenchPostgres(pin: boolean): Promise<BenchPostgres> {
-  const server: PrivatePostgres = await startPostgres();
+  // Durable, as PostgreSQL ships: (a) on SQLite syncs every commit too (DB_SYNC=full).
+  const server: PrivatePostgres = await startPostgres({ durable: true });
   const bin = pin ? taskset() : null;
   // Backends are forked by the postmaster: pinned once, they inherit the core.
   const pinAll = () => {
