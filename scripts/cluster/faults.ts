@@ -32,6 +32,7 @@ export async function faultLoop(deps: FaultDeps, faults: number, interval: { min
   const { nodes, random, log } = deps;
   const counts: FaultCounts = { nodeKills: 0, restarts: 0, busKills: 0, busConnectionsKilled: 0 };
   const restarts: Array<Promise<void>> = [];
+  let failedRestart: PromiseRejectedResult | undefined;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   try {
     for (let k = 1; k <= faults; k++) {
@@ -59,9 +60,10 @@ export async function faultLoop(deps: FaultDeps, faults: number, interval: { min
       }
     }
   } finally {
-    await Promise.allSettled(restarts);
+    // Every restart awaited, whatever happened; a failed one fails the loop (after the error that ended it, if any).
+    const settled = await Promise.allSettled(restarts);
+    failedRestart = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   }
-  const failed = (await Promise.allSettled(restarts)).find((r) => r.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  if (failedRestart) throw failedRestart.reason;
   return counts;
 }

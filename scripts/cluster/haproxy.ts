@@ -7,9 +7,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { freePort, missing, stopPid } from '../../server/test/services/process.js';
+import { missing, stopPid } from '../../server/test/services/process.js';
 import { delay, within } from '../crash/timing.js';
-import type { ClusterNode } from './nodes.js';
+import { distinctFreePorts, type ClusterNode } from './nodes.js';
 
 export const HAPROXY = process.env.HAPROXY ?? '/usr/sbin/haproxy';
 export const HAPROXY_CFG = resolve(import.meta.dirname, '../../deploy/haproxy.cfg');
@@ -38,7 +38,8 @@ export function haproxyEnv(nodes: readonly ClusterNode[], httpPort: number, wsPo
 /** Starts HAProxy in the foreground (-db) and resolves once /readyz answers 200 through it. */
 export async function startProxy(nodes: readonly ClusterNode[], deadline: number): Promise<Proxy> {
   if (!existsSync(HAPROXY)) throw missing(HAPROXY, 'haproxy');
-  const [httpPort, wsPort] = [await freePort(), await freePort()];
+  // The nodes listen already: their ports are not free.
+  const [httpPort, wsPort] = (await distinctFreePorts(2)) as [number, number];
   const child: ChildProcess = spawn(HAPROXY, ['-db', '-f', HAPROXY_CFG], {
     env: { ...process.env, ...haproxyEnv(nodes, httpPort, wsPort) },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -21,6 +21,14 @@ export interface ClusterNode {
   readonly dirs: Set<string>;
 }
 
+/** `count` ports nothing listens on, all different (the kernel may hand a freed port out again). */
+export async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let tries = 0; ports.size < count && tries < 10 * count; tries++) ports.add(await freePort());
+  if (ports.size < count) throw new Error(`could not find ${count} distinct free ports`);
+  return [...ports];
+}
+
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 /** How many times a restart may fail (the port not yet free, say) before the run fails. */
@@ -34,9 +42,10 @@ export class Nodes {
 
   /** Picks the ports and starts every node at once (migrations run on one of them, under an advisory lock). */
   static async start(count: number, env: Record<string, string>, deadline: number): Promise<Nodes> {
+    const ports = await distinctFreePorts(2 * count);
     const list: ClusterNode[] = [];
     for (let i = 1; i <= count; i++) {
-      list.push({ id: `node${i}`, httpPort: await freePort(), wsPort: await freePort(), process: null, up: deferred(), dirs: new Set() });
+      list.push({ id: `node${i}`, httpPort: ports[2 * i - 2]!, wsPort: ports[2 * i - 1]!, process: null, up: deferred(), dirs: new Set() });
     }
     const nodes = new Nodes(list, env);
     await Promise.all(list.map((node) => nodes.restart(node, deadline)));

@@ -59,14 +59,14 @@ export async function runCluster(overrides: Partial<ClusterOptions> = {}): Promi
   let exits: ClusterReport['exits'] = [];
   let rows: Row[] = [];
 
+  const metricsOf = async (node: ClusterNode) => (await fetch(`http://127.0.0.1:${node.httpPort}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
   /** Adds a node's heal and resync counters (read before it dies, and at the end). */
   const scrape = async (node: ClusterNode) => {
-    const text = await (await fetch(`http://127.0.0.1:${node.httpPort}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    const text = await metricsOf(node);
     counters.healed += metricValue(text, 'wss_heals_total');
     counters.resyncs += metricValue(text, 'wss_bus_resyncs_total');
   };
-  const heals = async (node: ClusterNode) =>
-    metricValue(await (await fetch(`http://127.0.0.1:${node.httpPort}/metrics`, { signal: AbortSignal.timeout(2000) })).text(), 'wss_heals_total');
+  const heals = async (node: ClusterNode) => metricValue(await metricsOf(node), 'wss_heals_total');
 
   try {
     const postgres = await startPostgres();
