@@ -26,7 +26,7 @@ export interface ClientFactory {
 }
 
 /** Makes clients with the run's bounds; direct ones feed the latency figures. */
-export function clientFactory(deadline: number, window: number, latency: CrossNodeLatency, onAck: () => void): ClientFactory {
+export function clientFactory(deadline: number, pace: { window: number; sendIntervalMs: number }, latency: CrossNodeLatency, onAck: () => void): ClientFactory {
   let made = 0;
   return (name, session, at, maxMessages) => {
     const direct = at.name !== 'proxy';
@@ -35,7 +35,7 @@ export function clientFactory(deadline: number, window: number, latency: CrossNo
       sessionId: session.id,
       token: session.token,
       wsBase: at.wsBase,
-      window,
+      ...pace,
       maxMessages,
       deadline,
       serverUp: at.up,

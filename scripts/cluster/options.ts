@@ -15,6 +15,8 @@ export interface ClusterOptions {
   sessions: number;
   /** Unacknowledged messages per writer. */
   window: number;
+  /** Least time between a writer's new messages, ms; 0: as fast as the window allows (saturating). */
+  sendIntervalMs: number;
   /** Cap on new messages per writer (the load is bounded in count too). */
   maxMessagesPerWriter: number;
   /** The nodes' HEAL_INTERVAL_MS, and what the checks hold observers to. */
@@ -37,6 +39,7 @@ export const DEFAULT_OPTIONS: ClusterOptions = {
   maxIntervalMs: 900,
   sessions: 6,
   window: 10,
+  sendIntervalMs: 0,
   maxMessagesPerWriter: 100_000,
   healIntervalMs: 1000,
   heal: true,
@@ -51,6 +54,8 @@ export const SHORT_OPTIONS: Partial<ClusterOptions> = {
   minIntervalMs: 150,
   maxIntervalMs: 400,
   sessions: 3,
+  // 100 msg/s a writer, 600 in all: npm test runs other timing-sensitive suites beside it.
+  sendIntervalMs: 10,
   healIntervalMs: 500,
   steadyMs: 1000,
   deadlineMs: 60_000,

@@ -104,11 +104,11 @@ export async function runCluster(overrides: Partial<ClusterOptions> = {}): Promi
     cleanup.push(() => proxy.stop());
     log(`${NODES} nodes (${nodes.list.map((n) => `${n.id} :${n.httpPort}/:${n.wsPort}`).join(', ')}) behind HAProxy ${proxy.httpUrl} ${proxy.wsUrl}`);
 
-    const register = (id: string) => registerSession(proxy.httpUrl, id);
+    const register = (id: string) => registerSession(proxy.httpUrl, id, loadDeadline);
     const sessions: RegisteredSession[] = [];
     for (let i = 0; i < options.sessions; i++) sessions.push(await register(`cluster-${options.seed}-s${i}`));
     let progress: Deferred<void> = deferred();
-    const make = clientFactory(loadDeadline, options.window, latency, () => progress.resolve());
+    const make = clientFactory(loadDeadline, { window: options.window, sendIntervalMs: options.sendIntervalMs }, latency, () => progress.resolve());
     const proxyEndpoint = { name: 'proxy', wsBase: proxy.wsUrl, up: () => Promise.resolve() };
     const { writers, observers } = loadClients(sessions, nodes.list, proxyEndpoint, make, options.maxMessagesPerWriter);
     clients.push(...writers, ...observers);
@@ -197,15 +197,20 @@ export async function runCluster(overrides: Partial<ClusterOptions> = {}): Promi
   };
 }
 
-async function registerSession(httpUrl: string, id: string): Promise<RegisteredSession> {
-  const res = await fetch(`${httpUrl}/api/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id }),
-    signal: AbortSignal.timeout(5000),
-  });
-  if (res.status !== 201) throw new Error(`register ${id}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as RegisteredSession;
+/** POST /api/sessions through the proxy; a 503 (no node up at that moment: a restart, a check that failed) is tried again. */
+async function registerSession(httpUrl: string, id: string, deadline: number): Promise<RegisteredSession> {
+  for (;;) {
+    const res = await fetch(`${httpUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (res.status === 201) return (await res.json()) as RegisteredSession;
+    if (res.status !== 503 || Date.now() >= deadline) throw new Error(`register ${id}: HTTP ${res.status} ${await res.text()}`);
+    await res.body?.cancel();
+    await delay(100);
+  }
 }
 
 async function cli(): Promise<void> {

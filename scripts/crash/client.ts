@@ -30,6 +30,12 @@ export interface CrashClientOptions {
    * instead of waiting for `ready`.
    */
   eager: boolean;
+  /**
+   * Least time between two new messages, ms (0 or absent: as fast as the
+   * window allows). Bounds the load where it shares the machine with others
+   * (the cluster run's short form inside npm test).
+   */
+  sendIntervalMs?: number;
   /** Called when a message is first written to a socket (not on resends): the cluster run times delivery from here. */
   onFirstSend?(id: string): void;
   /** Called for each echo delivered in order; `live` once the connection's replay ended (after `ready`). */
@@ -80,6 +86,9 @@ export class CrashClient {
   private live: LiveConnection | undefined;
   private socket: WebSocket | undefined;
 
+  /** When the last new message was sent, and the timer that sends the next one (sendIntervalMs). */
+  private lastNewAt = -Infinity;
+  private paced: NodeJS.Timeout | undefined;
   /** New messages allowed in all: maxMessages, raised by sendMore(). */
   private limit: number;
 
@@ -141,6 +150,7 @@ export class CrashClient {
   /** Cleanup after a failed run. */
   terminate(): void {
     this.finished = true;
+    clearTimeout(this.paced);
     this.socket?.terminate();
   }
 
@@ -270,7 +280,17 @@ export class CrashClient {
   private pump(): void {
     const conn = this.live;
     const { window, name } = this.options;
+    const every = this.options.sendIntervalMs ?? 0;
     while (this.producing && conn?.sending && this.unacked.size < window && this.nextNumber <= this.limit) {
+      const wait = this.lastNewAt + every - performance.now();
+      if (every > 0 && wait > 0) {
+        this.paced ??= setTimeout(() => {
+          this.paced = undefined;
+          this.pump();
+        }, wait);
+        return;
+      }
+      this.lastNewAt = performance.now();
       const n = this.nextNumber++;
       const id = `${name}-${n}`;
       const body = `${name} message ${n} ${randomBytes(6).toString('hex')}`;
