@@ -31,6 +31,8 @@ interface Report {
   memory: { runs: Record<string, { connections: number; perConnectionKiB: number }>; ratio: number };
   history: { store: { p99: number }; http: { p99: number }; bare: { p99: number }; ratio: number; reps: unknown[] };
   startup: { medianEmptyMs: number; medianBigMs: number };
+  postgres: { rates: number[]; reps: { runs: Record<string, { throughput: Run; paced: Run[] }>; ratios: Record<string, number> }[] };
+  'cross-node': { reps: { sent: number; received: number; errors: string[]; latency: { p99: number } }[] };
   stall: {
     fixture: { messages: number };
     reps: {
@@ -53,8 +55,8 @@ function runSmoke(out: string): Promise<{ code: number | null; output: string }>
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    // About a minute on a quiet machine; a shared, saturated one has taken 2.5 minutes.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 280_000);
+    // About a minute and a half on a quiet machine; a shared, saturated one has taken 3 minutes.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 340_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, output });
@@ -81,7 +83,7 @@ function expectEchoed(variant: string, run: Run, prefix: string): void {
 }
 
 describe('npm run bench -- --smoke', () => {
-  it('measures every variant and target and writes a well-formed report', { timeout: 300_000 }, async () => {
+  it('measures every variant and target and writes a well-formed report', { timeout: 360_000 }, async () => {
     if (!existsSync(SERVER_MAIN)) {
       const built = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
       expect(built.status, built.stdout + built.stderr).toBe(0);
@@ -97,6 +99,7 @@ describe('npm run bench -- --smoke', () => {
       'latency', 'latency-vs-ws', 'cpu-per-message', 'latency-vs-socketio',
       'memory', 'history', 'startup',
       'stall-search', 'search-small-session', 'stall-export', 'stall-retention', 'stall-backup', 'stall-metrics',
+      'cross-node-latency',
     ]);
     for (const t of report.targets) {
       // A figure that could not be had (a rate not kept) is written "Infinity" or "NaN": JSON has neither.
@@ -149,5 +152,20 @@ describe('npm run bench -- --smoke', () => {
     expect(stall.runs.none!.smallSearch!.samples).toBeGreaterThan(0);
     expect(report.stall.medians.smallSearchP99).toBeGreaterThan(0);
     for (const kind of ['search', 'export', 'retention', 'backup', 'metrics']) expect(stall.ratios, kind).toHaveProperty([kind]);
+
+    // Issue 14: one node on each store, and two nodes on one PostgreSQL database.
+    const stores = report.postgres.reps[0]!;
+    expect(Object.keys(stores.runs).sort()).toEqual(['postgres', 'sqlite']);
+    for (const [store, run] of Object.entries(stores.runs)) {
+      expectEchoed('a', run.throughput, 'pg-sat-0');
+      expect(run.paced, store).toHaveLength(report.postgres.rates.length);
+      run.paced.forEach((paced, i) => expectEchoed('a', paced, `pg-r${report.postgres.rates[i]}-0`));
+    }
+    expect(stores.ratios['msgs/s postgres/sqlite']).toBeGreaterThan(0);
+    const crossNode = report['cross-node'].reps[0]!;
+    expect(crossNode.errors).toEqual([]);
+    expect(crossNode.sent).toBeGreaterThan(0);
+    expect(crossNode.received).toBe(crossNode.sent);
+    expect(crossNode.latency.p99).toBeGreaterThan(0);
   });
 });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/server-process.js';
 
-export const TARGET_NAMES = ['throughput', 'latency', 'memory', 'history', 'startup', 'stall'] as const;
+export const TARGET_NAMES = ['throughput', 'latency', 'memory', 'history', 'startup', 'stall', 'postgres', 'cross-node'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface BenchOptions {

@@ -11,9 +11,11 @@ import { topSelfTime } from './lib/cpuprofile.js';
 import { clkTck, NOISY_CORES, noiseSummary, openFileLimit, pinSelf, setPatience, taskset } from './lib/proc.js';
 import { GENERATOR_CORE, removeServerSnapshot, ROOT, SERVER_CORE, serverSnapshotDir, snapshotServer } from './lib/server-process.js';
 import { heading, table, targetLine, type TargetResult } from './report.js';
+import { crossNodeTarget } from './targets/cross-node.js';
 import { historyTarget } from './targets/history.js';
 import { latencyTarget } from './targets/latency.js';
 import { memoryTarget } from './targets/memory.js';
+import { postgresTarget } from './targets/postgres.js';
 import { stallTarget } from './targets/stall.js';
 import { startupTarget } from './targets/startup.js';
 import { throughputTarget } from './targets/throughput.js';
@@ -28,6 +30,8 @@ const RUNNERS: Record<TargetName, (o: BenchOptions, profileDir?: string) => Prom
   history: historyTarget,
   startup: startupTarget,
   stall: stallTarget,
+  postgres: postgresTarget,
+  'cross-node': crossNodeTarget,
 };
 
 /** The commit measured, and whether the work tree differed from it. */

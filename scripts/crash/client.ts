@@ -30,6 +30,16 @@ export interface CrashClientOptions {
    * instead of waiting for `ready`.
    */
   eager: boolean;
+  /**
+   * Least time between two new messages, ms (0 or absent: as fast as the
+   * window allows). Bounds the load where it shares the machine with others
+   * (the cluster run's short form inside npm test).
+   */
+  sendIntervalMs?: number;
+  /** Called when a message is first written to a socket (not on resends): the cluster run times delivery from here. */
+  onFirstSend?(id: string): void;
+  /** Called for each echo delivered in order; `live` once the connection's replay ended (after `ready`). */
+  onDelivered?(id: string | null, seq: number, live: boolean): void;
 }
 
 export interface SeenEcho {
@@ -76,7 +86,15 @@ export class CrashClient {
   private live: LiveConnection | undefined;
   private socket: WebSocket | undefined;
 
-  constructor(private readonly options: CrashClientOptions) {}
+  /** When the last new message was sent, and the timer that sends the next one (sendIntervalMs). */
+  private lastNewAt = -Infinity;
+  private paced: NodeJS.Timeout | undefined;
+  /** New messages allowed in all: maxMessages, raised by sendMore(). */
+  private limit: number;
+
+  constructor(private readonly options: CrashClientOptions) {
+    this.limit = options.maxMessages;
+  }
 
   get name(): string {
     return this.options.name;
@@ -84,6 +102,11 @@ export class CrashClient {
 
   get sessionId(): string {
     return this.options.sessionId;
+  }
+
+  /** The highest seq this client has seen (its resume cursor). */
+  get cursor(): number {
+    return this.highestSeq;
   }
 
   get unacknowledged(): number {
@@ -98,6 +121,12 @@ export class CrashClient {
   start(): void {
     this.producing = true;
     void this.reconnect();
+  }
+
+  /** Allows `n` more new messages and sends them at once if connected (the cluster run's quiet tail times its last message so). */
+  sendMore(n: number): void {
+    this.limit += n;
+    this.pump();
   }
 
   /** No new messages from now on; the unacknowledged ones are still resent. */
@@ -121,6 +150,7 @@ export class CrashClient {
   /** Cleanup after a failed run. */
   terminate(): void {
     this.finished = true;
+    clearTimeout(this.paced);
     this.socket?.terminate();
   }
 
@@ -213,7 +243,10 @@ export class CrashClient {
     const prefix = `${this.options.sessionId}: `;
     if (!echo.text.startsWith(prefix)) conn.check.problem(`echo text without the "${prefix}" prefix: seq ${echo.seq}`);
     const delivered = conn.check.onEcho(echo.seq, echo.id);
-    if (delivered !== null) this.highestSeq = Math.max(this.highestSeq, delivered);
+    if (delivered !== null) {
+      this.highestSeq = Math.max(this.highestSeq, delivered);
+      this.options.onDelivered?.(echo.id, delivered, conn.check.record.readyLastSeq !== null);
+    }
 
     if (echo.id == null) {
       conn.check.problem(`echo seq ${echo.seq} has no client id`);
@@ -246,13 +279,24 @@ export class CrashClient {
   /** Fills the window with new messages. */
   private pump(): void {
     const conn = this.live;
-    const { window, maxMessages, name } = this.options;
-    while (this.producing && conn?.sending && this.unacked.size < window && this.nextNumber <= maxMessages) {
+    const { window, name } = this.options;
+    const every = this.options.sendIntervalMs ?? 0;
+    while (this.producing && conn?.sending && this.unacked.size < window && this.nextNumber <= this.limit) {
+      const wait = this.lastNewAt + every - performance.now();
+      if (every > 0 && wait > 0) {
+        this.paced ??= setTimeout(() => {
+          this.paced = undefined;
+          this.pump();
+        }, wait);
+        return;
+      }
+      this.lastNewAt = performance.now();
       const n = this.nextNumber++;
       const id = `${name}-${n}`;
       const body = `${name} message ${n} ${randomBytes(6).toString('hex')}`;
       this.sent.set(id, body);
       this.unacked.set(id, body);
+      this.options.onFirstSend?.(id);
       this.transmit(conn, id, body);
     }
   }
@@ -263,7 +307,7 @@ export class CrashClient {
   }
 
   private checkDrained(): void {
-    const noMore = !this.producing || this.nextNumber > this.options.maxMessages;
+    const noMore = !this.producing || this.nextNumber > this.limit;
     if (noMore && this.unacked.size === 0 && !this.done.settled) this.done.resolve();
   }
 }

@@ -18,7 +18,8 @@ export interface Verification {
   checks: Check[];
 }
 
-interface Row {
+/** One stored message, as the checks read it (from SQLite here, from PostgreSQL in the cluster run). */
+export interface Row {
   sessionId: string;
   seq: number;
   clientId: string | null;
@@ -53,7 +54,15 @@ export function verifyHistory(dbPath: string, sessionIds: readonly string[], cli
   } finally {
     db.close();
   }
+  return checkHistory(rows, integrity, sessionIds, clients);
+}
 
+/**
+ * Checks stored rows (ordered by session, then seq) against everything the
+ * clients sent and every echo they received. `integrity` is the engine's own
+ * check ('ok' when it has none to run).
+ */
+export function checkHistory(rows: readonly Row[], integrity: string, sessionIds: readonly string[], clients: readonly CrashClient[]): Verification {
   // Stored rows by client id (ids are unique across clients and sessions).
   const byId = new Map<string, Row[]>();
   const withoutId: Row[] = [];
@@ -134,7 +143,7 @@ export function verifyHistory(dbPath: string, sessionIds: readonly string[], cli
   const connectionProblems = clients.flatMap((c) => [...c.problems, ...c.connections.flatMap((r) => r.problems)]);
 
   const checks: Check[] = [
-    { name: 'integrity_check', ok: integrity === 'ok', detail: integrity },
+    { name: 'integrity check', ok: integrity === 'ok', detail: integrity },
     check('seqs contiguous 1..N per session', [...gaps, ...unknownSessions.map((s) => `unknown session ${s}`)],
       [...perSession].map(([s, seqs]) => `${s}: 1..${seqs.length}`).join(', ') || 'no rows'),
     check('no client id stored twice', duplicatedIds.map(([id, found]) => `${id} at seqs ${found.map((r) => r.seq).join(',')}`),

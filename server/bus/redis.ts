@@ -19,6 +19,8 @@ export interface RedisBusOptions {
 
 /** The client name of a node's subscriber connection (CLIENT LIST shows it; the fault tests find it by this). */
 export const subscriberName = (nodeId: string): string => `wss-bus-sub-${nodeId}`;
+/** The client name of a node's publisher connection (the cluster run's quiet tail kills it by this). */
+export const publisherName = (nodeId: string): string => `wss-bus-pub-${nodeId}`;
 
 /** Reconnect delay in ms after `times` failed attempts: doubling from 50, at most 2000. */
 export const backoff = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2000);
@@ -34,7 +36,7 @@ export async function openRedisBus(url: string, options: Partial<RedisBusOptions
   const core = createClusterCore(nodeId, logger);
   const common = { lazyConnect: true, retryStrategy: backoff, maxRetriesPerRequest: 1 };
   // Publishing while disconnected fails at once (the hint is dropped) rather than queueing stale hints.
-  const pub = new Redis(url, { ...common, enableOfflineQueue: false, connectionName: `wss-bus-pub-${nodeId}` });
+  const pub = new Redis(url, { ...common, enableOfflineQueue: false, connectionName: publisherName(nodeId) });
   const sub = new Redis(url, { ...common, autoResubscribe: false, connectionName: subscriberName(nodeId) });
   // Each failed reconnect attempt errors: said once per outage, not every backoff step.
   for (const connection of [pub, sub]) {

@@ -9,6 +9,8 @@ import { createLogger } from '../logger.js';
 import { startServer, type RunningServer } from '../server.js';
 import { TestClient } from './harness.js';
 
+export { metricValue } from './metric-value.js';
+
 export interface ClusterNode extends RunningServer {
   config: Config;
   httpUrl: string;
@@ -52,10 +54,4 @@ export async function startNode(overrides: Partial<Config> & Pick<Config, 'datab
       return (await fetch(`${httpUrl}/metrics`)).text();
     },
   };
-}
-
-/** The value of a metric line (`name{labels} value`), 0 when absent. */
-export function metricValue(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }

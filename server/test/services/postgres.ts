@@ -22,8 +22,17 @@ export interface PrivatePostgres {
   stop(): Promise<void>;
 }
 
+export interface PostgresOptions {
+  /**
+   * fsync and full-page writes on, as PostgreSQL ships (default false: the
+   * tests kill nodes, never this server). The benchmarks compare it with
+   * SQLite's DB_SYNC=full, which syncs every commit.
+   */
+  durable: boolean;
+}
+
 /** Starts a new cluster; rejects with the command to run when PostgreSQL is not installed. */
-export async function startPostgres(): Promise<PrivatePostgres> {
+export async function startPostgres({ durable }: PostgresOptions = { durable: false }): Promise<PrivatePostgres> {
   if (!existsSync(join(PG_BIN, 'initdb'))) throw missing(join(PG_BIN, 'initdb'), 'postgresql postgresql-contrib');
   const dir = mkdtempSync(join(tmpdir(), 'wss-pg-'));
   const user = process.getuid?.() === 0 ? 'postgres' : null;
@@ -36,9 +45,9 @@ export async function startPostgres(): Promise<PrivatePostgres> {
     // C.UTF-8: Unicode letters and case folding for the text-search parser, the same on every Debian.
     await runAs(user, join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
     const port = await freePort();
-    // fsync off: the tests kill nodes, never this server, and share two cores; the store still asks
-    // for synchronous_commit=on, which is what durability across a node's crash rests on.
-    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=400`;
+    // fsync off unless durable: the tests kill nodes, never this server, and share two cores; the
+    // store still asks for synchronous_commit=on, which is what durability across a node's crash rests on.
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=400${durable ? '' : ' -c fsync=off -c full_page_writes=off'}`;
     const start = async () => {
       await runAs(user, join(PG_BIN, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', '-t', '60', 'start']);
       return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
