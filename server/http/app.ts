@@ -67,6 +67,9 @@ export interface AppDeps {
 /** The Koa app and the routes its routers registered (the OpenAPI document and its test read them). */
 export type App = Koa & { routes(): RouteEntry[] };
 
+/** Errors of a response stream whose socket the peer closed first (Node's stream and socket codes). */
+const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
 export function createApp(deps: AppDeps): App {
   const { store, sessions, logger, staticDir, wsPort, maxBodyBytes, originAllowed, metrics } = deps;
   const app = new Koa();
@@ -81,6 +84,11 @@ export function createApp(deps: AppDeps): App {
 
   // Only a fault of the server's own is an error with a stack (log-level.ts).
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
+    // The client went away while its answer was being written (a tab closed, curl done with it): no fault of ours.
+    if (ctx?.headerSent && CLIENT_GONE.has((err as { code?: unknown }).code as string)) {
+      logger.info({ method: ctx.method, url: loggableUrl(ctx.url), reason: (err as Error).message }, 'response cut short by the client');
+      return;
+    }
     const refusal = toAppError(err);
     const level = logLevelOf(refusal);
     const where = { method: ctx?.method, url: loggableUrl(ctx?.url), code: refusal.code };

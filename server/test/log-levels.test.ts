@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
 import { stdoutDestination } from '../log-destination.js';
@@ -51,6 +54,23 @@ it('logs a real fault (internal) at error with its stack', async () => {
   expect(errors).toHaveLength(1);
   expect(errors[0]).toMatchObject({ msg: 'request failed', code: 'internal' });
   expect(errors[0]!.err?.stack).toMatch(/\n\s+at /);
+});
+
+it('logs a response the client cut short (socket closed mid-body) as information, not as a fault', async () => {
+  const log = logCapture();
+  folder = tempDir();
+  const staticDir = join(folder.dir, 'static');
+  mkdirSync(staticDir);
+  writeFileSync(join(staticDir, 'big.txt'), Buffer.alloc(8 * 1024 * 1024, 'x'));
+  server = await startTestServer(folder.dir, { logLevel: 'info', staticDir }, log.stream);
+  const { port } = new URL(server.httpUrl);
+  const socket = connect(Number(port), '127.0.0.1');
+  socket.write(`GET /big.txt HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  // The first bytes of the answer, then gone: the 8 MiB body cannot all have been written.
+  await new Promise((resolve) => socket.once('data', resolve));
+  socket.destroy();
+  expect(await log.line((entry) => entry.msg === 'response cut short by the client')).toMatchObject({ url: '/big.txt' });
+  expect(log.atLeast(50)).toEqual([]);
 });
 
 it('many loggers on one stdout add one error listener to it, and an error there stops them all', () => {
