@@ -22,9 +22,11 @@ export interface ClusterBus extends MessageBus {
   stats(): { connected: boolean; hintsReceived: number; hintsDropped: number };
 }
 
-/** The wire form: the sending node and the event without its bodies. */
+/** The wire form: the sending node, its process (`i`), and the event without its bodies. */
 interface Envelope {
   n: string;
+  /** Random per process: a node skips only its own events, even when another process was given its NODE_ID. */
+  i?: string;
   e: BusEvent;
 }
 
@@ -61,13 +63,15 @@ export function createClusterCore(nodeId: string, logger: DomainLogger): Cluster
   let hintsReceived = 0;
   let hintsDropped = 0;
   const reconnectListeners = new Set<() => void>();
+  const instance = randomBytes(6).toString('hex');
+  let namesakeReported = false;
 
   const bus: ClusterBus = {
     nodeId,
     publish(event) {
       local.publish(event);
       const hint: BusEvent = event.type === 'committed' ? { ...event, messages: undefined } : event;
-      const payload = JSON.stringify({ n: nodeId, e: hint } satisfies Envelope);
+      const payload = JSON.stringify({ n: nodeId, i: instance, e: hint } satisfies Envelope);
       if (!transport?.send(payload)) hintsDropped++;
     },
     subscribe: (handler: BusHandler) => local.subscribe(handler),
@@ -97,7 +101,14 @@ export function createClusterCore(nodeId: string, logger: DomainLogger): Cluster
         logger.warn({ err }, 'bus: a payload that is not JSON was ignored');
         return;
       }
-      if (envelope.n === nodeId || typeof envelope.e?.type !== 'string') return;
+      if (typeof envelope.e?.type !== 'string') return;
+      // Our own event; an envelope without `i` is from a build before it, which named its node alone.
+      if (envelope.i === instance || (envelope.i === undefined && envelope.n === nodeId)) return;
+      if (envelope.n === nodeId && !namesakeReported) {
+        // Its hints are delivered all the same; presence, counted per node name, is wrong until one is renamed.
+        logger.error({ nodeId }, 'bus: another process uses this NODE_ID; give each node its own, or leave NODE_ID unset');
+        namesakeReported = true;
+      }
       hintsReceived++;
       // JSON drops undefined: a committed hint arrives without `messages`, as it should.
       local.publish(envelope.e);

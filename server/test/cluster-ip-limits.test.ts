@@ -88,6 +88,22 @@ describe.each([
     expect(upgrade.status).toBe(429);
     expect((await readFrom(b, `${net}.5`, `vault-${bus}`, token)).status).toBe(200);
   });
+
+  it('lets no more guesses through than the limit when they arrive all at once on both nodes', async () => {
+    const { a, b } = cluster;
+    const owner = await registerFrom(a, `${net}.6`, `burst-${bus}`);
+    const { token } = JSON.parse(owner.body) as { token: string };
+    const from = `${net}.7`;
+    // All in flight together: a limit read before each attempt let every one of them pass.
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => readFrom(i % 2 ? b : a, from, `burst-${bus}`, `wrong-${i}`)));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(AUTH_FAILURES);
+    expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+    // A success gives its point back: the owner, from an IP with failures under the limit, keeps working.
+    const owned = `${net}.8`;
+    expect((await readFrom(a, owned, `burst-${bus}`, 'wrong')).status).toBe(401);
+    for (let i = 0; i < AUTH_FAILURES + 2; i++) expect((await readFrom(i % 2 ? b : a, owned, `burst-${bus}`, token)).status).toBe(200);
+  });
 });
 
 it('BUS=postgres: while the shared counters fail (their table gone), each node counts in memory; once back, across nodes again', async () => {
@@ -120,9 +136,18 @@ it('BUS=postgres: a shared counter that does not answer in time (its table locke
     const { a } = cluster;
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE ip_limits IN ACCESS EXCLUSIVE MODE');
-    // The pool's lock_timeout is 5 s; the limits wait 1 s at most, then count in memory.
-    expect((await registerFrom(a, '127.0.3.3', 'locked-0')).status).toBe(201);
+    // The limits wait 1 s at most, then count in memory.
+    const owner = await registerFrom(a, '127.0.3.3', 'locked-0');
+    expect(owner.status).toBe(201);
     expect(metricValue(await a.metrics(), 'wss_ip_limit_fallbacks_total')).toBeGreaterThanOrEqual(1);
+    // A burst of authenticated requests, each reading the locked table: the queries left behind must
+    // not hold the connections the store needs (its appends, the readiness probe).
+    const { token } = JSON.parse(owner.body) as { token: string };
+    const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => readFrom(a, `127.0.3.${10 + (i % 20)}`, 'locked-0', token)));
+    expect(burst.map((answer) => answer.status)).toEqual(burst.map(() => 200));
+    expect((await fetch(`${a.httpUrl}/readyz`)).status).toBe(200);
+    const registered = await registerFrom(a, '127.0.3.40', 'locked-1');
+    expect(registered.status).toBe(201);
   } finally {
     await locker.query('ROLLBACK').catch(() => undefined);
     await locker.end();

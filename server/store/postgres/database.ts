@@ -55,6 +55,30 @@ export async function openPool(url: string, options: Partial<DatabaseOptions> = 
   return pool;
 }
 
+/**
+ * A small pool of its own for the per-IP limit counters (window-counters.ts),
+ * whose every statement gives up after `timeoutMs` (lock and statement
+ * timeouts): the limits' caller stops waiting at 1 s and counts in memory
+ * (limits/insured.ts), and a query it left behind must not hold a
+ * connection the appends need (an attacker's requests against a locked
+ * ip_limits table took all of the store's pool: appends failed with
+ * storage_unavailable and /readyz went 503). Not migrated here: the store's
+ * pool did that.
+ */
+export function openLimitsPool(url: string, options: { maxConnections: number; timeoutMs: number }): Pool {
+  const { maxConnections, timeoutMs } = options;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: maxConnections,
+    connectionTimeoutMillis: timeoutMs,
+    keepAlive: true,
+    options: `-c lock_timeout=${timeoutMs} -c statement_timeout=${timeoutMs}`,
+    application_name: 'websocket-session-limits',
+  });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /** Runs the migrations this database lacks, one node at a time (pg_advisory_lock), each in its own transaction. */
 async function migrate(pool: Pool): Promise<void> {
   const client = await pool.connect();

@@ -5,7 +5,7 @@
  * domain's in errors.ts, nowhere else.
  */
 import type { DomainLogger, Store } from '../../domain/ports.js';
-import { openPool, type DatabaseOptions, type Pool } from './database.js';
+import { openLimitsPool, openPool, type DatabaseOptions, type Pool } from './database.js';
 import { translateFaults } from './errors.js';
 import { createHealth } from './health.js';
 import { createMessageLog, type PostgresMessageLog } from './message-log.js';
@@ -44,6 +44,8 @@ export interface PostgresStore extends Store {
 export async function openPostgresStore(url: string, options: Partial<PostgresStoreOptions> & Pick<PostgresStoreOptions, 'logger'>): Promise<PostgresStore> {
   const { maxSessionBytes, retention: retentionOptions, now, database, logger } = { ...defaults, ...options };
   const pool = await openPool(url, database);
+  // Two connections: a limit read or add is one short statement, and memory answers when they are busy.
+  const limitsPool = openLimitsPool(url, { maxConnections: 2, timeoutMs: 1000 });
   const sessions = createSessions(pool);
   const retention = createRetention(pool, sessions, logger, { ...retentionOptions, now });
   return {
@@ -52,11 +54,11 @@ export async function openPostgresStore(url: string, options: Partial<PostgresSt
     search: translateFaults(createMessageSearch(pool)),
     health: createHealth(pool),
     retention: translateFaults(retention),
-    windowCounters: createWindowCounters(pool),
+    windowCounters: createWindowCounters(limitsPool),
     pool,
     async close() {
       await retention.stop();
-      await pool.end();
+      await Promise.all([pool.end(), limitsPool.end()]);
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The WindowCounters port on PostgreSQL: rate-limiter-flexible's
- * RateLimiterPostgres on the store's pool, in the `ip_limits` table of
+ * RateLimiterPostgres on a small pool of its own (database.ts openLimitsPool), in the `ip_limits` table of
  * migration 2 (one row per limit and IP: an upsert per count, atomic across
  * nodes). Rows of ended windows are deleted by the library an hour after
  * they end, every five minutes (an unref'd timer).
