@@ -77,7 +77,7 @@ const settings = {
   wsPort: port.default(8765).describe('port of the WebSocket server, path /ws/{ID} (0 picks a free port)'),
   host: z.string().min(1).default('0.0.0.0').describe('address both servers listen on'),
   dbPath: z.string().min(1).default('data/app.db').describe('SQLite file (created with its folder)'),
-  dbSync: z.enum(['full', 'normal']).default('full').describe('fsync policy: full answers a write only once the WAL is fsynced (off the event loop), surviving power loss; normal survives a crash of the process'),
+  dbSync: z.enum(['full', 'normal']).default('full').describe('fsync policy of commits: full survives power loss'),
   logLevel: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')

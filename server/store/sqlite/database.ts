@@ -8,7 +8,7 @@ import { sessionTerms } from './search-terms.js';
 export type Db = Database.Database;
 
 export interface DatabaseOptions {
-  /** fsync policy of COMMIT itself (the store commits with NORMAL and syncs off the event loop, wal-sync.ts). */
+  /** fsync policy of commits: FULL survives power loss, NORMAL only process crashes. */
   synchronous: 'full' | 'normal';
   /** How long a statement waits on a lock held by another process, in ms. */
   busyTimeoutMs: number;

@@ -14,14 +14,9 @@ import { createMessageLog } from './message-log.js';
 import { createRetention, type RetentionOptions } from './retention.js';
 import { createMessageSearch, type SearchOptions } from './search.js';
 import { createSessionTable } from './sessions.js';
-import { createWalSync } from './wal-sync.js';
 
 export interface SqliteStoreOptions {
-  /**
-   * fsync policy of commits: `full` survives power loss (every write is on
-   * disk before it is answered; the fsync runs off the event loop,
-   * wal-sync.ts), `normal` only process crashes.
-   */
+  /** fsync policy of commits: FULL survives power loss, NORMAL only process crashes. */
   synchronous: 'full' | 'normal';
   /** Largest total of message bytes (messageCost) a session may store; 0: no limit. */
   maxSessionBytes: number;
@@ -50,7 +45,7 @@ const defaults: Omit<SqliteStoreOptions, 'logger'> = {
 
 /** Opens (creating file and folder if needed, migrating) the database at `path` and makes the store of it. */
 export function openSqliteStore(path: string, options: Partial<SqliteStoreOptions> & Pick<SqliteStoreOptions, 'logger'>): Store {
-  const db = openDatabase(path);
+  const db = openDatabase(path, { synchronous: options.synchronous ?? defaults.synchronous });
   try {
     return createSqliteStore(db, options);
   } catch (err) {
@@ -61,12 +56,8 @@ export function openSqliteStore(path: string, options: Partial<SqliteStoreOption
 
 /** The store over an open, migrated database; it owns `db` from now on and closes it on close(). */
 export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> & Pick<SqliteStoreOptions, 'logger'>): Store {
-  const { synchronous, maxSessionBytes, minFreeDiskBytes, diskCheckIntervalMs, retention: retentionOptions, search: searchOptions, now, logger } = { ...defaults, ...options };
-  // COMMITs never fsync on the event loop; with `full`, what is answered waits for wal.sync() instead.
-  db.pragma('synchronous = NORMAL');
-  const wal = createWalSync(db);
+  const { maxSessionBytes, minFreeDiskBytes, diskCheckIntervalMs, retention: retentionOptions, search: searchOptions, now, logger } = { ...defaults, ...options };
   const checkpointer = startCheckpointer(db, { logger });
-  const durable = synchronous === 'full' ? <T>(result: T): Promise<T> => wal.sync().then(() => result) : async <T>(result: T): Promise<T> => result;
   const disk = createDiskGuard({ dbPath: db.memory ? ':memory:' : db.name, minFreeBytes: minFreeDiskBytes, intervalMs: diskCheckIntervalMs, logger });
   const table = createSessionTable(db);
   const log = createMessageLog(db, { maxSessionBytes, refusal: disk.refusal, now });
@@ -78,20 +69,18 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
     async create(id, tokenHash, createdAt) {
       const refused = disk.refusal();
       if (refused !== null) throw new StorageUnavailableError(refused.message, { kind: 'refused', cause: refused });
-      return durable(table.create(id, tokenHash, createdAt));
+      return table.create(id, tokenHash, createdAt);
     },
     async delete(pk) {
       const deleted = table.delete(pk);
       log.forget(pk);
-      return durable(deleted);
+      return deleted;
     },
-    setRetention: async (pk, limits) => durable(table.setRetention(pk, limits)),
-    replaceTokenHash: async (pk, current, next) => durable(table.replaceTokenHash(pk, current, next)),
+    setRetention: async (pk, limits) => table.setRetention(pk, limits),
+    replaceTokenHash: async (pk, current, next) => table.replaceTokenHash(pk, current, next),
     pageAfter: async (afterPk, limit) => table.pageAfter(afterPk, limit),
   };
-  // The rows are committed (visible, numbered) at once; the echo waits for the disk.
-  const append: MessageLog['append'] = synchronous === 'full' ? (items) => durable(log.append(items)) : log.append;
-  const messages: MessageLog = { append, lastSeq: log.lastSeq, lastSeqs: log.lastSeqs, after: log.after, page: log.page };
+  const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, lastSeqs: log.lastSeqs, after: log.after, page: log.page };
 
   const search = createMessageSearch(db, searchOptions);
   disk.start();
@@ -106,7 +95,6 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
       await search.close();
       disk.stop();
       await checkpointer.close();
-      await wal.close();
       db.close();
     },
   } satisfies Store;
