@@ -12,9 +12,14 @@ export interface ListeningLine {
  * Resolves with the first line of a child server's stdout that names its
  * port(s), and the time it arrived; rejects, with what the child wrote to
  * stderr, if it exits or `timeoutMs` passes first. stdout keeps being drained
- * afterwards so the child never blocks on a full pipe.
+ * afterwards so the child never blocks on a full pipe; each later line goes to
+ * `onLine` when given.
  */
-export function awaitListening(child: ChildProcess, timeoutMs = 20_000): Promise<ListeningLine & { at: number }> {
+export function awaitListening(
+  child: ChildProcess,
+  timeoutMs = 20_000,
+  onLine: (line: string) => void = () => undefined,
+): Promise<ListeningLine & { at: number }> {
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 8192) stderr += chunk.toString();
@@ -24,7 +29,7 @@ export function awaitListening(child: ChildProcess, timeoutMs = 20_000): Promise
     const fail = (why: string) => {
       clearTimeout(timer);
       lines.removeAllListeners('line');
-      lines.on('line', () => undefined);
+      lines.on('line', onLine);
       reject(new Error(`server ${why} before listening: ${stderr}`));
     };
     const timer = setTimeout(() => {
@@ -44,7 +49,7 @@ export function awaitListening(child: ChildProcess, timeoutMs = 20_000): Promise
       clearTimeout(timer);
       child.removeListener('exit', onExit);
       lines.removeAllListeners('line');
-      lines.on('line', () => undefined);
+      lines.on('line', onLine);
       resolve({ ...entry, at: performance.now() });
     });
   });

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { awaitListening } from './listening.js';
 
+/** How many warn-or-worse log lines a ServerProcess keeps for a failing test to show. */
+const WARN_LINES_KEPT = 200;
+
 const MAIN = resolve(import.meta.dirname, '../dist/server/main.js');
 
 export interface ServerProcessOptions {
@@ -27,6 +30,8 @@ export class ServerProcess {
     readonly wsPort: number,
     private readonly options: ServerProcessOptions,
     readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
+    /** The last WARN_LINES_KEPT log lines at warn level or above (pino level >= 40), oldest first. */
+    readonly warnings: string[],
   ) {}
 
   get httpUrl(): string {
@@ -62,9 +67,14 @@ export class ServerProcess {
         done({ code, signal });
       }),
     );
-    const ports = await awaitListening(child);
+    const warnings: string[] = [];
+    const ports = await awaitListening(child, undefined, (line) => {
+      if (!/"level":(4|5|6)\d/.test(line)) return;
+      warnings.push(line);
+      if (warnings.length > WARN_LINES_KEPT) warnings.shift();
+    });
     if (ports.httpPort === undefined || ports.wsPort === undefined) throw new Error('the server did not say both its ports');
-    return new ServerProcess(child, dir, ports.httpPort, ports.wsPort, options, exited);
+    return new ServerProcess(child, dir, ports.httpPort, ports.wsPort, options, exited, warnings);
   }
 
   /** Sends a signal and waits for the exit. */

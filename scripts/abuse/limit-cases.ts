@@ -117,24 +117,29 @@ export const limitCases: AbuseCase[] = [
       const from = loopbackAddress();
       const sockets: RawSocket[] = [];
       try {
-        for (let i = 0; i <= t.limits.maxSocketsPerIp; i++) sockets.push(await rawSocketFrom(from, i % 2 === 0 ? t.httpPort : t.wsPort));
         // The cap closes one socket without a byte. A socket left idle past HEADERS_TIMEOUT_MS (while the
         // others were still being opened on a busy machine) is answered 408 and closed: the slowloris guard
-        // answering, not the cap, so it counts as answered.
+        // answering, not the cap, so it counts as answered, and another is opened in its place until more
+        // than the cap have been open at once (bounded: at most twice the cap in all).
+        const open = new Set<RawSocket>();
         const closedUnanswered = new Set<RawSocket>();
-        const firstUnanswered = new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 5000);
-          for (const s of sockets) {
-            void s.ended.then(({ answered }) => {
-              if (answered) return;
-              closedUnanswered.add(s);
-              clearTimeout(timer);
-              resolve();
-            });
-          }
-        });
+        let onUnanswered: () => void = () => undefined;
+        const firstUnanswered = new Promise<void>((resolve) => (onUnanswered = resolve));
+        for (let i = 0; open.size <= t.limits.maxSocketsPerIp && closedUnanswered.size === 0 && i < 2 * t.limits.maxSocketsPerIp; i++) {
+          const s = await rawSocketFrom(from, i % 2 === 0 ? t.httpPort : t.wsPort);
+          sockets.push(s);
+          open.add(s);
+          void s.ended.then(({ answered }) => {
+            open.delete(s);
+            if (answered) return;
+            closedUnanswered.add(s);
+            onUnanswered();
+          });
+        }
+        const timer = setTimeout(onUnanswered, 5000);
         await firstUnanswered;
-        const kept = sockets.filter((s) => !closedUnanswered.has(s));
+        clearTimeout(timer);
+        const kept = [...open];
         const asked = await Promise.all(kept.map((s) => s.ask(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).catch(() => 'no answer')));
         const unanswered = asked.filter((line) => !/^HTTP\/1\.1 (200|408|426) /.test(line)).length;
         const other = await rawSocketFrom(loopbackAddress(), t.httpPort);

@@ -86,19 +86,22 @@ export async function rawSocketFrom(from: string, port: number): Promise<RawSock
   let received = '';
   let answered = false;
   let waiting: ((line: string) => void) | undefined;
+  /** Hands the first complete response in `received` (one the server sent unasked too, a 408 say) to `waiting`. */
+  const deliver = () => {
+    const end = received.indexOf('\r\n\r\n');
+    if (end === -1 || !waiting) return;
+    const head = received.slice(0, end);
+    const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+    if (received.length < end + 4 + length) return;
+    received = received.slice(end + 4 + length);
+    const done = waiting;
+    waiting = undefined;
+    done(head.split('\r\n')[0]!);
+  };
   socket.on('data', (chunk: Buffer) => {
     answered = true;
     received += chunk.toString('latin1');
-    const end = received.indexOf('\r\n\r\n');
-    if (end !== -1 && waiting) {
-      const head = received.slice(0, end);
-      const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
-      if (received.length < end + 4 + length) return;
-      received = received.slice(end + 4 + length);
-      const done = waiting;
-      waiting = undefined;
-      done(head.split('\r\n')[0]!);
-    }
+    deliver();
   });
   socket.on('error', () => undefined);
   const ended = new Promise<{ answered: boolean }>((resolve) => socket.once('close', () => resolve({ answered })));
@@ -111,13 +114,10 @@ export async function rawSocketFrom(from: string, port: number): Promise<RawSock
     ended,
     ask: (request) =>
       new Promise((resolve, reject) => {
-        if (socket.destroyed) {
-          // Ended already: the answer it got before (a 408 from the headers timeout, say), if any.
-          if (received !== '') resolve(received.split('\r\n')[0]!);
-          else reject(new Error('closed before an answer'));
-          return;
-        }
         waiting = resolve;
+        deliver();
+        if (!waiting) return;
+        if (socket.destroyed) return reject(new Error('closed before an answer'));
         socket.once('close', () => reject(new Error('closed before an answer')));
         socket.write(request);
       }),

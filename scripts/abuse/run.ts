@@ -83,6 +83,8 @@ async function main(): Promise<number> {
 
   if (failures.length > 0) {
     console.error(`\ntest:abuse FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+    // Most cases provoke warnings on purpose; the last ones help tell a case's own refusal from another's.
+    console.error(`\nthe server's last warn-or-worse log lines:\n${server.warnings.slice(-40).join('\n')}`);
     return 1;
   }
   console.log('\ntest:abuse passed: every case answered as expected, the server stayed up, its memory stayed bounded');

@@ -117,11 +117,12 @@ export function slowloris(host: string, port: number, dripMs = 50): Promise<stri
       if (sent < head.length && socket.writable) socket.write(head[sent++]!);
     }, dripMs);
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-    socket.on('error', () => undefined);
+    let error = '';
+    socket.on('error', (err: NodeJS.ErrnoException) => (error = ` (${err.code ?? err.message})`));
     socket.on('close', () => {
       clearInterval(drip);
       const status = /^HTTP\/1\.1 (\d{3})/.exec(received)?.[1];
-      resolve(status ? `HTTP ${status}` : `closed without an answer after ${sent} bytes`);
+      resolve(status ? `HTTP ${status}` : `closed without an answer after ${sent} bytes${error}`);
     });
   });
 }

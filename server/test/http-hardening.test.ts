@@ -40,6 +40,29 @@ describe('slow clients (slowloris)', () => {
     expect(performance.now() - started).toBeLessThan(3000);
   });
 
+  // A client still sending when its 408 goes out must be able to read it: destroyed at once, the socket would
+  // answer the next bytes with a reset, the client's write would fail (EPIPE) and its answer be dropped unread.
+  it.each(['http', 'ws'] as const)('lets a client still sending read its 408 (lingering close), on the %s port', async (which) => {
+    const port = which === 'http' ? t.server.httpPort : t.server.wsPort;
+    const head = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n';
+    let received = '';
+    const slow = connect(port, '127.0.0.1');
+    const failed = new Promise<string>((resolve) => slow.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message)));
+    slow.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    slow.pause();
+    slow.write(head);
+    // A second client, connected after it, is answered in the same timeout pass or a later one: its 408 says
+    // the first one's is out too.
+    await new Promise((resolve) => slow.once('connect', resolve));
+    expect(await rawExchange(port, (s) => s.write(head))).toMatch(/^HTTP\/1\.1 408/);
+    for (let i = 0; i < 5 && !slow.destroyed; i++) await new Promise((resolve) => slow.write('z', resolve));
+    const closed = new Promise((resolve) => slow.once('close', resolve));
+    slow.resume();
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+    expect(await Promise.race([failed, 'no error'])).toBe('no error');
+  });
+
   it('cuts off a client that never finishes its body', async () => {
     const answer = await rawExchange(t.server.httpPort, (s) =>
       s.write('POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id":'),
