@@ -115,7 +115,7 @@ async function measureOnce(options: BenchOptions, postgres: BenchPostgres, rep: 
     }, 1);
     const serverCpu = () => nodes.reduce((sum, n) => sum + n.cpuSeconds(), 0) + postgres.cpuSeconds();
     try {
-      await sleep(Math.min(options.warmupMs, 2000));
+      await sleep(options.warmupMs);
       const [cpu0, busy0, gen0, received0, w0] = [serverCpu(), machineBusySeconds(), process.cpuUsage(), received, performance.now()];
       recording = true;
       await sleep(options.durationMs);

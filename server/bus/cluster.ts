@@ -88,30 +88,35 @@ export function createClusterCore(nodeId: string, logger: DomainLogger): Cluster
     },
   };
 
+  function receiveOne(envelope: Envelope): void {
+    if (typeof envelope?.e?.type !== 'string') return;
+    // Our own event; an envelope without `i` is from a build before it, which named its node alone.
+    if (envelope.i === instance || (envelope.i === undefined && envelope.n === nodeId)) return;
+    if (envelope.n === nodeId && !namesakeReported) {
+      // Its hints are delivered all the same; presence, counted per node name, is wrong until one is renamed.
+      logger.error({ nodeId }, 'bus: another process uses this NODE_ID; give each node its own, or leave NODE_ID unset');
+      namesakeReported = true;
+    }
+    hintsReceived++;
+    // JSON drops undefined: a committed hint arrives without `messages`, as it should.
+    local.publish(envelope.e);
+  }
+
   return {
     bus,
     attach(t) {
       transport = t;
     },
     receive(payload) {
-      let envelope: Envelope;
+      let parsed: Envelope | Envelope[];
       try {
-        envelope = JSON.parse(payload) as Envelope;
+        parsed = JSON.parse(payload) as Envelope | Envelope[];
       } catch (err) {
         logger.warn({ err }, 'bus: a payload that is not JSON was ignored');
         return;
       }
-      if (typeof envelope.e?.type !== 'string') return;
-      // Our own event; an envelope without `i` is from a build before it, which named its node alone.
-      if (envelope.i === instance || (envelope.i === undefined && envelope.n === nodeId)) return;
-      if (envelope.n === nodeId && !namesakeReported) {
-        // Its hints are delivered all the same; presence, counted per node name, is wrong until one is renamed.
-        logger.error({ nodeId }, 'bus: another process uses this NODE_ID; give each node its own, or leave NODE_ID unset');
-        namesakeReported = true;
-      }
-      hintsReceived++;
-      // JSON drops undefined: a committed hint arrives without `messages`, as it should.
-      local.publish(envelope.e);
+      // A transport may carry several envelopes in one payload (postgres.ts, while a NOTIFY is in flight).
+      for (const envelope of Array.isArray(parsed) ? parsed : [parsed]) receiveOne(envelope);
     },
     setConnected(now) {
       if (now === connected) return;

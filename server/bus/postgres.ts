@@ -22,6 +22,9 @@ export interface PostgresBusOptions {
   backoffMs: { first: number; max: number };
 }
 
+/** A NOTIFY payload must be shorter than 8000 bytes (PostgreSQL's NOTIFY documentation). */
+const MAX_NOTIFY_BYTES = 7900;
+
 const defaults = { channel: 'wss_bus', livenessMs: 5000, backoffMs: { first: 50, max: 2000 } };
 
 /** The application_name of a node's LISTEN connection (operators and the fault tests find it by this). */
@@ -49,7 +52,16 @@ export async function openPostgresBus(url: string, options: Partial<PostgresBusO
   };
 
   async function connect(): Promise<void> {
-    const c = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: livenessMs, application_name: listenerName(nodeId) });
+    const c = new pg.Client({
+      connectionString: url,
+      keepAlive: true,
+      connectionTimeoutMillis: livenessMs,
+      application_name: listenerName(nodeId),
+      // A NOTIFY commits a transaction with an XID of its own; with synchronous_commit=on every hint would wait for
+      // a WAL flush (an fsync, milliseconds) before any node heard of it. A hint is not data: one lost in a crash
+      // is what the heal timer covers, so this connection alone commits asynchronously.
+      options: '-c synchronous_commit=off',
+    });
     c.on('notification', (msg) => {
       if (msg.channel === channel && msg.payload !== undefined) core.receive(msg.payload);
     });
@@ -76,6 +88,7 @@ export async function openPostgresBus(url: string, options: Partial<PostgresBusO
   function lost(c: pg.Client, err?: Error): void {
     if (client !== c) return;
     client = undefined;
+    queued = []; // lost with the connection, as hints sent on it would be: the resync after the reconnect covers them
     core.setConnected(false);
     if (err) logger.warn({ err: err.message }, 'bus: the LISTEN connection failed');
     c.end().catch(() => undefined);
@@ -107,11 +120,35 @@ export async function openPostgresBus(url: string, options: Partial<PostgresBusO
   }, livenessMs);
   liveness.unref();
 
+  // Payloads published while a NOTIFY is in flight go in the next one, as a JSON array of envelopes (up to
+  // MAX_NOTIFY_BYTES): under load, one NOTIFY (a transaction, a wake-up of every listener) carries many hints.
+  let queued: string[] = [];
+  let notifying = false;
+  async function notifyQueued(c: pg.Client): Promise<void> {
+    while (queued.length > 0 && client === c) {
+      let bytes = 2;
+      let count = 0;
+      while (count < queued.length) {
+        const size = Buffer.byteLength(queued[count]!) + 1;
+        if (count > 0 && bytes + size > MAX_NOTIFY_BYTES) break;
+        bytes += size;
+        count++;
+      }
+      const batch = queued.splice(0, count);
+      await serial(c, 'SELECT pg_notify($1, $2)', [channel, count === 1 ? batch[0] : `[${batch.join(',')}]`]).catch((err: Error) => lost(c, err));
+    }
+    notifying = false;
+  }
+
   core.attach({
     send(payload) {
       const c = client;
       if (!c) return false;
-      serial(c, 'SELECT pg_notify($1, $2)', [channel, payload]).catch((err: Error) => lost(c, err));
+      queued.push(payload);
+      if (!notifying) {
+        notifying = true;
+        queueMicrotask(() => void notifyQueued(c));
+      }
       return true;
     },
     async close() {

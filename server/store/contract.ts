@@ -153,6 +153,22 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     );
 
     it(
+      'answers concurrent reads after a seq each on its own: their sessions, cursors and limits, in seq order',
+      withStore(async ({ store }) => {
+        const sessions = [await session(store, 'ra'), await session(store, 'rb'), await session(store, 'rc')];
+        for (const [i, s] of sessions.entries()) stored(await append(store, texts(s.pk, ...Array.from({ length: 5 + i }, (_, n) => `${s.id}-${n + 1}`))));
+        const asks = sessions.flatMap((s) => [0, 2, 4, 99].flatMap((after) => [1, 3].map((limit) => ({ s, after, limit }))));
+        asks.push(asks[0]!, asks[5]!); // the same read twice at once
+        const answers = await Promise.all(asks.map(({ s, after, limit }) => store.messages.after(s.pk, after, limit)));
+        asks.forEach(({ s, after, limit }, i) => {
+          const last = 5 + sessions.indexOf(s);
+          const seqs = Array.from({ length: Math.max(0, Math.min(limit, last - after)) }, (_, n) => after + n + 1);
+          expect(answers[i]!.map((m) => [m.seq, m.body])).toEqual(seqs.map((seq) => [seq, `${s.id}-${seq}`]));
+        });
+      }),
+    );
+
+    it(
       'pages history newest first, each page ascending, and reads after a seq in order',
       withStore(async ({ store }) => {
         const s = await session(store, 'paged');
@@ -250,8 +266,10 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
             { sessionPk: s.pk, clientId: 'b', body: 'y'.repeat(100) },
             { sessionPk: s.pk, clientId: 'c', body: 'z'.repeat(20) },
             { sessionPk: s.pk, clientId: 'a', body: 'resent' },
+            // A resend of a refused id in the same batch is refused too: the session's bytes only grew since.
+            { sessionPk: s.pk, clientId: 'b', body: 'y'.repeat(100) },
           ]);
-          expect(outcomes.map((o) => (o instanceof SessionStorageFullError ? 'full' : o instanceof Error ? o.name : o.seq))).toEqual([1, 'full', 2, 1]);
+          expect(outcomes.map((o) => (o instanceof SessionStorageFullError ? 'full' : o instanceof Error ? o.name : o.seq))).toEqual([1, 'full', 2, 1, 'full']);
         },
         { maxSessionBytes: 250 },
       ),

@@ -10,6 +10,7 @@ import { describeBusContract, type BusFactory } from '../bus/contract.js';
 import type { ClusterBus } from '../bus/cluster.js';
 import { listenerName, openPostgresBus } from '../bus/postgres.js';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { openRedisBus } from '../bus/redis.js';
 import type { BusEvent } from '../domain/ports.js';
 import { createLogger } from '../logger.js';
@@ -119,6 +120,39 @@ describe('redis bus subscriptions', () => {
       await bus.close();
       monitor.disconnect();
       monitorClient.disconnect();
+    }
+  });
+});
+
+describe('postgres bus NOTIFYs', () => {
+  beforeAll(pgHooks.setup, 60_000);
+  afterAll(pgHooks.teardown, 60_000);
+
+  it('puts the hints published in one turn into few NOTIFYs (under 8000 bytes each), and every node gets each hint once, in order', async () => {
+    const channel = `wss_batch_${counter++}`;
+    // A plain LISTEN client counts the NOTIFYs on the wire.
+    const listener = new pg.Client({ connectionString: pgDatabase.url });
+    await listener.connect();
+    const payloads: string[] = [];
+    listener.on('notification', (msg) => payloads.push(msg.payload ?? ''));
+    await listener.query(`LISTEN ${channel}`);
+    const [a, b] = [
+      await openPostgresBus(pgDatabase.url, { nodeId: `c${counter++}`, logger, channel }),
+      await openPostgresBus(pgDatabase.url, { nodeId: `c${counter++}`, logger, channel }),
+    ];
+    try {
+      const onB = record(b);
+      // 300 hints of about 100 bytes: more than one NOTIFY can carry.
+      for (let seq = 1; seq <= 300; seq++) a.publish(committed(seq));
+      await vi.waitFor(() => expect(onB).toHaveLength(300), { timeout: 10_000 });
+      expect(onB.map((e) => (e.type === 'committed' ? e.fromSeq : 0))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+      await vi.waitFor(() => expect(payloads.reduce((n, p) => n + (p.startsWith('[') ? JSON.parse(p).length : 1), 0)).toBe(300), { timeout: 10_000 });
+      expect(payloads.length).toBeGreaterThan(1);
+      expect(payloads.length).toBeLessThan(30);
+      for (const p of payloads) expect(Buffer.byteLength(p)).toBeLessThan(8000);
+      expect(b.stats().hintsReceived).toBe(300);
+    } finally {
+      await Promise.all([a.close(), b.close(), listener.end()]);
     }
   });
 });

@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import {
   SessionGoneError,
   SessionStorageFullError,
@@ -9,7 +8,7 @@ import {
   type StoredMessage,
 } from '../../domain/model.js';
 import type { MessageLog } from '../../domain/ports.js';
-import { transaction, type Pool } from './database.js';
+import type { Pool } from './database.js';
 import { clientIdBytes, clientIdText, fromStoredText, toStoredText } from './nul.js';
 
 export interface MessageLogOptions {
@@ -29,6 +28,17 @@ export interface MessageRow {
 
 /** The columns a MessageRow is read from. */
 export const MESSAGE_COLUMNS = 'seq, client_id, body, nul_at, at';
+
+/** A row of wss_append (migration 3): o_status is one of the four below. */
+interface AppendRow {
+  o_status: number;
+  o_seq: number | null;
+  o_client_id: Buffer | null;
+  o_body: string | null;
+  o_nul_at: number[] | null;
+  o_at: number | null;
+}
+const [STORED, DUPLICATE, GONE] = [0, 1, 2];
 
 export const toStored = (row: MessageRow): StoredMessage => ({
   seq: row.seq,
@@ -54,78 +64,66 @@ export interface PostgresMessageLog extends MessageLog {
  * writers a cache is wrong. `UNIQUE (session_pk, seq)` and
  * `UNIQUE (session_pk, client_id)` are the backstops.
  *
- * Each call is one transaction: batching, and one batch in flight per node,
+ * Each call is one statement, so one transaction: batching, and one batch in flight per node,
  * are the commit queue's (domain/commit-queue.ts), whatever the engine.
  */
 export function createMessageLog(pool: Pool, options: MessageLogOptions): PostgresMessageLog {
   const { maxSessionBytes, now } = options;
 
-  async function appendBatch(client: pg.PoolClient, items: readonly AppendInput[]): Promise<AppendOutcome[]> {
-    const pks = [...new Set(items.map((i) => i.sessionPk))].sort((a, b) => a - b);
-    const locked = await client.query<{ pk: number; last_seq: number; stored_bytes: number }>(
-      'SELECT pk, last_seq, stored_bytes FROM sessions WHERE pk = ANY($1::bigint[]) ORDER BY pk FOR UPDATE',
-      [pks],
-    );
-    const sessions = new Map(locked.rows.map((r) => [r.pk, { lastSeq: r.last_seq, bytes: r.stored_bytes, changed: false }]));
-    // Client ids already stored: read under the row lock, so no other node can store one meanwhile.
-    const withId = items.filter((i) => i.clientId !== null && sessions.has(i.sessionPk));
-    const originals = new Map<string, StoredMessage>();
-    if (withId.length > 0) {
-      const { rows } = await client.query<MessageRow & { session_pk: number }>(
-        `SELECT m.session_pk, m.seq, m.client_id, m.body, m.nul_at, m.at
-           FROM unnest($1::bigint[], $2::bytea[]) AS k(session_pk, client_id)
-           JOIN messages m ON m.session_pk = k.session_pk AND m.client_id = k.client_id`,
-        [withId.map((i) => i.sessionPk), withId.map((i) => clientIdBytes(i.clientId))],
-      );
-      for (const row of rows) {
-        const message = toStored(row);
-        originals.set(`${row.session_pk}:${message.clientId}`, message);
-      }
-    }
-
-    const at = now();
-    const insert = { pk: [] as number[], seq: [] as number[], clientId: [] as (Buffer | null)[], body: [] as string[], nulAt: [] as (string | null)[] };
-    const outcomes: AppendOutcome[] = items.map(({ sessionPk, clientId, body }) => {
-      const session = sessions.get(sessionPk);
-      if (!session) return new SessionGoneError();
+  /**
+   * One batch, one statement (wss_append, migration 3): PostgreSQL runs it as
+   * its own transaction and commits with synchronous_commit=on. A resend of a
+   * client id that came earlier in the same batch is not sent: it shares that
+   * item's outcome (a session's bytes only grow within a batch, so a refusal
+   * holds for it too), as a duplicate when that one was stored.
+   */
+  async function appendBatch(items: readonly AppendInput[]): Promise<AppendOutcome[]> {
+    /** Indexes of the items sent; for a repeat, the index of its first. */
+    const sent: number[] = [];
+    const firstOf = new Map<string, number>();
+    const repeats = new Map<number, number>();
+    items.forEach(({ sessionPk, clientId }, i) => {
       const key = clientId === null ? undefined : `${sessionPk}:${clientId}`;
-      const original = key === undefined ? undefined : originals.get(key);
-      if (original) return { ...original, duplicate: true };
-      const bytes = messageCost(clientId, body);
-      if (maxSessionBytes > 0 && session.bytes + bytes > maxSessionBytes) return new SessionStorageFullError(maxSessionBytes);
-      const message = { seq: ++session.lastSeq, clientId, body, at };
-      session.bytes += bytes;
-      session.changed = true;
-      if (key !== undefined) originals.set(key, message); // a resend later in the same batch
-      insert.pk.push(sessionPk);
-      insert.seq.push(message.seq);
-      insert.clientId.push(clientIdBytes(clientId));
-      const [text, nulAt] = toStoredText(body);
-      insert.body.push(text);
-      // An int[] per row cannot go through unnest of a 2-D array (ragged): each travels as its literal.
-      insert.nulAt.push(nulAt && `{${nulAt.join(',')}}`);
-      return { ...message, duplicate: false };
+      const first = key === undefined ? undefined : firstOf.get(key);
+      if (first !== undefined) return repeats.set(i, first);
+      if (key !== undefined) firstOf.set(key, i);
+      sent.push(i);
     });
-    if (insert.pk.length === 0) return outcomes;
-
-    await client.query(
-      `INSERT INTO messages (session_pk, seq, client_id, body, nul_at, at)
-       SELECT k.pk, k.seq, k.client_id, k.body, k.nul_at::int[], $6
-         FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::text[], $5::text[]) AS k(pk, seq, client_id, body, nul_at)`,
-      [insert.pk, insert.seq, insert.clientId, insert.body, insert.nulAt, at],
-    );
-    const changed = [...sessions].filter(([, s]) => s.changed);
-    await client.query(
-      `UPDATE sessions s SET last_seq = k.last_seq, stored_bytes = k.bytes
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS k(pk, last_seq, bytes) WHERE s.pk = k.pk`,
-      [changed.map(([pk]) => pk), changed.map(([, s]) => s.lastSeq), changed.map(([, s]) => s.bytes)],
-    );
+    const pk: number[] = [], clientIdB: (Buffer | null)[] = [], text: string[] = [], nulAt: (string | null)[] = [], cost: number[] = [];
+    for (const i of sent) {
+      const { sessionPk, clientId, body } = items[i]!;
+      const [stored, nuls] = toStoredText(body);
+      pk.push(sessionPk);
+      clientIdB.push(clientIdBytes(clientId));
+      text.push(stored);
+      // An int[] per item cannot go through a 2-D array (ragged): each travels as its literal.
+      nulAt.push(nuls && `{${nuls.join(',')}}`);
+      cost.push(messageCost(clientId, body));
+    }
+    const at = now();
+    const { rows } = await pool.query<AppendRow>({
+      name: 'wss_append',
+      text: 'SELECT o_status, o_seq, o_client_id, o_body, o_nul_at, o_at FROM wss_append($1, $2, $3, $4, $5, $6, $7)',
+      values: [pk, clientIdB, text, nulAt, cost, at, maxSessionBytes],
+    });
+    const outcomes: AppendOutcome[] = new Array(items.length);
+    sent.forEach((i, r) => {
+      const row = rows[r]!;
+      const { clientId, body } = items[i]!;
+      outcomes[i] =
+        row.o_status === STORED ? { seq: row.o_seq!, clientId, body, at, duplicate: false }
+        : row.o_status === DUPLICATE ? { ...toStored({ seq: row.o_seq!, client_id: row.o_client_id, body: row.o_body!, nul_at: row.o_nul_at, at: row.o_at! }), duplicate: true }
+        : row.o_status === GONE ? new SessionGoneError()
+        : new SessionStorageFullError(maxSessionBytes);
+    });
+    repeats.forEach((first, i) => {
+      const outcome = outcomes[first]!;
+      outcomes[i] = outcome instanceof Error ? outcome : { ...outcome, duplicate: true };
+    });
     return outcomes;
   }
 
-  const afterQuery = `SELECT ${MESSAGE_COLUMNS} FROM messages
-     WHERE session_pk = $1 AND seq > $2 AND EXISTS (SELECT 1 FROM sessions WHERE pk = $1)
-     ORDER BY seq LIMIT $3`;
+  const after = createAfterReader(pool);
   const pageQuery = `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE session_pk = $1 AND seq < $2 AND EXISTS (SELECT 1 FROM sessions WHERE pk = $1)
      ORDER BY seq DESC LIMIT $3`;
@@ -133,7 +131,7 @@ export function createMessageLog(pool: Pool, options: MessageLogOptions): Postgr
   return {
     async append(items) {
       if (items.length === 0) return [];
-      return transaction(pool, (client) => appendBatch(client, items));
+      return appendBatch(items);
     },
 
     async lastSeq(sessionPk) {
@@ -149,10 +147,7 @@ export function createMessageLog(pool: Pool, options: MessageLogOptions): Postgr
       return new Map(rows.map((r) => [r.pk, r.last_seq]));
     },
 
-    async after(sessionPk, afterSeq, limit) {
-      const { rows } = await pool.query<MessageRow>(afterQuery, [sessionPk, afterSeq, limit]);
-      return rows.map(toStored);
-    },
+    after,
 
     async page(sessionPk, before, limit): Promise<MessagePage> {
       const { rows } = await pool.query<MessageRow>(pageQuery, [sessionPk, before, limit + 1]);
@@ -163,3 +158,67 @@ export function createMessageLog(pool: Pool, options: MessageLogOptions): Postgr
   };
 }
 
+interface AfterRequest {
+  sessionPk: number;
+  afterSeq: number;
+  limit: number;
+  waiters: Array<{ resolve(rows: StoredMessage[]): void; reject(err: unknown): void }>;
+}
+
+/**
+ * `after` for every connection of this node, one statement at a time: the
+ * reads asked for while one is in flight go together in the next (the same
+ * rule as the commit queue's, for the same reason). Every hint from another
+ * node is a read per connection of its session; read one by one, a node
+ * receiving 1,000 hints a second kept its whole pool busy with as many
+ * backends, each a process on the database's CPU, to answer what one
+ * statement can. Identical reads (two connections at one cursor) share one
+ * answer. Each request still gets at most its `limit` rows, in seq order.
+ */
+function createAfterReader(pool: Pool): (sessionPk: number, afterSeq: number, limit: number) => Promise<StoredMessage[]> {
+  let pending = new Map<string, AfterRequest>();
+  let reading = false;
+
+  async function readAll(requests: AfterRequest[]): Promise<void> {
+    try {
+      const { rows } = await pool.query<MessageRow & { i: number }>({
+        name: 'wss_after_many',
+        text: `SELECT k.i::int AS i, m.seq, m.client_id, m.body, m.nul_at, m.at
+                 FROM unnest($1::bigint[], $2::bigint[], $3::int[]) WITH ORDINALITY AS k(pk, after_seq, lim, i)
+                 CROSS JOIN LATERAL (
+                   SELECT ${MESSAGE_COLUMNS} FROM messages
+                    WHERE session_pk = k.pk AND seq > k.after_seq AND EXISTS (SELECT 1 FROM sessions WHERE pk = k.pk)
+                    ORDER BY seq LIMIT k.lim) m
+                ORDER BY k.i, m.seq`,
+        values: [requests.map((r) => r.sessionPk), requests.map((r) => r.afterSeq), requests.map((r) => r.limit)],
+      });
+      const answers = requests.map((): StoredMessage[] => []);
+      for (const row of rows) answers[row.i - 1]!.push(toStored(row));
+      requests.forEach((r, i) => r.waiters.forEach((w) => w.resolve(answers[i]!)));
+    } catch (err) {
+      for (const r of requests) for (const w of r.waiters) w.reject(err);
+    }
+  }
+
+  async function pump(): Promise<void> {
+    while (pending.size > 0) {
+      const batch = [...pending.values()];
+      pending = new Map();
+      await readAll(batch);
+    }
+    reading = false;
+  }
+
+  return (sessionPk, afterSeq, limit) =>
+    new Promise((resolve, reject) => {
+      const key = `${sessionPk}:${afterSeq}:${limit}`;
+      const request = pending.get(key) ?? { sessionPk, afterSeq, limit, waiters: [] };
+      request.waiters.push({ resolve, reject });
+      pending.set(key, request);
+      // Started after this turn, so the reads asked for in the same turn (a burst of hints) go in one statement.
+      if (!reading) {
+        reading = true;
+        queueMicrotask(() => void pump());
+      }
+    });
+}
