@@ -47,6 +47,9 @@ export interface AuthFailureLimiter {
   guard<T>(ip: string, run: () => Promise<T>): Promise<T>;
 }
 
+/** Longest an authentication waits for its IP's running ones before it is refused, in ms. */
+const WAIT_MS = 5000;
+
 /**
  * `perMinute` failed authentications per IP (`counters`' `auth_failure`
  * counter); past them, every request that needs a session token (and every
@@ -54,34 +57,104 @@ export interface AuthFailureLimiter {
  * does not reset the count: a client with one valid token must not be able
  * to clear its record of guesses.
  *
- * Each attempt is counted before it runs, in one atomic add, and a success
- * gives its point back: a check read before the attempt let every attempt
+ * Each attempt takes a point before it runs, in one atomic add, and a
+ * success gives it back: a check read before the attempt let every attempt
  * in flight at once pass it before any failure was recorded (an attacker's
  * burst over three nodes on a shared store got 135 to 193 guesses past a
- * limit of 30). So a client's concurrent attempts count as failures while
- * they run, and a valid token near the limit may meet a 429 it would not
- * have met after its other attempts ended.
+ * limit of 30). So at most `perMinute` attempts of an IP run at once, and
+ * failures keep their points.
+ *
+ * The attempts of one IP take their points one after another on a node,
+ * and one that finds the points taken while others of its IP run here waits
+ * for one of them to end and tries again (their points may come back). So
+ * many concurrent attempts with a valid token (tabs, clients behind one NAT,
+ * a load test) all get through, in waves, while a burst of guesses is
+ * refused once the failures hold the points. Attempts running on other
+ * nodes cannot be waited for: near the limit, a valid attempt that meets
+ * only their points is refused (429) while they run. A wait ends after
+ * WAIT_MS.
  */
 export function createAuthFailureLimiter(perMinute: number, counters: WindowCounters): AuthFailureLimiter {
   if (perMinute === 0) return { guard: (_ip, run) => run() };
   const counter = counters('auth_failure', WINDOW_MS);
+  const local = new Map<string, IpAttempts>();
+
+  /** One try for a point, after the IP's tries before it: admitted, refused (the count), or wait for a release. */
+  async function take(ip: string, state: IpAttempts): Promise<'admitted' | 'again' | { wait: boolean; count: WindowCount }> {
+    const released = state.released;
+    const count = await counter.add(ip, 1);
+    if (count.points <= perMinute) {
+      state.running++;
+      return 'admitted';
+    }
+    await counter.add(ip, -1); // not run: a refused or waiting attempt holds no point
+    if (state.released !== released) return 'again'; // a point came back meanwhile
+    return { wait: state.running > 0, count };
+  }
+
+  async function admit(ip: string, state: IpAttempts): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const turn = state.turns.then(() => take(ip, state));
+      state.turns = turn.catch(() => undefined);
+      const outcome = await turn;
+      if (outcome === 'admitted') return;
+      if (outcome === 'again') continue;
+      if (!outcome.wait || Date.now() >= deadline) {
+        throw tooMany('too_many_auth_failures', `at most ${perMinute} failed authentications per minute`, outcome.count);
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          state.waiting.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(0, deadline - Date.now()));
+        state.waiting.add(wake);
+      });
+    }
+  }
+
   return {
     async guard(ip, run) {
-      const count = await counter.add(ip, 1);
-      if (count.points > perMinute) {
-        throw tooMany('too_many_auth_failures', `at most ${perMinute} failed authentications per minute`, count);
-      }
-      let result: Awaited<ReturnType<typeof run>>;
+      let state = local.get(ip);
+      if (!state) local.set(ip, (state = { attempts: 0, running: 0, released: 0, turns: Promise.resolve(), waiting: new Set() }));
+      state.attempts++;
       try {
-        result = await run();
-      } catch (err) {
-        if (!isFailedAuthentication(err)) await counter.add(ip, -1);
-        throw err;
+        await admit(ip, state);
+        try {
+          const result = await run();
+          await counter.add(ip, -1);
+          return result;
+        } catch (err) {
+          if (!isFailedAuthentication(err)) await counter.add(ip, -1);
+          throw err;
+        } finally {
+          state.running--;
+          state.released++;
+          // A point came back, or a failure kept it: the longest waiter tries (waking all would have each try).
+          const [first] = state.waiting;
+          first?.();
+        }
+      } finally {
+        if (--state.attempts === 0 && local.get(ip) === state) local.delete(ip);
       }
-      await counter.add(ip, -1);
-      return result;
     },
   };
+}
+
+/** An IP's authentications on this node. */
+interface IpAttempts {
+  /** In `guard`, whatever they are doing: the record is dropped at 0. */
+  attempts: number;
+  /** Holding a point, running. */
+  running: number;
+  /** Attempts that ended since this record began (a point given back, or kept by a failure). */
+  released: number;
+  /** The tail of the IP's tries for a point, one after another. */
+  turns: Promise<unknown>;
+  /** Attempts waiting for a running one to end. */
+  waiting: Set<() => void>;
 }
 
 /** True for the refusals that count as a failed authentication: wrong or missing token, unknown session. */

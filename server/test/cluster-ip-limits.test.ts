@@ -89,6 +89,18 @@ describe.each([
     expect((await readFrom(b, `${net}.5`, `vault-${bus}`, token)).status).toBe(200);
   });
 
+  it('lets many attempts with the right token at once through, far past the limit, and still refuses the guesses after them', async () => {
+    const { a } = cluster;
+    const owner = await registerFrom(a, `${net}.9`, `crowd-${bus}`);
+    const { token } = JSON.parse(owner.body) as { token: string };
+    const from = `${net}.10`;
+    // Ten times the limit at once from one IP (tabs, a NAT, a load test): counted while they run, none is a failure.
+    const answers = await Promise.all(Array.from({ length: 10 * AUTH_FAILURES }, () => readFrom(a, from, `crowd-${bus}`, token)));
+    expect(answers.filter((answer) => answer.status !== 200).map((answer) => answer.body)).toEqual([]);
+    for (let i = 0; i < AUTH_FAILURES; i++) expect((await readFrom(a, from, `crowd-${bus}`, `wrong-${i}`)).status).toBe(401);
+    expectRefused(await readFrom(a, from, `crowd-${bus}`, token), 'too_many_auth_failures');
+  });
+
   it('lets no more guesses through than the limit when they arrive all at once on both nodes', async () => {
     const { a, b } = cluster;
     const owner = await registerFrom(a, `${net}.6`, `burst-${bus}`);
