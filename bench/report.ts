@@ -42,6 +42,9 @@ export function targetLine(t: TargetResult): string {
   return `${t.met ? 'MET   ' : 'MISSED'}  ${t.name}: ${fmt(t.figure)}${unit} (target ${t.comparison} ${fmt(t.limit)}${unit}) — ${t.description}`;
 }
 
+/** `n` and the noun, plural unless n is 1 ("1 repetition", "3 repetitions"). */
+export const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function heading(text: string): void {
   console.log(`\n== ${text} ==`);
 }

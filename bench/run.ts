@@ -135,7 +135,7 @@ async function main(): Promise<number> {
   heading(options.smoke ? 'targets (smoke: not enforced)' : 'targets');
   for (const t of targets) console.log(targetLine(t));
   for (const p of problems) console.log(`PROBLEM ${p}`);
-  if (!options.smoke && noise.noisy > 0) {
+  if (noise.noisy > 0) {
     console.log(
       `WARNING ${noise.noisy} of ${noise.windows} measured windows had other work above ${NOISY_CORES} cores on this machine: ` +
         'their figures, and ratios over them, say more about the machine than about the servers',

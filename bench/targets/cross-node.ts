@@ -8,7 +8,7 @@ import { machineBusySeconds, quietly, sleep } from '../lib/proc.js';
 import { startBenchServer, UNLIMITED_ENV, type BenchServer } from '../lib/server-process.js';
 import { median, round3 } from '../lib/stats.js';
 import { messageBody } from '../load/generator.js';
-import { heading, progress, table, target, type TargetResult } from '../report.js';
+import { count, heading, progress, table, target, type TargetResult } from '../report.js';
 
 /** The rate of issue 14's target, messages/s over all senders. */
 const RATE = 1000;
@@ -159,7 +159,7 @@ async function measureOnce(options: BenchOptions, postgres: BenchPostgres, rep: 
 export async function crossNodeTarget(options: BenchOptions): Promise<{ report: CrossNodeReport; targets: TargetResult[]; problems: string[] }> {
   const rate = options.smoke ? 200 : RATE;
   const sessions = options.smoke ? 2 : 10;
-  heading(`cross-node delivery: sent on node B, received on node A, ${rate} msg/s over ${sessions} sessions (B=${options.bytes}), ${options.reps} repetitions`);
+  heading(`cross-node delivery: sent on node B, received on node A, ${rate} msg/s over ${sessions} sessions (B=${options.bytes}), ${count(options.reps, 'repetition')}`);
   const postgres = await startBenchPostgres(options.pin);
   const reps: CrossNodeRun[] = [];
   try {
@@ -179,7 +179,7 @@ export async function crossNodeTarget(options: BenchOptions): Promise<{ report: 
   const medianP99 = round3(median(reps.map((r) => r.latency.p99)));
   return {
     report: { rate, sessions, reps, medianP99 },
-    targets: [target('cross-node-latency', `p99 from a send on node B to the echo on node A at ${rate} msg/s, median of ${options.reps} repetitions`, medianP99, '<=', P99_LIMIT_MS, 'ms')],
+    targets: [target('cross-node-latency', `p99 from a send on node B to the echo on node A at ${rate} msg/s, median of ${count(options.reps, 'repetition')}`, medianP99, '<=', P99_LIMIT_MS, 'ms')],
     problems: reps.flatMap((r, i) => r.errors.map((e) => `cross-node rep ${i + 1}: ${e}`)),
   };
 }

@@ -3,7 +3,7 @@ import { quietly } from '../lib/proc.js';
 import { VARIANT_NAMES, type DbSync, type Variant } from '../lib/server-process.js';
 import { median, medianOfRatios, round3 } from '../lib/stats.js';
 import { runPaced, runProblems, type PacedResult } from '../load/generator.js';
-import { heading, progress, table, target, type TargetResult } from '../report.js';
+import { count, heading, progress, table, target, type TargetResult } from '../report.js';
 import { withServer } from './with-server.js';
 
 /** (a) against the plain ws echo (b) and the Socket.IO peers (d, e). */
@@ -78,7 +78,7 @@ export async function latencyTarget(options: BenchOptions): Promise<{ report: La
   const sync: DbSync = options.sync === 'normal' ? 'normal' : 'full';
   heading(
     `latency at a fixed ${options.rate.toLocaleString('en-US')} msg/s over ${options.connections} connections ` +
-      `(B=${options.bytes}, DB_SYNC=${sync}), ${options.reps} interleaved repetitions`,
+      `(B=${options.bytes}, DB_SYNC=${sync}), ${count(options.reps, 'interleaved repetition')}`,
   );
   const reps: LatencyReport['reps'] = [];
   for (let rep = 0; rep < options.reps; rep++) {

@@ -3,7 +3,7 @@ import { startBenchPostgres, type BenchPostgres } from '../lib/postgres.js';
 import { quietly } from '../lib/proc.js';
 import { median, medianOfRatios, round3 } from '../lib/stats.js';
 import { runClosedLoop, runPaced, runProblems, type LoadResult, type PacedResult } from '../load/generator.js';
-import { heading, progress, table, type TargetResult } from '../report.js';
+import { count, heading, progress, table, type TargetResult } from '../report.js';
 import { withServer, type ServerRun } from './with-server.js';
 
 /** The two stores, each one node of (a) as shipped: SQLite (the default) and PostgreSQL (DATABASE_URL, its default LISTEN/NOTIFY bus). */
@@ -74,7 +74,7 @@ export async function postgresTarget(options: BenchOptions): Promise<{ report: P
   const rates = ratesOf(options);
   heading(
     `PostgreSQL node vs SQLite node: C=${options.connections} W=${options.window} B=${options.bytes} at saturation, ` +
-      `then ${rates.join(' and ')} msg/s fixed, ${options.reps} interleaved repetitions`,
+      `then ${rates.join(' and ')} msg/s fixed, ${count(options.reps, 'interleaved repetition')}`,
   );
   const postgres = await startBenchPostgres(options.pin);
   const reps: PostgresReport['reps'] = [];

@@ -5,7 +5,7 @@ import { quietly } from '../lib/proc.js';
 import { backupCli } from '../lib/server-process.js';
 import { median, medianOfRatios, round3 } from '../lib/stats.js';
 import { runPaced, runProblems, type PacedResult } from '../load/generator.js';
-import { heading, progress, table, target, type TargetResult } from '../report.js';
+import { count, heading, progress, table, target, type TargetResult } from '../report.js';
 import { forkSideLoad, type ForkedSideLoad } from '../side-load/process.js';
 import { SIDE_LOAD_KINDS, type SideLoadKind, type SideLoadReport, type SideLoadSpec } from '../side-load/spec.js';
 import { timeSmallSessionSearch, type SearchTimings } from './small-session-search.js';
@@ -129,7 +129,7 @@ function problemsOf(report: StallReport, smoke: boolean): string[] {
 export async function stallTarget(options: BenchOptions): Promise<{ report: StallReport; targets: TargetResult[]; problems: string[] }> {
   heading(
     `stall: echo at a fixed ${ECHO_RATE} msg/s over ${ECHO_CONNECTIONS} connections beside each side load, on a database of ` +
-      `${options.stallMessages.toLocaleString('en-US')} messages, ${options.stallReps} interleaved repetitions`,
+      `${options.stallMessages.toLocaleString('en-US')} messages, ${count(options.stallReps, 'interleaved repetition')}`,
   );
   const fixture = stallFixture(join(options.resultsDir, 'fixtures'), options.stallMessages);
   progress(`fixture ${fixture.path} (${Math.round(fixture.bytes / 2 ** 20)} MiB, ${fixture.sessions.length} sessions, ${fixture.cached ? 'cached' : `built in ${fixture.buildSeconds}s`})`);

@@ -6,7 +6,7 @@ import { startupFixture, type Fixture } from '../fixtures.js';
 import { median, round3 } from '../lib/stats.js';
 import { dropPageCache, waitForQuiet } from '../lib/proc.js';
 import { startBenchServer } from '../lib/server-process.js';
-import { heading, progress, table, target, type TargetResult } from '../report.js';
+import { count, heading, progress, table, target, type TargetResult } from '../report.js';
 
 export interface StartupReport {
   fixture: Omit<Fixture, 'sessions'>;
@@ -37,7 +37,7 @@ async function emptyReadyMs(options: BenchOptions): Promise<number> {
 
 /** Target 3e: `node dist/server/main.js` from spawn to listening, 1 GB database vs empty. */
 export async function startupTarget(options: BenchOptions): Promise<{ report: StartupReport; targets: TargetResult[] }> {
-  heading(`start to ready: ${options.startupMiB} MiB database vs an empty one, ${options.startupReps} repetitions`);
+  heading(`start to ready: ${options.startupMiB} MiB database vs an empty one, ${count(options.startupReps, 'repetition')}`);
   const fixture = startupFixture(join(options.resultsDir, 'fixtures'), options.startupMiB);
   progress(`fixture ${fixture.path} (${Math.round(fixture.bytes / 2 ** 20)} MiB, ${fixture.messages.toLocaleString('en-US')} messages, ${fixture.cached ? 'cached' : `built in ${fixture.buildSeconds}s`})`);
   // Node's own first start (module cache on disk) should not count against either.

@@ -3,7 +3,7 @@ import { median, round3 } from '../lib/stats.js';
 import { quietly } from '../lib/proc.js';
 import { VARIANT_NAMES, type DbSync, type Variant } from '../lib/server-process.js';
 import { runClosedLoop, runProblems, type LoadResult } from '../load/generator.js';
-import { heading, progress, table, target, type TargetResult } from '../report.js';
+import { count, heading, progress, table, target, type TargetResult } from '../report.js';
 import { withServer } from './with-server.js';
 
 /** A variant of one repetition: a server kind and, for (a), its DB_SYNC. */
@@ -73,7 +73,7 @@ export async function throughputTarget(
   options: BenchOptions,
   profileDir?: string,
 ): Promise<{ report: ThroughputReport; targets: TargetResult[]; problems: string[] }> {
-  heading(`throughput: C=${options.connections} W=${options.window} B=${options.bytes}, ${options.warmupMs / 1000}s warm-up + ${options.durationMs / 1000}s measured, ${options.reps} interleaved repetitions`);
+  heading(`throughput: C=${options.connections} W=${options.window} B=${options.bytes}, ${options.warmupMs / 1000}s warm-up + ${options.durationMs / 1000}s measured, ${count(options.reps, 'interleaved repetition')}`);
   const list = arms(options.sync);
   const reps: ThroughputReport['reps'] = [];
   for (let rep = 0; rep < options.reps; rep++) {
