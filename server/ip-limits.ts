@@ -47,8 +47,16 @@ export interface AuthFailureLimiter {
   guard<T>(ip: string, run: () => Promise<T>): Promise<T>;
 }
 
-/** Longest an authentication waits for its IP's running ones before it is refused, in ms. */
+/** Longest an authentication waits for its IP's running ones (queued or waiting) before it is refused, in ms. */
 const WAIT_MS = 5000;
+
+/**
+ * Attempts of one IP that may wait on a node at once: ten times the limit, at
+ * least 64; past them an attempt is refused at once. Pipelined requests need
+ * a single socket, so without a bound they piled up (100,000 of them took
+ * the process from 105 to 680 MB).
+ */
+const maxWaiting = (perMinute: number): number => Math.max(64, 10 * perMinute);
 
 /**
  * `perMinute` failed authentications per IP (`counters`' `auth_failure`
@@ -71,35 +79,41 @@ const WAIT_MS = 5000;
  * a load test) all get through, in waves, while a burst of guesses is
  * refused once the failures hold the points. Attempts running on other
  * nodes cannot be waited for: near the limit, a valid attempt that meets
- * only their points is refused (429) while they run. A wait ends after
- * WAIT_MS.
+ * only their points is refused (429) while they run. A wait, queue
+ * included, ends after WAIT_MS; at most maxWaiting(perMinute) attempts of an
+ * IP wait on a node, the others are refused at once. A point goes back only
+ * into the window it was taken from.
  */
 export function createAuthFailureLimiter(perMinute: number, counters: WindowCounters): AuthFailureLimiter {
   if (perMinute === 0) return { guard: (_ip, run) => run() };
   const counter = counters('auth_failure', WINDOW_MS);
   const local = new Map<string, IpAttempts>();
+  const waitingCap = maxWaiting(perMinute);
 
-  /** One try for a point, after the IP's tries before it: admitted, refused (the count), or wait for a release. */
-  async function take(ip: string, state: IpAttempts): Promise<'admitted' | 'again' | { wait: boolean; count: WindowCount }> {
+  /** One try for a point, after the IP's tries before it: admitted (with when its window ends), again, or wait/refuse. */
+  async function take(ip: string, state: IpAttempts): Promise<{ windowEnds: number } | 'again' | { wait: boolean; count: WindowCount }> {
     const released = state.released;
     const count = await counter.add(ip, 1);
     if (count.points <= perMinute) {
       state.running++;
-      return 'admitted';
+      return { windowEnds: Date.now() + count.msLeft };
     }
     await counter.add(ip, -1); // not run: a refused or waiting attempt holds no point
     if (state.released !== released) return 'again'; // a point came back meanwhile
     return { wait: state.running > 0, count };
   }
 
-  async function admit(ip: string, state: IpAttempts): Promise<void> {
+  /** Resolves with when the admitted attempt's window ends; throws 429. */
+  async function admit(ip: string, state: IpAttempts): Promise<number> {
     const deadline = Date.now() + WAIT_MS;
+    const late: { wait: false; count: WindowCount } = { wait: false, count: { points: perMinute + 1, msLeft: 1000 } };
     for (;;) {
-      const turn = state.turns.then(() => take(ip, state));
+      // The deadline holds in the queue too: an attempt whose turn comes too late takes no point.
+      const turn = state.turns.then(() => (Date.now() >= deadline ? late : take(ip, state)));
       state.turns = turn.catch(() => undefined);
       const outcome = await turn;
-      if (outcome === 'admitted') return;
       if (outcome === 'again') continue;
+      if ('windowEnds' in outcome) return outcome.windowEnds;
       if (!outcome.wait || Date.now() >= deadline) {
         throw tooMany('too_many_auth_failures', `at most ${perMinute} failed authentications per minute`, outcome.count);
       }
@@ -119,15 +133,21 @@ export function createAuthFailureLimiter(perMinute: number, counters: WindowCoun
     async guard(ip, run) {
       let state = local.get(ip);
       if (!state) local.set(ip, (state = { attempts: 0, running: 0, released: 0, turns: Promise.resolve(), waiting: new Set() }));
+      if (state.attempts - state.running >= waitingCap) {
+        throw tooMany('too_many_auth_failures', `at most ${perMinute} failed authentications per minute`, { points: perMinute + 1, msLeft: 1000 });
+      }
       state.attempts++;
       try {
-        await admit(ip, state);
+        const windowEnds = await admit(ip, state);
+        // A point is given back only into the window it was taken from: rate-limiter-flexible starts an ended
+        // window anew at the added value, so a late -1 would open the next one below zero (an extra guess).
+        const giveBack = () => (Date.now() < windowEnds ? counter.add(ip, -1) : undefined);
         try {
           const result = await run();
-          await counter.add(ip, -1);
+          await giveBack();
           return result;
         } catch (err) {
-          if (!isFailedAuthentication(err)) await counter.add(ip, -1);
+          if (!isFailedAuthentication(err)) await giveBack();
           throw err;
         } finally {
           state.running--;

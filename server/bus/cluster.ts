@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BusEvent, BusHandler, DomainLogger, MessageBus } from '../domain/ports.js';
 import { createLocalBus } from './local.js';
+import { eventFromWire } from './wire.js';
 
 /** A bus that links nodes: the port, plus what the heal timer and /metrics need. */
 export interface ClusterBus extends MessageBus {
@@ -89,7 +90,8 @@ export function createClusterCore(nodeId: string, logger: DomainLogger): Cluster
   };
 
   function receiveOne(envelope: Envelope): void {
-    if (typeof envelope?.e?.type !== 'string') return;
+    const event = eventFromWire(envelope?.e);
+    if (!event) return;
     // Our own event; an envelope without `i` is from a build before it, which named its node alone.
     if (envelope.i === instance || (envelope.i === undefined && envelope.n === nodeId)) return;
     if (envelope.n === nodeId && !namesakeReported) {
@@ -98,8 +100,7 @@ export function createClusterCore(nodeId: string, logger: DomainLogger): Cluster
       namesakeReported = true;
     }
     hintsReceived++;
-    // JSON drops undefined: a committed hint arrives without `messages`, as it should.
-    local.publish(envelope.e);
+    local.publish(event);
   }
 
   return {

@@ -157,6 +157,39 @@ describe('postgres bus NOTIFYs', () => {
   });
 });
 
+describe('events from the wire', () => {
+  beforeAll(pgHooks.setup, 60_000);
+  afterAll(pgHooks.teardown, 60_000);
+
+  it('hands on hints alone: bodies a payload carries are dropped, and known kinds of another shape are ignored', async () => {
+    const channel = `wss_wire_${counter++}`;
+    const bus = await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel });
+    // Any role that can connect may NOTIFY: here, a plain client.
+    const forger = new pg.Client({ connectionString: pgDatabase.url });
+    await forger.connect();
+    try {
+      const events = record(bus);
+      const envelope = (e: unknown) => JSON.stringify({ n: 'forger', i: 'x', e });
+      const hint = { type: 'committed', sessionPk: 7, sessionId: 's7', fromSeq: 3, toSeq: 3 };
+      const payloads = [
+        envelope({ ...hint, messages: [{ seq: 3, clientId: null, body: 'FORGED', at: 1 }] }),
+        envelope({ ...hint, fromSeq: 5, toSeq: 4 }),
+        envelope({ ...hint, sessionPk: '7' }),
+        envelope({ ...hint, sessionId: 'not a valid id' }),
+        envelope({ type: 'revoked', sessionPk: 7, sessionId: 's7', tokenHash: 'zz' }),
+        envelope({ type: 'unheard-of', sessionPk: 7 }), // a later version's kind: on as it came
+        JSON.stringify([envelope({ type: 'deleted', sessionPk: 7, sessionId: 's7' })].map((p) => JSON.parse(p))),
+      ];
+      for (const payload of payloads) await forger.query('SELECT pg_notify($1, $2)', [channel, payload]);
+      await vi.waitFor(() => expect(events).toHaveLength(3), { timeout: 10_000 });
+      expect(events).toEqual([hint, { type: 'unheard-of', sessionPk: 7 }, { type: 'deleted', sessionPk: 7, sessionId: 's7' }]);
+      expect('messages' in events[0]!).toBe(false);
+    } finally {
+      await Promise.all([bus.close(), forger.end()]);
+    }
+  });
+});
+
 const kills = {
   postgres: (nodeId: string) =>
     admin(postgresUrl(), 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [listenerName(nodeId)]),

@@ -3,6 +3,7 @@
  * 127.0.0.1 and every address of 127.0.0.0/8 reaches it, so a test picks
  * its client's IP with `localAddress` (request-from.ts).
  */
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { register, useTestServer, type TestServer } from './harness.js';
@@ -153,6 +154,45 @@ describe('failed authentications per client IP (AUTH_FAILURE_LIMIT)', () => {
       body: JSON.stringify({ id: 'rejoin' }),
     });
     expect(other.status).toBe(200);
+  });
+});
+
+describe('attempts that wait for their IP\'s running ones (AUTH_FAILURE_LIMIT)', () => {
+  const t = useTestServer({ authFailureLimit: 3 });
+
+  it('lets at most ten times the limit (at least 64) wait; the others are refused at once, the waiting ones get through', async () => {
+    const { token } = await register(t.server, 'queue');
+    const from = '127.0.0.12';
+    const auth = { authorization: `Bearer ${token}` };
+    // Three settings changes whose bodies never finish hold the IP's three points while they run.
+    const { port } = new URL(t.server.httpUrl);
+    const slow = await Promise.all(
+      [1, 2, 3].map(
+        () =>
+          new Promise<Socket>((resolve) => {
+            const socket = connect({ host: '127.0.0.1', port: Number(port), localAddress: from }, () => {
+              socket.write(`PATCH /api/sessions/queue HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{`);
+              resolve(socket);
+            });
+          }),
+      ),
+    );
+    const answered: number[] = [];
+    let onAnswer: () => void = () => undefined;
+    const requests = Array.from({ length: 100 }, () =>
+      requestFrom(from, `${t.server.httpUrl}/api/sessions/queue/messages`, { headers: auth }).then((answer) => {
+        answered.push(answer.status);
+        onAnswer();
+        return answer.status;
+      }),
+    );
+    // 64 wait; the other 36 are refused while the three still hold their points.
+    await new Promise<void>((resolve) => (onAnswer = () => answered.filter((s) => s === 429).length >= 36 && resolve()));
+    expect(answered).toEqual(Array.from({ length: 36 }, () => 429));
+    for (const socket of slow) socket.end('}');
+    const statuses = await Promise.all(requests);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(64);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(36);
   });
 });
 
