@@ -16,6 +16,7 @@ const pk = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const sessionId = z.string().refine(isValidSessionId);
 const node = z.string().min(1).max(128);
+const count = z.number().int().min(0).max(1_000_000);
 
 const wireEvent = z.discriminatedUnion('type', [
   z
@@ -23,11 +24,12 @@ const wireEvent = z.discriminatedUnion('type', [
     .refine((e) => e.toSeq >= e.fromSeq, 'toSeq before fromSeq'),
   z.object({ type: z.literal('deleted'), sessionPk: pk, sessionId }),
   z.object({ type: z.literal('revoked'), sessionPk: pk, sessionId, tokenHash: z.string().regex(/^[0-9a-f]{64}$/) }),
-  z.object({ type: z.literal('presence'), sessionPk: pk, sessionId, node, count: z.number().int().min(0).max(1_000_000) }),
-  z.object({ type: z.literal('presence-refresh'), node, counts: z.array(z.tuple([pk, z.number().int().min(0).max(1_000_000)])).max(10_000) }),
+  z.object({ type: z.literal('presence'), sessionPk: pk, sessionId, node, count }),
+  z.object({ type: z.literal('presence-refresh'), node, counts: z.array(z.tuple([pk, count])).max(10_000) }),
 ]);
 
-const KNOWN = new Set(['committed', 'deleted', 'revoked', 'presence', 'presence-refresh']);
+/** The types this build knows: the union's own literals. */
+const KNOWN = new Set<string>(wireEvent.options.map((option) => option.shape.type.value));
 
 /**
  * The event as a node may deliver it, or undefined. A type this build does
