@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { SessionRecord } from '../domain/model.js';
 import type { DomainLogger, RetentionRunner } from '../domain/ports.js';
 import { effectiveLimits, type DeploymentRetention, type EffectiveLimits } from '../domain/retention-policy.js';
@@ -20,25 +20,46 @@ export interface RetentionBatches {
 export interface RetentionRunnerOptions extends DeploymentRetention {
   /** The clock; tests drive it. */
   now(): number;
+  /**
+   * Largest share of the process's time a pass takes, 0 to 1 (default
+   * 0.25): after a batch that took t ms, it rests t x (1 - share) / share
+   * before the next. Batches back to back (a turn of the event loop
+   * between them) kept the main thread busy: beside a pass deleting
+   * 100,000 rows, an echo's p50 at 1,000 msg/s went from 0.7 to 4 to 8 ms.
+   */
+  busyShare?: number;
 }
 
 const SESSIONS_PER_PAGE = 200;
+const DEFAULT_BUSY_SHARE = 0.25;
 
 /**
  * The retention pass every store runs: the rows of deleted sessions, then
- * each session's age and count limits, a batch at a time with a turn of the
- * event loop in between, so echoes never wait long behind it. Concurrent
+ * each session's age and count limits, a batch at a time, resting between
+ * batches (`busyShare`), so echoes never wait long behind it. Concurrent
  * calls share the pass in progress. The purge of deleted sessions runs on
  * its own too (purgeDeleted, after a delete).
  */
 export function createRetentionRunner(batches: RetentionBatches, options: RetentionRunnerOptions, logger: DomainLogger): RetentionRunner {
+  const share = Math.min(1, Math.max(0.01, options.busyShare ?? DEFAULT_BUSY_SHARE));
+  /** Set by stop(): the work in progress finishes without resting (stop waits for it). */
+  let stopping = false;
+
+  /** One batch, then the rest its time calls for (at least a turn of the event loop, so echoes get through). */
+  async function paced(batch: () => number | Promise<number>): Promise<number> {
+    const started = performance.now();
+    const removed = await batch();
+    const restMs = ((performance.now() - started) * (1 - share)) / share;
+    await (restMs >= 1 && !stopping ? sleep(restMs) : nextTurn());
+    return removed;
+  }
+
   async function purgeAll(): Promise<number> {
     let total = 0;
     for (const pk of await batches.deletedSessions()) {
       for (;;) {
-        const removed = await batches.purgeBatch(pk);
+        const removed = await paced(() => batches.purgeBatch(pk));
         total += removed;
-        await nextTurn();
         if (removed === 0) break;
       }
     }
@@ -50,11 +71,11 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
     if (limits.maxAgeMs <= 0 && limits.maxMessages <= 0) return 0;
     let total = 0;
     for (;;) {
-      const removed = await batches.deleteBatch(session, limits, options.now());
+      const removed = await paced(() => batches.deleteBatch(session, limits, options.now()));
       total += removed;
-      if (removed === 0) return total;
-      await nextTurn(); // let echoes through between batches
+      if (removed === 0) break;
     }
+    return total;
   }
 
   async function pass(): Promise<number> {
@@ -106,6 +127,7 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
       timer.unref();
     },
     async stop() {
+      stopping = true;
       clearInterval(timer);
       await Promise.all([running?.catch(() => undefined), purging?.catch(() => undefined)]);
     },

@@ -4,6 +4,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
+import { backupDatabase } from '../store/sqlite/backup.js';
+import { openDatabase } from '../store/sqlite/database.js';
+import { createMessageLog } from '../store/sqlite/message-log.js';
+import { createSessionTable } from '../store/sqlite/sessions.js';
 import { register, useTestServer } from './harness.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/server/backup-cli.js');
@@ -67,4 +71,44 @@ it('creates the destination\'s folder and leaves one self-contained file (no -wa
     copy.close();
   }
   expect(readdirSync(folder)).toEqual(['x.db']);
+});
+
+it('copies a database of many steps as one snapshot while a commit lands between every two steps', async () => {
+  const source = join(t.dir, 'steps.db');
+  const db = openDatabase(source);
+  try {
+    const session = createSessionTable(db).create('steps', Buffer.alloc(32), Date.now())!;
+    const log = createMessageLog(db);
+    const body = 'x'.repeat(1000);
+    // About 4 MiB: many of the backup's 1 MiB steps.
+    for (let i = 0; i < 40; i++) log.append(Array.from({ length: 100 }, () => ({ sessionPk: session.pk, clientId: null, body })));
+    const before = 4000;
+
+    // A commit in every turn of the event loop until the copy is done: between every two steps of the copy.
+    let done = false;
+    let during = 0;
+    const writer = (async () => {
+      while (!done && during < 100_000) {
+        await new Promise((resolve) => setImmediate(resolve));
+        log.append([{ sessionPk: session.pk, clientId: null, body: 'during' }]);
+        during++;
+      }
+    })();
+    const target = join(t.dir, 'steps-copy.db');
+    const report = await backupDatabase(source, target);
+    done = true;
+    await writer;
+
+    expect(during).toBeGreaterThan(3); // commits did land while it copied
+    expect(report.messages).toBe(before); // the state when it began: none of them, and no restart picked them up
+    const copy = new Database(target, { readonly: true });
+    try {
+      expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(copy.prepare('SELECT count(*) AS n, max(seq) AS last FROM messages').get()).toEqual({ n: before, last: before });
+    } finally {
+      copy.close();
+    }
+  } finally {
+    db.close();
+  }
 });

@@ -89,6 +89,21 @@ describe('retention', () => {
     expect(await storedCount(t.server, 'backlog')).toBe(1);
   });
 
+  it('takes at most its busy share of the event loop: it rests between batches in proportion to their time', async () => {
+    await register(t.server, 'paced');
+    await seed(t.server, 'paced', 3000, () => 100);
+    /** The event loop's utilisation (busy / elapsed) over a pass that deletes 1,000 rows in batches of 100. */
+    const utilisation = async (busyShare: number, maxMessages: number) => {
+      const start = performance.eventLoopUtilization();
+      expect(await t.server.retentionRunner({ maxMessages, batchSize: 100, busyShare, now: NOW }).runOnce()).toBe(1000);
+      return performance.eventLoopUtilization(start).utilization;
+    };
+    const paced = await utilisation(0.25, 2000);
+    const unpaced = await utilisation(1, 1000);
+    expect(paced).toBeLessThan(0.75);
+    expect(unpaced).toBeGreaterThan(paced);
+  });
+
   it('purges a deleted session\'s rows in the background, and its search index entries with them, and nothing of the others', async () => {
     await register(t.server, 'over-limit');
     await seed(t.server, 'over-limit', 10, () => 0);

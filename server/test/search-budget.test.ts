@@ -47,11 +47,12 @@ describe('a search is bounded by its session and by a time budget', () => {
     }
   });
 
-  it('answers a search past its budget with 503 search_timeout and Retry-After, and the next one normally', async () => {
+  // 1 message: searched on the event loop; 150: on the worker thread (search.ts, INLINE_MAX_MESSAGES).
+  it.each([1, 150])('answers a search past its budget with 503 search_timeout and Retry-After, and the next one normally (session of %i)', async (count) => {
     folder = tempDir();
     store = openSqliteStore(join(folder.dir, 'app.db'), { logger, search: { budgetMs: 0 } });
     const [s] = await sessions(store, 1);
-    await store.messages.append([{ sessionPk: s!.pk, clientId: null, body: 'hello' }]);
+    await store.messages.append(Array.from({ length: count }, (_, i) => ({ sessionPk: s!.pk, clientId: null, body: i === 0 ? 'hello' : `other ${i}` })));
     const err = await store.search.search(s!.pk, 'hello', 10, 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'search_timeout', status: 503, headers: { 'Retry-After': '1' } });
@@ -59,6 +60,7 @@ describe('a search is bounded by its session and by a time budget', () => {
 
     store = openSqliteStore(join(folder.dir, 'app.db'), { logger, search: { budgetMs: 60_000 } });
     expect((await store.search.search(s!.pk, 'hello', 10, 0)).hits.map((h) => h.body)).toEqual(['hello']);
+    expect((await store.search.search(s!.pk, 'oth', 200, 0)).hits).toHaveLength(count - 1);
   });
 
   it('stops ranking once past its deadline rather than running on (the worker side of the budget)', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureFolder } from './folder.js';
@@ -10,14 +10,22 @@ export interface BackupReport {
   ms: number;
 }
 
+/** Pages copied between two fdatasyncs of the copy: 1 MiB at SQLite's 4 KiB pages (4 MiB measured 1.59 to 2.0x, 1 MiB 1.41 to 1.49x). */
+const STEP_PAGES = 256;
+
 /**
  * A consistent online copy of the database at `source` into `destination`,
  * with SQLite's backup API (better-sqlite3's db.backup), while a server may be
- * writing to it. After a first small step the rest is copied in one step, so
- * the copy is one snapshot and concurrent commits cannot keep restarting it.
- * The copy is one self-contained file (journal_mode DELETE: no -wal or -shm
- * beside it), in a folder created if missing, and is checked
- * (integrity_check) before this resolves.
+ * writing to it. The copying connection holds one read transaction from the
+ * first step to the last, so every step reads the same snapshot: commits
+ * meanwhile neither restart the copy nor land half in it. The copy is
+ * written `STEP_PAGES` at a time, each step flushed to disk (fdatasync)
+ * before the next: written in one go, the whole file's dirty pages reached
+ * the disk's queue at once and the server's own commit fsyncs waited
+ * behind them (issue 13: the echo's p99 at 1,000 msg/s 2.6x its value
+ * alone during backups). The copy is one self-contained file (journal_mode
+ * DELETE: no -wal or -shm beside it), in a folder created if missing, and
+ * is checked (integrity_check) before this resolves.
  */
 export async function backupDatabase(source: string, destination: string, { overwrite = false } = {}): Promise<BackupReport> {
   if (!existsSync(source)) throw new Error(`no database at ${source}`);
@@ -25,10 +33,20 @@ export async function backupDatabase(source: string, destination: string, { over
   const started = performance.now();
   ensureFolder(dirname(destination));
   const db = new Database(source, { readonly: true, fileMustExist: true });
+  let fd: number | undefined;
   try {
-    await db.backup(destination, { progress: ({ remainingPages }) => Math.max(remainingPages, 1) });
+    db.prepare('BEGIN').run();
+    db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get(); // a deferred BEGIN takes its snapshot at the first read
+    await db.backup(destination, {
+      progress: () => {
+        fd ??= openSync(destination, 'r+');
+        fdatasyncSync(fd);
+        return STEP_PAGES;
+      },
+    });
   } finally {
-    db.close();
+    if (fd !== undefined) closeSync(fd);
+    db.close(); // ends the read transaction
   }
   const copy = new Database(destination, { fileMustExist: true });
   try {
