@@ -47,7 +47,7 @@ describe('a search is bounded by its session and by a time budget', () => {
     }
   });
 
-  // 1 message: searched on the event loop; 150: on the worker thread (search.ts, INLINE_MAX_MESSAGES).
+  // 1 message: searched on the event loop; 150: on the worker thread (search.ts, INLINE_MAX).
   it.each([1, 150])('answers a search past its budget with 503 search_timeout and Retry-After, and the next one normally (session of %i)', async (count) => {
     folder = tempDir();
     store = openSqliteStore(join(folder.dir, 'app.db'), { logger, search: { budgetMs: 0 } });
@@ -61,6 +61,30 @@ describe('a search is bounded by its session and by a time budget', () => {
     store = openSqliteStore(join(folder.dir, 'app.db'), { logger, search: { budgetMs: 60_000 } });
     expect((await store.search.search(s!.pk, 'hello', 10, 0)).hits.map((h) => h.body)).toEqual(['hello']);
     expect((await store.search.search(s!.pk, 'oth', 200, 0)).hits).toHaveLength(count - 1);
+  });
+
+  it('searches a small session on the event loop, and one past 50 messages or 8 KiB stored on the worker thread', async () => {
+    folder = tempDir();
+    store = openSqliteStore(join(folder.dir, 'app.db'), { logger });
+    const [small, many, big] = await sessions(store, 3);
+    const append = (pk: number, bodies: string[]) => store!.messages.append(bodies.map((body) => ({ sessionPk: pk, clientId: null, body })));
+    await append(small!.pk, ['hello there', 'hello again']);
+    await append(many!.pk, Array.from({ length: 51 }, (_, i) => `hello ${i}`));
+    await append(big!.pk, ['hello ' + 'word '.repeat(1000), 'hello ' + 'more '.repeat(1000)]); // 2 messages, about 12 KB
+    /** Whether the search had its answer within one turn of the event loop: on the event loop, yes; from a worker just started, no. */
+    const withinOneTurn = async (pk: number) => {
+      let answered = false;
+      const search = store!.search.search(pk, 'hello', 10, 0).then((page) => ((answered = true), page));
+      await new Promise((resolve) => setImmediate(resolve));
+      const was = answered;
+      expect((await search).hits.length).toBeGreaterThan(0);
+      return was;
+    };
+    expect(await withinOneTurn(small!.pk)).toBe(true);
+    expect(await withinOneTurn(many!.pk)).toBe(false);
+    await store.close();
+    store = openSqliteStore(join(folder.dir, 'app.db'), { logger }); // a new worker, not started yet
+    expect(await withinOneTurn(big!.pk)).toBe(false);
   });
 
   it('stops ranking once past its deadline rather than running on (the worker side of the budget)', async () => {

@@ -17,21 +17,23 @@ export interface SearchOptions {
 const defaults: SearchOptions = { budgetMs: 2000, nice: 10 };
 
 /**
- * Sessions of at most this many messages are searched on the event loop:
- * a search's work is bounded by its session's own rows (the index's terms
- * are scoped, migration 8). Measured on the 400,000-message bench
- * database, pinned: 100 messages of chat text took 0.26 to 0.45 ms p50 a
- * search (1- to 5-letter queries), so 50 cost about what the hop to the
+ * Sessions of at most this many messages, and this many stored bytes
+ * (messageCost, 64 a row included), are searched on the event loop: a
+ * search's work is bounded by its session's own rows (the index's terms are
+ * scoped, migration 8) and their text (snippets tokenize each hit's body).
+ * Measured on the 400,000-message bench database, pinned: 100 messages of
+ * 64-byte chat text (12.8 KB stored) took 0.26 to 0.45 ms p50 a search (1-
+ * to 5-letter queries), so half of that costs about what the hop to the
  * worker thread and back does; a one-message session's search p99 over
- * HTTP was 5.6 to 7.1 ms through the worker, 4.8 ms here (`npm run bench
- * -- --only stall`).
+ * HTTP was 5.6 to 7.1 ms through the worker, 4.8 ms here (`npm run bench --
+ * --only stall`).
  */
-const INLINE_MAX_MESSAGES = 50;
+const INLINE_MAX = { messages: 50, bytes: 8 * 1024 };
 
 /**
- * Full-text search in one session. On a database file, a session of more
- * than INLINE_MAX_MESSAGES is searched on a worker thread (search-pool.ts);
- * a smaller one, and any on an in-memory database (which another thread
+ * Full-text search in one session. On a database file, a session larger
+ * than INLINE_MAX is searched on a worker thread (search-pool.ts); a
+ * smaller one, and any on an in-memory database (which another thread
  * cannot open), here, with the same budget: a search that ends past it is
  * answered 503 search_timeout all the same.
  */
@@ -58,13 +60,19 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> = {}
     };
   }
   const pool = createSearchPool({ path: db.name, budgetMs, graceMs: 500, nice });
-  // At most INLINE_MAX_MESSAGES + 1 index entries read: microseconds, whatever the session's size.
-  const rowsUpTo = db.prepare<[number, number], number>('SELECT count(*) FROM (SELECT 1 FROM messages WHERE session_pk = ? LIMIT ?)').pluck();
+  // At most INLINE_MAX.messages + 1 index entries and one session row read: microseconds, whatever the session's size.
+  const size = db.prepare<{ pk: number; cap: number }, { rows: number; bytes: number | null }>(
+    `SELECT (SELECT count(*) FROM (SELECT 1 FROM messages WHERE session_pk = @pk LIMIT @cap)) AS rows,
+            (SELECT stored_bytes FROM sessions WHERE pk = @pk) AS bytes`,
+  );
+  const small = (sessionPk: number): boolean => {
+    const { rows, bytes } = size.get({ pk: sessionPk, cap: INLINE_MAX.messages + 1 })!;
+    return rows <= INLINE_MAX.messages && (bytes ?? 0) <= INLINE_MAX.bytes;
+  };
   return {
     search(sessionPk, input, limit, offset) {
       checkWords(input);
-      if (rowsUpTo.get(sessionPk, INLINE_MAX_MESSAGES + 1)! <= INLINE_MAX_MESSAGES) return inline(sessionPk, input, limit, offset);
-      return pool.search(sessionPk, input, limit, offset);
+      return small(sessionPk) ? inline(sessionPk, input, limit, offset) : pool.search(sessionPk, input, limit, offset);
     },
     close: () => pool.close(),
   };
