@@ -61,6 +61,26 @@ function runArm(arm: Arm, options: BenchOptions, rep: number, cpuProfDir?: strin
   );
 }
 
+/**
+ * The generator is one thread: at this many cores of CPU, with the server
+ * short of a whole core, it and not the server set the pace.
+ */
+const GENERATOR_BOUND = 0.9;
+const SERVER_BUSY = 0.95;
+const generatorBound = (run: ThroughputRun): boolean => run.generatorCpu >= GENERATOR_BOUND && run.serverCpu < SERVER_BUSY;
+
+/**
+ * A ratio over a peer whose rate the generator capped is only an upper bound
+ * (the peer could have gone faster): such a target is not met when that
+ * happened in half the repetitions or more, whatever its figure.
+ */
+function unlessBound(result: TargetResult, denominators: readonly ThroughputRun[]): TargetResult {
+  const bound = denominators.filter(generatorBound).length;
+  if (bound === 0) return result;
+  const note = `; the peer was generator-bound in ${bound} of ${denominators.length} repetitions (gen CPU >= ${GENERATOR_BOUND}, server CPU < ${SERVER_BUSY}): its figure is a floor, the ratio a ceiling`;
+  return { ...result, description: result.description + note, met: result.met && bound * 2 < denominators.length };
+}
+
 const label = (run: ThroughputRun) => `${run.key} ${VARIANT_NAMES[run.variant]}${run.sync ? ` (DB_SYNC=${run.sync})` : ''}`;
 
 /**
@@ -100,6 +120,8 @@ export async function throughputTarget(
       ),
     );
     console.log(`ratios: ${Object.entries(ratios).map(([k, v]) => `${k}=${v}`).join('  ')}`);
+    const bound = list.filter((arm) => generatorBound(runs[arm.key]!)).map((arm) => arm.key);
+    if (bound.length > 0) console.log(`generator-bound (gen CPU >= ${GENERATOR_BOUND}, server CPU < ${SERVER_BUSY}): ${bound.join(', ')}: the generator's limit, not the server's`);
   }
   const pick = (f: (r: ThroughputRun) => number) =>
     Object.fromEntries(list.map((arm) => [arm.key, round3(median(reps.map((r) => f(r.runs[arm.key]!))))]));
@@ -124,14 +146,20 @@ export async function throughputTarget(
       Object.values(r.runs).flatMap((run) => runProblems(`throughput rep ${r.rep} ${run.key}`, run, options.smoke && run.variant !== 'b' && run.variant !== 'c')),
     ),
     targets: [
-      target('throughput', `(a)/(b) msgs/s at saturation, median of ${options.reps} per-repetition ratios`, medians.ratios['a/b']!, '>=', 0.9, 'x'),
-      target(
-        'throughput-vs-socketio',
-        `(a)/(d) msgs/s at saturation, median of ${options.reps} per-repetition ratios ((a)/(e): ${medians.ratios['a/e']})`,
-        medians.ratios['a/d']!,
-        '>=',
-        1.3,
-        'x',
+      unlessBound(
+        target('throughput', `(a)/(b) msgs/s at saturation, median of ${options.reps} per-repetition ratios`, medians.ratios['a/b']!, '>=', 0.9, 'x'),
+        reps.map((r) => r.runs.b!),
+      ),
+      unlessBound(
+        target(
+          'throughput-vs-socketio',
+          `(a)/(d) msgs/s at saturation, median of ${options.reps} per-repetition ratios ((a)/(e): ${medians.ratios['a/e']})`,
+          medians.ratios['a/d']!,
+          '>=',
+          1.3,
+          'x',
+        ),
+        reps.map((r) => r.runs.d!),
       ),
     ],
   };
