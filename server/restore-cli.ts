@@ -15,7 +15,8 @@ async function run(): Promise<void> {
   const report = await restoreDatabase(command.file, command.dbPath, { overwrite: command.force });
   process.stdout.write(
     `restored ${command.file} -> ${command.dbPath}: ${report.sessions} sessions (each with a new epoch), ` +
-      `${report.messages} messages in ${report.ms} ms; integrity ok\n`,
+      `${report.messages} messages in ${report.ms} ms; integrity ok\n` +
+      (report.replaced ? `the database it replaced is kept at ${report.replaced} (delete it once it is not needed)\n` : ''),
   );
 }
 

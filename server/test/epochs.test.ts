@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { EchoFrame, ReadyFrame, ResetFrame } from '../../protocol/wire.js';
 import { backupDatabase } from '../store/sqlite/backup.js';
@@ -77,6 +79,16 @@ describe('resume epochs', () => {
     await t.server.close();
     const { stdout } = await run(process.execPath, [RESTORE, backup, '--force'], { env: { ...process.env, DB_PATH: t.server.config.dbPath } });
     expect(stdout).toMatch(/1 sessions \(each with a new epoch\), 2 messages/);
+    // What it replaced is kept whole beside it, the messages written after the backup included.
+    const kept = /kept at (\S+)/.exec(stdout)?.[1];
+    expect(kept).toMatch(/\.replaced-/);
+    const old = new Database(kept!, { readonly: true, fileMustExist: true });
+    try {
+      expect(old.prepare('SELECT body FROM messages ORDER BY seq').pluck().all()).toEqual(['kept 1', 'kept 2', 'lost 3', 'lost 4', 'lost 5']);
+    } finally {
+      old.close();
+    }
+    expect(readdirSync(dirname(kept!)).filter((f) => f.startsWith(`${basename(kept!)}-`))).toEqual([]); // no -wal or -shm beside it
     await t.restart();
 
     // Seqs 3 and 4 are written anew after the restore: a client keeping "lost 3..5" would never see them.

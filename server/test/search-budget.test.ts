@@ -70,7 +70,7 @@ describe('a search is bounded by its session and by a time budget', () => {
     const append = (pk: number, bodies: string[]) => store!.messages.append(bodies.map((body) => ({ sessionPk: pk, clientId: null, body })));
     await append(small!.pk, ['hello there', 'hello again']);
     await append(many!.pk, Array.from({ length: 51 }, (_, i) => `hello ${i}`));
-    await append(big!.pk, ['hello ' + 'word '.repeat(1000), 'hello ' + 'more '.repeat(1000)]); // 2 messages, about 12 KB
+    await append(big!.pk, ['hello ' + 'word '.repeat(1000), 'hello ' + 'more '.repeat(1000)]); // 2 messages, about 10 KB stored
     /** Whether the search had its answer within one turn of the event loop: on the event loop, yes; from a worker just started, no. */
     const withinOneTurn = async (pk: number) => {
       let answered = false;

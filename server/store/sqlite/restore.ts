@@ -6,6 +6,8 @@ export interface RestoreReport {
   sessions: number;
   messages: number;
   ms: number;
+  /** Where the database it replaced is kept (one file, its WAL checkpointed into it), or null when there was none. */
+  replaced: string | null;
 }
 
 /**
@@ -41,7 +43,10 @@ function assertNotInUse(path: string): void {
  * handed seqs that now mean other messages), checked with integrity_check,
  * then renamed over `destination` with its old -wal and -shm removed (a
  * stale WAL must never be applied to the restored file). Refuses to replace
- * an existing database unless `overwrite`.
+ * an existing database unless `overwrite`; the one it replaces is not
+ * deleted but kept beside it as `<destination>.replaced-<time>`, whole (its
+ * WAL checkpointed into it first): the messages written since the backup
+ * are in it, and a restore of the wrong file can be undone.
  */
 export async function restoreDatabase(source: string, destination: string, { overwrite = false } = {}): Promise<RestoreReport> {
   const started = performance.now();
@@ -60,7 +65,7 @@ export async function restoreDatabase(source: string, destination: string, { ove
   } finally {
     backup.close();
   }
-  let report: Omit<RestoreReport, 'ms'>;
+  let report: Omit<RestoreReport, 'ms' | 'replaced'>;
   const db = openDatabase(staging);
   try {
     db.prepare('UPDATE sessions SET epoch = new_epoch()').run();
@@ -76,9 +81,24 @@ export async function restoreDatabase(source: string, destination: string, { ove
   }
   db.close();
   assertNotInUse(destination);
+  const replaced = existsSync(destination) ? keepReplaced(destination) : null;
   rmSync(`${destination}-wal`, { force: true });
   rmSync(`${destination}-shm`, { force: true });
   renameSync(staging, destination);
   removeFiles(staging);
-  return { ...report, ms: Math.round(performance.now() - started) };
+  return { ...report, replaced, ms: Math.round(performance.now() - started) };
+}
+
+/** Checkpoints the database at `path` into its main file, as one self-contained file, and moves it aside; returns where it went. */
+function keepReplaced(path: string): string {
+  const old = new Database(path, { fileMustExist: true, timeout: 0 });
+  try {
+    old.pragma('wal_checkpoint(TRUNCATE)');
+    old.pragma('journal_mode = DELETE'); // one self-contained file, like a backup: opening it later grows no -wal or -shm
+  } finally {
+    old.close();
+  }
+  const kept = `${path}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(path, kept);
+  return kept;
 }
