@@ -99,7 +99,11 @@ export interface RetentionRunner {
   purgeDeleted(): Promise<number>;
   /** Runs a pass every `intervalMs` (never two at once). */
   start(intervalMs: number): void;
-  /** Stops the timer and waits for a pass or purge in progress. */
+  /**
+   * Stops the timer; a pass or purge in progress ends after its current
+   * batch (a shutdown does not wait for a backlog: the next start's first
+   * pass goes on from there). Resolves once it has.
+   */
   stop(): Promise<void>;
 }
 

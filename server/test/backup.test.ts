@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { backupDatabase } from '../store/sqlite/backup.js';
 import { openDatabase } from '../store/sqlite/database.js';
+import { restoreDatabase } from '../store/sqlite/restore.js';
 import { createMessageLog } from '../store/sqlite/message-log.js';
 import { createSessionTable } from '../store/sqlite/sessions.js';
 import { register, useTestServer } from './harness.js';
@@ -85,21 +86,28 @@ it('copies a database of many steps as one snapshot while a commit lands between
     const before = 4000;
 
     // A commit in every turn of the event loop until the copy is done: between every two steps of the copy.
+    const target = join(t.dir, 'steps-copy.db');
     let done = false;
     let during = 0;
+    const seen = { partial: false, target: false };
     const writer = (async () => {
       while (!done && during < 100_000) {
         await new Promise((resolve) => setImmediate(resolve));
+        if (done) break;
         log.append([{ sessionPk: session.pk, clientId: null, body: 'during' }]);
         during++;
+        seen.partial ||= existsSync(`${target}.partial`);
+        seen.target ||= existsSync(target);
       }
     })();
-    const target = join(t.dir, 'steps-copy.db');
     const report = await backupDatabase(source, target);
     done = true;
     await writer;
 
     expect(during).toBeGreaterThan(3); // commits did land while it copied
+    // Written under another name until checked: a copy killed midway is never taken for a backup.
+    expect(seen).toEqual({ partial: true, target: false });
+    expect([existsSync(target), existsSync(`${target}.partial`)]).toEqual([true, false]);
     expect(report.messages).toBe(before); // the state when it began: none of them, and no restart picked them up
     const copy = new Database(target, { readonly: true });
     try {
@@ -111,4 +119,30 @@ it('copies a database of many steps as one snapshot while a commit lands between
   } finally {
     db.close();
   }
+});
+
+it('refuses to back a database up onto itself, and to restore what is not one of its backups (replacing nothing)', async () => {
+  const source = join(t.dir, 'own.db');
+  openDatabase(source).close();
+  await expect(backupDatabase(source, source, { overwrite: true })).rejects.toThrow(/is the database itself/);
+  const live = join(t.dir, 'live.db');
+  const db = openDatabase(live);
+  createSessionTable(db).create('live', Buffer.alloc(32), Date.now());
+  db.close();
+  const empty = join(t.dir, 'empty.db');
+  writeFileSync(empty, '');
+  const foreign = join(t.dir, 'foreign.db');
+  const other = new Database(foreign);
+  other.exec('CREATE TABLE notes (text TEXT)');
+  other.close();
+  for (const file of [empty, foreign]) {
+    await expect(restoreDatabase(file, live, { overwrite: true })).rejects.toThrow(/is not a websocket-session backup/);
+  }
+  const still = new Database(live, { readonly: true });
+  try {
+    expect(still.prepare('SELECT id FROM sessions').pluck().all()).toEqual(['live']);
+  } finally {
+    still.close();
+  }
+  expect(readdirSync(t.dir).filter((f) => f.startsWith('live.db.'))).toEqual([]); // no staging or replaced copy left
 });

@@ -89,19 +89,37 @@ describe('retention', () => {
     expect(await storedCount(t.server, 'backlog')).toBe(1);
   });
 
-  it('takes at most its busy share of the event loop: it rests between batches in proportion to their time', async () => {
+  it('takes at first its busy share of the event loop, resting between batches in proportion to their time, and all of it once past its ramp', async () => {
     await register(t.server, 'paced');
     await seed(t.server, 'paced', 3000, () => 100);
     /** The event loop's utilisation (busy / elapsed) over a pass that deletes 1,000 rows in batches of 100. */
-    const utilisation = async (busyShare: number, maxMessages: number) => {
+    const utilisation = async (busyShare: number, maxMessages: number, rampMs?: number) => {
       const start = performance.eventLoopUtilization();
-      expect(await t.server.retentionRunner({ maxMessages, batchSize: 100, busyShare, now: NOW }).runOnce()).toBe(1000);
+      expect(await t.server.retentionRunner({ maxMessages, batchSize: 100, busyShare, rampMs, now: NOW }).runOnce()).toBe(1000);
       return performance.eventLoopUtilization(start).utilization;
     };
     const paced = await utilisation(0.25, 2000);
-    const unpaced = await utilisation(1, 1000);
+    // A pass that has run longer than its ramp takes all the time it needs: a backlog is caught up with.
+    const rampedUp = await utilisation(0.25, 1000, 1);
     expect(paced).toBeLessThan(0.75);
-    expect(unpaced).toBeGreaterThan(paced);
+    expect(rampedUp).toBeGreaterThan(paced);
+    expect(rampedUp).toBeGreaterThan(0.75);
+  });
+
+  it('stops between batches when told to (a shutdown never waits for a backlog), and the next pass goes on from there', async () => {
+    await register(t.server, 'stopped');
+    await seed(t.server, 'stopped', 2000, () => 0);
+    const runner = t.server.retentionRunner({ maxMessages: 1, batchSize: 100, now: NOW });
+    const pass = runner.runOnce();
+    // Stopped once its first batch is in: a turn of the event loop at a time, bounded.
+    for (let turn = 0; turn < 10_000 && (await storedCount(t.server, 'stopped')) === 2000; turn++) await new Promise((r) => setImmediate(r));
+    await runner.stop();
+    const first = await pass;
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(1999); // it stopped before the end
+    expect(await storedCount(t.server, 'stopped')).toBe(2000 - first);
+    expect(await t.server.retentionRunner({ maxMessages: 1, batchSize: 100, now: NOW }).runOnce()).toBe(1999 - first);
+    expect(await storedCount(t.server, 'stopped')).toBe(1);
   });
 
   it('purges a deleted session\'s rows in the background, and its search index entries with them, and nothing of the others', async () => {
@@ -115,7 +133,7 @@ describe('retention', () => {
     const rows = () => withDb(t.server.config.dbPath, (db) => db.prepare('SELECT count(*) FROM messages WHERE session_pk = ?').pluck().get(pk));
     const res = await api(t.server, '/api/sessions/doomed', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(204);
-    await t.server.store.retention.stop(); // waits for the purge the delete started
+    await t.server.store.retention.purgeDeleted(); // shares the purge the delete started, and looks again before it ends
     expect(rows()).toBe(0);
     // The delete purged; it did not run the retention pass (over-limit keeps its 10 until a pass).
     expect(await storedCount(t.server, 'over-limit')).toBe(10);

@@ -6,6 +6,7 @@ import { createLogger } from '../logger.js';
 import { openDatabase } from '../store/sqlite/database.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import { createSearchQuery, SearchDeadlineError } from '../store/sqlite/search-query.js';
+import { distinctTerms } from '../store/snippet.js';
 import { tempDir } from './harness.js';
 
 const logger = createLogger({ level: 'silent', format: 'json' });
@@ -63,7 +64,7 @@ describe('a search is bounded by its session and by a time budget', () => {
     expect((await store.search.search(s!.pk, 'oth', 200, 0)).hits).toHaveLength(count - 1);
   });
 
-  it('searches a small session on the event loop, and one past 50 messages or 8 KiB stored on the worker thread', async () => {
+  it('searches a small session on the event loop, and one past 50 messages or 4 KiB stored on the worker thread', async () => {
     folder = tempDir();
     store = openSqliteStore(join(folder.dir, 'app.db'), { logger });
     const [small, many, big] = await sessions(store, 3);
@@ -85,6 +86,19 @@ describe('a search is bounded by its session and by a time budget', () => {
     await store.close();
     store = openSqliteStore(join(folder.dir, 'app.db'), { logger }); // a new worker, not started yet
     expect(await withinOneTurn(big!.pk)).toBe(false);
+  });
+
+  it('tests a repeated query word once when it marks snippets (a query of 100 of the same word costs what two do)', async () => {
+    expect(distinctTerms(Array(100).fill('a'))).toEqual(['a', 'a']); // `a` and the prefix `a*`
+    expect(distinctTerms(['a', 'b', 'a', 'b'])).toEqual(['a', 'b', 'b']);
+    expect(distinctTerms([])).toEqual([]);
+    folder = tempDir();
+    store = openSqliteStore(join(folder.dir, 'app.db'), { logger });
+    const [s] = await sessions(store, 1);
+    await store.messages.append([{ sessionPk: s!.pk, clientId: null, body: 'a b '.repeat(2000).trim() }]);
+    const repeated = await store.search.search(s!.pk, Array(100).fill('a').join(' '), 10, 0);
+    expect(repeated).toEqual(await store.search.search(s!.pk, 'a a', 10, 0));
+    expect(repeated.hits[0]!.snippet.filter((p) => p.match).map((p) => p.text)).toContain('a');
   });
 
   it('stops ranking once past its deadline rather than running on (the worker side of the budget)', async () => {

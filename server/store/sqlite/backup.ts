@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fdatasyncSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fdatasyncSync, openSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureFolder } from './folder.js';
 
@@ -25,13 +25,35 @@ const STEP_PAGES = 256;
  * behind them (issue 13: the echo's p99 at 1,000 msg/s 2.6x its value
  * alone during backups). The copy is one self-contained file (journal_mode
  * DELETE: no -wal or -shm beside it), in a folder created if missing, and
- * is checked (integrity_check) before this resolves.
+ * is checked (integrity_check) before this resolves. It is written as
+ * `<destination>.partial` and renamed only once checked, so a copy killed or
+ * failed midway is never taken for a backup (and its leftovers are removed
+ * on failure). The destination may not be the source itself.
  */
 export async function backupDatabase(source: string, destination: string, { overwrite = false } = {}): Promise<BackupReport> {
   if (!existsSync(source)) throw new Error(`no database at ${source}`);
+  if (existsSync(destination) && realpathSync(destination) === realpathSync(source)) {
+    throw new Error(`${destination} is the database itself; back it up to another file`);
+  }
   if (existsSync(destination) && !overwrite) throw new Error(`${destination} exists; pass --force to overwrite it`);
   const started = performance.now();
   ensureFolder(dirname(destination));
+  const partial = `${resolve(destination)}.partial`;
+  const removePartial = () => {
+    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(partial + suffix, { force: true });
+  };
+  removePartial();
+  try {
+    const report = await copyInto(source, partial, started);
+    renameSync(partial, destination);
+    return report;
+  } catch (err) {
+    removePartial();
+    throw err;
+  }
+}
+
+async function copyInto(source: string, destination: string, started: number): Promise<BackupReport> {
   const db = new Database(source, { readonly: true, fileMustExist: true });
   let fd: number | undefined;
   try {

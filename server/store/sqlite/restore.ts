@@ -1,6 +1,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { openDatabase } from './database.js';
+import { MIGRATIONS } from './migrations.js';
 
 export interface RestoreReport {
   sessions: number;
@@ -35,6 +36,27 @@ function assertNotInUse(path: string): void {
 }
 
 /**
+ * Throws unless `db` is a database of this service: a schema version this
+ * build knows (1 to MIGRATIONS.length) and its sessions and messages tables.
+ * An empty file or another application's SQLite file would otherwise be
+ * "restored" as an empty service (it opens, migrates from version 0 and
+ * passes integrity_check).
+ */
+function assertIsBackup(db: Database.Database, path: string): void {
+  let version: number;
+  let tables: string[];
+  try {
+    version = db.pragma('user_version', { simple: true }) as number;
+    tables = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('sessions', 'messages')").pluck().all();
+  } catch (err) {
+    throw new Error(`${path} is not a readable SQLite database: ${(err as Error).message}`, { cause: err });
+  }
+  if (version < 1 || version > MIGRATIONS.length || tables.length !== 2) {
+    throw new Error(`${path} is not a websocket-session backup (schema version ${version}, ${tables.length} of its 2 tables)`);
+  }
+}
+
+/**
  * Replaces the database at `destination` with the backup at `source`: while
  * no server holds it (assertNotInUse, checked before and after the copy),
  * copied with SQLite's backup API into a file beside it, migrated to this
@@ -61,6 +83,7 @@ export async function restoreDatabase(source: string, destination: string, { ove
   removeFiles(staging);
   const backup = new Database(source, { readonly: true, fileMustExist: true });
   try {
+    assertIsBackup(backup, source);
     await backup.backup(staging);
   } finally {
     backup.close();

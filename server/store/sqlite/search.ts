@@ -26,9 +26,11 @@ const defaults: SearchOptions = { budgetMs: 2000, nice: 10 };
  * to 5-letter queries), so half of that costs about what the hop to the
  * worker thread and back does; a one-message session's search p99 over
  * HTTP was 5.6 to 7.1 ms through the worker, 4.8 ms here (`npm run bench --
- * --only stall`).
+ * --only stall`). The worst text under the byte bound, one message of 2,000
+ * one-letter words all matching, costs about 0.6 ms (tokenizing it and
+ * marking its snippet: 1.2 ms for 8 KB, warm).
  */
-const INLINE_MAX = { messages: 50, bytes: 8 * 1024 };
+const INLINE_MAX = { messages: 50, bytes: 4 * 1024 };
 
 /**
  * Full-text search in one session. On a database file, a session larger
