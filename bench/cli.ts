@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/server-process.js';
+import { SIDE_LOAD_KINDS, type SideLoadKind } from './side-load/spec.js';
 
 export const TARGET_NAMES = ['throughput', 'latency', 'memory', 'history', 'startup', 'stall', 'postgres', 'cross-node'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
@@ -30,6 +31,8 @@ export interface BenchOptions {
   startupReps: number;
   /** Messages in the stall target's database (over many sessions). */
   stallMessages: number;
+  /** The stall target's arms: the echo alone ('none', always) and beside these side loads (all by default). */
+  stallLoads: SideLoadKind[];
   /** Interleaved repetitions of the stall target (its arms are six). */
   stallReps: number;
   /** Time the run may spend waiting for a quiet machine and measuring again, ms (0 in a smoke run). */
@@ -52,6 +55,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --rate N          fixed rate of the latency target, msg/s (10000)
   --idle N          idle connections of the memory target (10000)
   --stall-messages N  messages in the stall target's database (400000)
+  --stall-loads LIST  the stall target's side loads: ${SIDE_LOAD_KINDS.slice(1).join(',')} (all);
+                    the echo alone is always measured, targets of loads left out are not reported
   --patience S      seconds the whole run may spend waiting for a quiet machine
                     and measuring noisy windows again (180; 0: never)
   --profile         write a CPU profile of variant (a) and print its top functions
@@ -86,6 +91,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | { help: st
       'history-messages': { type: 'string' },
       'startup-mb': { type: 'string' },
       'stall-messages': { type: 'string' },
+      'stall-loads': { type: 'string' },
       patience: { type: 'string' },
       profile: { type: 'boolean' },
       'no-pin': { type: 'boolean' },
@@ -103,6 +109,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | { help: st
     if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new Error(`--only: unknown target "${name}" (${TARGET_NAMES.join(', ')})`);
     only.add(name as TargetName);
   }
+  const loads = SIDE_LOAD_KINDS.slice(1) as readonly string[];
+  const stallLoads = (values['stall-loads'] ?? loads.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const load of stallLoads) if (!loads.includes(load)) throw new Error(`--stall-loads: unknown side load "${load}" (${loads.join(', ')})`);
   const resultsDir = join(ROOT, 'bench/results');
   return {
     connections: num(values.connections, smoke ? 10 : 100, 'connections'),
@@ -123,6 +132,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | { help: st
     startupReps: smoke ? 1 : 5,
     stallMessages: num(values['stall-messages'], smoke ? 3000 : 400_000, 'stall-messages', 1000),
     stallReps: smoke ? 1 : Math.min(3, num(values.reps, 3, 'reps')),
+    stallLoads: SIDE_LOAD_KINDS.filter((kind) => kind === 'none' || stallLoads.includes(kind)),
     patienceMs: smoke ? 0 : num(values.patience, 180, 'patience', 0) * 1000,
     profile: values.profile === true,
     resultsDir,

@@ -7,7 +7,7 @@ import { median, medianOfRatios, round3 } from '../lib/stats.js';
 import { runPaced, runProblems, type PacedResult } from '../load/generator.js';
 import { count, heading, progress, table, target, type TargetResult } from '../report.js';
 import { forkSideLoad, type ForkedSideLoad } from '../side-load/process.js';
-import { SIDE_LOAD_KINDS, type SideLoadKind, type SideLoadReport, type SideLoadSpec } from '../side-load/spec.js';
+import type { SideLoadKind, SideLoadReport, SideLoadSpec } from '../side-load/spec.js';
 import { timeSmallSessionSearch, type SearchTimings } from './small-session-search.js';
 import { withServer, type ServerRun } from './with-server.js';
 
@@ -134,20 +134,23 @@ export async function stallTarget(options: BenchOptions): Promise<{ report: Stal
   const fixture = stallFixture(join(options.resultsDir, 'fixtures'), options.stallMessages);
   progress(`fixture ${fixture.path} (${Math.round(fixture.bytes / 2 ** 20)} MiB, ${fixture.sessions.length} sessions, ${fixture.cached ? 'cached' : `built in ${fixture.buildSeconds}s`})`);
   const reps: StallReport['reps'] = [];
+  /** The arms: the echo alone first, then beside each side load asked for (--stall-loads). */
+  const kinds = options.stallLoads;
+  const loads = kinds.filter((kind) => kind !== 'none');
   for (let rep = 0; rep < options.stallReps; rep++) {
-    const order = SIDE_LOAD_KINDS.map((_, i) => SIDE_LOAD_KINDS[(i + rep) % SIDE_LOAD_KINDS.length]!);
+    const order = kinds.map((_, i) => kinds[(i + rep) % kinds.length]!);
     const runs: Record<string, StallRun> = {};
     for (const kind of order) {
       progress(`rep ${rep + 1}/${options.stallReps}: echo beside ${WHAT[kind]}`);
       runs[kind] = await quietly(() => runArm(kind, options, fixture, rep));
     }
-    const ratios = Object.fromEntries(SIDE_LOAD_KINDS.slice(1).map((kind) => [kind, ratioOf(runs[kind]!, runs.none!)]));
+    const ratios = Object.fromEntries(loads.map((kind) => [kind, ratioOf(runs[kind]!, runs.none!)]));
     reps.push({ rep: rep + 1, order, runs, ratios });
     console.log(`\nrepetition ${rep + 1}`);
     console.log(
       table(
         ['beside', 'echo msg/s', 'p50 ms', 'p99 ms', 'max ms', 'p99 ratio', 'server CPU', 'side CPU', 'other CPU', 'side ops', 'side p99 ms', 'side answers'],
-        SIDE_LOAD_KINDS.map((kind) => {
+        kinds.map((kind) => {
           const r = runs[kind]!;
           const s = r.sideLoad;
           const answers = Object.entries(s.statuses).map(([k, n]) => `${k}:${n}`).join(' ') || '-';
@@ -160,14 +163,14 @@ export async function stallTarget(options: BenchOptions): Promise<{ report: Stal
     );
     const small = runs.none!.smallSearch!;
     console.log(`search in the one-message session (nothing else running): ${small.samples} searches, p50 ${small.p50} ms, p99 ${small.p99} ms, max ${small.max} ms`);
-    for (const kind of SIDE_LOAD_KINDS) {
+    for (const kind of kinds) {
       const detail = Object.entries(runs[kind]!.sideLoad.detail);
       if (detail.length > 0) console.log(`${kind}: ${detail.map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
     }
   }
   const medians: StallReport['medians'] = {
-    ratios: Object.fromEntries(SIDE_LOAD_KINDS.slice(1).map((kind) => [kind, round3(medianOfRatios(reps.map((r) => r.ratios[kind]!)))])),
-    p99: Object.fromEntries(SIDE_LOAD_KINDS.map((kind) => [kind, round3(median(reps.map((r) => r.runs[kind]!.latency.p99)))])),
+    ratios: Object.fromEntries(loads.map((kind) => [kind, round3(medianOfRatios(reps.map((r) => r.ratios[kind]!)))])),
+    p99: Object.fromEntries(kinds.map((kind) => [kind, round3(median(reps.map((r) => r.runs[kind]!.latency.p99)))])),
     smallSearchP99: round3(median(reps.map((r) => r.runs.none!.smallSearch!.p99))),
   };
   console.log(`\nmedian ratios (echo p99 beside / alone, alone: ${medians.p99.none} ms): ${Object.entries(medians.ratios).map(([k, v]) => `${k}=${v}`).join('  ')}`);
@@ -184,8 +187,9 @@ export async function stallTarget(options: BenchOptions): Promise<{ report: Stal
     );
   return {
     report,
+    // Only the side loads that ran (--stall-loads): a load left out is not reported.
     targets: [
-      beside('search', 'stall-search'),
+      ...loads.filter((kind) => kind === 'search').map((kind) => beside(kind, `stall-${kind}`)),
       target(
         'search-small-session',
         `p99 of a search in a session of 1 message on a database of ${fixture.messages} messages, nothing else running, median of ${options.stallReps}`,
@@ -194,10 +198,7 @@ export async function stallTarget(options: BenchOptions): Promise<{ report: Stal
         SMALL_SEARCH_LIMIT_MS,
         'ms',
       ),
-      beside('export', 'stall-export'),
-      beside('retention', 'stall-retention'),
-      beside('backup', 'stall-backup'),
-      beside('metrics', 'stall-metrics'),
+      ...loads.filter((kind) => kind !== 'search').map((kind) => beside(kind, `stall-${kind}`)),
     ],
     problems: problemsOf(report, options.smoke),
   };
