@@ -32,7 +32,7 @@ export interface BenchOptions {
   /** Messages in the stall target's database (over many sessions). */
   stallMessages: number;
   /** The stall target's arms: the echo alone ('none', always) and beside these side loads (all by default). */
-  stallLoads: SideLoadKind[];
+  stallArms: SideLoadKind[];
   /** Interleaved repetitions of the stall target (its arms are six). */
   stallReps: number;
   /** Time the run may spend waiting for a quiet machine and measuring again, ms (0 in a smoke run). */
@@ -132,7 +132,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | { help: st
     startupReps: smoke ? 1 : 5,
     stallMessages: num(values['stall-messages'], smoke ? 3000 : 400_000, 'stall-messages', 1000),
     stallReps: smoke ? 1 : Math.min(3, num(values.reps, 3, 'reps')),
-    stallLoads: SIDE_LOAD_KINDS.filter((kind) => kind === 'none' || stallLoads.includes(kind)),
+    stallArms: SIDE_LOAD_KINDS.filter((kind) => kind === 'none' || stallLoads.includes(kind)),
     patienceMs: smoke ? 0 : num(values.patience, 180, 'patience', 0) * 1000,
     profile: values.profile === true,
     resultsDir,

@@ -89,9 +89,12 @@ export function createAuthFailureLimiter(perMinute: number, counters: WindowCoun
   const counter = counters('auth_failure', WINDOW_MS);
   const local = new Map<string, IpAttempts>();
   const waitingCap = maxWaiting(perMinute);
+  /** The 429; an attempt refused without a count of its own (waited too long, too many waiting) says "retry in a second". */
+  const refused = (count: WindowCount = { points: perMinute + 1, msLeft: 1000 }) =>
+    tooMany('too_many_auth_failures', `at most ${perMinute} failed authentications per minute`, count);
 
   /** One try for a point, after the IP's tries before it: admitted (with when its window ends), again, or wait/refuse. */
-  async function take(ip: string, state: IpAttempts): Promise<{ windowEnds: number } | 'again' | { wait: boolean; count: WindowCount }> {
+  async function take(ip: string, state: IpAttempts): Promise<{ windowEnds: number } | 'again' | { wait: boolean; count?: WindowCount }> {
     const released = state.released;
     const count = await counter.add(ip, 1);
     if (count.points <= perMinute) {
@@ -106,16 +109,15 @@ export function createAuthFailureLimiter(perMinute: number, counters: WindowCoun
   /** Resolves with when the admitted attempt's window ends; throws 429. */
   async function admit(ip: string, state: IpAttempts): Promise<number> {
     const deadline = Date.now() + WAIT_MS;
-    const late: { wait: false; count: WindowCount } = { wait: false, count: { points: perMinute + 1, msLeft: 1000 } };
     for (;;) {
       // The deadline holds in the queue too: an attempt whose turn comes too late takes no point.
-      const turn = state.turns.then(() => (Date.now() >= deadline ? late : take(ip, state)));
+      const turn = state.turns.then(() => (Date.now() >= deadline ? { wait: false } : take(ip, state)));
       state.turns = turn.catch(() => undefined);
       const outcome = await turn;
       if (outcome === 'again') continue;
       if ('windowEnds' in outcome) return outcome.windowEnds;
       if (!outcome.wait || Date.now() >= deadline) {
-        throw tooMany('too_many_auth_failures', `at most ${perMinute} failed authentications per minute`, outcome.count);
+        throw refused(outcome.count);
       }
       await new Promise<void>((resolve) => {
         const wake = () => {
@@ -134,7 +136,7 @@ export function createAuthFailureLimiter(perMinute: number, counters: WindowCoun
       let state = local.get(ip);
       if (!state) local.set(ip, (state = { attempts: 0, running: 0, released: 0, turns: Promise.resolve(), waiting: new Set() }));
       if (state.attempts - state.running >= waitingCap) {
-        throw tooMany('too_many_auth_failures', `at most ${perMinute} failed authentications per minute`, { points: perMinute + 1, msLeft: 1000 });
+        throw refused();
       }
       state.attempts++;
       try {

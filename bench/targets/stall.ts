@@ -135,7 +135,7 @@ export async function stallTarget(options: BenchOptions): Promise<{ report: Stal
   progress(`fixture ${fixture.path} (${Math.round(fixture.bytes / 2 ** 20)} MiB, ${fixture.sessions.length} sessions, ${fixture.cached ? 'cached' : `built in ${fixture.buildSeconds}s`})`);
   const reps: StallReport['reps'] = [];
   /** The arms: the echo alone first, then beside each side load asked for (--stall-loads). */
-  const kinds = options.stallLoads;
+  const kinds = options.stallArms;
   const loads = kinds.filter((kind) => kind !== 'none');
   for (let rep = 0; rep < options.stallReps; rep++) {
     const order = kinds.map((_, i) => kinds[(i + rep) % kinds.length]!);

@@ -18,34 +18,33 @@ export interface Snippet {
   elidedAfter: boolean;
 }
 
-/**
- * Which query words a term matches, as the FTS5 query built from them does:
- * every word by its whole term, the last one as a prefix. Returns the indexes
- * of the words matched (empty: not a match).
- */
-/**
- * A query's terms as snippet conditions: each once, in order, the last (a
- * prefix) kept last and apart (`a a` is `a` and `a*`). Repeats add no work:
- * with every repeat a condition, a query of 100 `a`s tested 100 conditions a
- * token and took 160 to 320 ms of snippets for one 8 KB message (found by an
- * attacker; the repeats count as one word against MAX_SEARCH_WORDS, so at
- * most 16 distinct words, 17 conditions, are left).
- */
-export function distinctTerms(queryTerms: readonly string[]): string[] {
-  if (queryTerms.length === 0) return [];
-  return [...new Set(queryTerms.slice(0, -1)), queryTerms[queryTerms.length - 1]!];
+/** Which query words a term matches (their indexes; empty: not a match), and how many words there are. */
+export interface TermMatcher {
+  (term: string): number[];
+  readonly words: number;
 }
 
-export function termMatcher(queryTerms: readonly string[]): (term: string) => number[] {
-  const last = queryTerms.length - 1;
+/**
+ * Which query words a term matches, as the FTS5 query built from them does:
+ * every word by its whole term, the last one as a prefix. A repeated word is
+ * one condition (the last, a prefix, stays apart: `a a` is `a` and `a*`):
+ * with every repeat a condition, a query of 100 `a`s tested 100 conditions a
+ * token and took 160 to 320 ms of snippets for one 8 KB message (found by an
+ * attacker; repeats count as one word against MAX_SEARCH_WORDS, so at most 16
+ * distinct words, 17 conditions, are left).
+ */
+export function termMatcher(queryTerms: readonly string[]): TermMatcher {
+  const terms = queryTerms.length === 0 ? [] : [...new Set(queryTerms.slice(0, -1)), queryTerms[queryTerms.length - 1]!];
+  const last = terms.length - 1;
   const none: number[] = [];
-  return (term) => {
+  const match = (term: string): number[] => {
     let matched = none;
     for (let i = 0; i <= last; i++) {
-      if (i === last ? term.startsWith(queryTerms[i]!) : term === queryTerms[i]) matched = matched === none ? [i] : [...matched, i];
+      if (i === last ? term.startsWith(terms[i]!) : term === terms[i]) matched = matched === none ? [i] : [...matched, i];
     }
     return matched;
   };
+  return Object.assign(match, { words: terms.length });
 }
 
 /**
@@ -59,8 +58,7 @@ export function termMatcher(queryTerms: readonly string[]): (term: string) => nu
 export function buildSnippet(
   text: string,
   tokens: readonly Token[],
-  matches: (term: string) => number[],
-  wordCount: number,
+  matches: TermMatcher,
   maxTokens = SNIPPET_TOKENS,
 ): Snippet {
   const hits: Hit[] = [];
@@ -69,7 +67,7 @@ export function buildSnippet(
     if (words.length > 0) hits.push({ index, words });
   });
   const size = Math.min(maxTokens, tokens.length);
-  const first = windowStart(hits, size, tokens.length, wordCount);
+  const first = windowStart(hits, size, tokens.length, matches.words);
   const last = first + size - 1;
   const from = first === 0 ? 0 : tokens[first]!.start;
   const to = last >= tokens.length - 1 ? text.length : tokens[last]!.end;

@@ -6,7 +6,7 @@ import { createLogger } from '../logger.js';
 import { openDatabase } from '../store/sqlite/database.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import { createSearchQuery, SearchDeadlineError } from '../store/sqlite/search-query.js';
-import { distinctTerms } from '../store/snippet.js';
+import { termMatcher } from '../store/snippet.js';
 import { tempDir } from './harness.js';
 
 const logger = createLogger({ level: 'silent', format: 'json' });
@@ -89,9 +89,11 @@ describe('a search is bounded by its session and by a time budget', () => {
   });
 
   it('tests a repeated query word once when it marks snippets (a query of 100 of the same word costs what two do)', async () => {
-    expect(distinctTerms(Array(100).fill('a'))).toEqual(['a', 'a']); // `a` and the prefix `a*`
-    expect(distinctTerms(['a', 'b', 'a', 'b'])).toEqual(['a', 'b', 'b']);
-    expect(distinctTerms([])).toEqual([]);
+    const hundred = termMatcher(Array(100).fill('a'));
+    expect([hundred.words, hundred('a'), hundred('ab')]).toEqual([2, [0, 1], [1]]); // `a` and the prefix `a*`
+    const twice = termMatcher(['a', 'b', 'a', 'b']);
+    expect([twice.words, twice('a'), twice('b'), twice('bc')]).toEqual([3, [0], [1, 2], [2]]);
+    expect(termMatcher([]).words).toBe(0);
     folder = tempDir();
     store = openSqliteStore(join(folder.dir, 'app.db'), { logger });
     const [s] = await sessions(store, 1);

@@ -1,7 +1,7 @@
 import { badRequest } from '../../domain/errors.js';
 import { MAX_SEARCH_WORDS, type SearchPage } from '../../domain/model.js';
 import type { MessageSearch } from '../../domain/ports.js';
-import { buildSnippet, distinctTerms, termMatcher, type Token } from '../snippet.js';
+import { buildSnippet, termMatcher, type Token } from '../snippet.js';
 import type { Pool } from './database.js';
 import { MESSAGE_COLUMNS, toStored, type MessageRow } from './message-log.js';
 import { withoutNul } from './nul.js';
@@ -90,13 +90,12 @@ export function createMessageSearch(pool: Pool): MessageSearch {
       );
       const hasMore = rows.length > limit;
       if (hasMore) rows.pop();
-      const conditions = distinctTerms(terms);
-      const matches = termMatcher(conditions);
+      const matches = termMatcher(terms);
       return {
         hits: rows.map((r) => {
           // Offsets from the stored text hold for the body: a NUL is stored as one space (nul.ts).
           const message = toStored(r);
-          const { parts, elidedBefore, elidedAfter } = buildSnippet(message.body, bodyTokens(r.body, r.tokens ?? []), matches, conditions.length);
+          const { parts, elidedBefore, elidedAfter } = buildSnippet(message.body, bodyTokens(r.body, r.tokens ?? []), matches);
           return { ...message, snippet: parts, elidedBefore, elidedAfter };
         }),
         hasMore,

@@ -1,7 +1,7 @@
-import { closeSync, existsSync, fdatasyncSync, openSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync, realpathSync, renameSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { ensureFolder } from './folder.js';
+import { ensureFolder, removeDatabaseFiles } from './folder.js';
 
 export interface BackupReport {
   sessions: number;
@@ -39,16 +39,13 @@ export async function backupDatabase(source: string, destination: string, { over
   const started = performance.now();
   ensureFolder(dirname(destination));
   const partial = `${resolve(destination)}.partial`;
-  const removePartial = () => {
-    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(partial + suffix, { force: true });
-  };
-  removePartial();
+  removeDatabaseFiles(partial);
   try {
     const report = await copyInto(source, partial, started);
     renameSync(partial, destination);
     return report;
   } catch (err) {
-    removePartial();
+    removeDatabaseFiles(partial);
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -26,4 +26,9 @@ export function ensureFolder(dir: string): void {
       throw new Error(`cannot create the folder ${level} (${code ?? (err as Error).message})`, { cause: err });
     }
   }
+}
+
+/** Removes the database file at `path` and the journal, WAL and shared-memory files beside it, those that exist. */
+export function removeDatabaseFiles(path: string): void {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 }

@@ -1,6 +1,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { openDatabase } from './database.js';
+import { removeDatabaseFiles } from './folder.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface RestoreReport {
@@ -77,10 +78,7 @@ export async function restoreDatabase(source: string, destination: string, { ove
   assertNotInUse(destination);
   if (existsSync(destination) && !overwrite) throw new Error(`${destination} exists; pass --force to replace it with the backup`);
   const staging = `${destination}.restoring`;
-  const removeFiles = (path: string) => {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
-  };
-  removeFiles(staging);
+  removeDatabaseFiles(staging);
   const backup = new Database(source, { readonly: true, fileMustExist: true });
   try {
     assertIsBackup(backup, source);
@@ -99,7 +97,7 @@ export async function restoreDatabase(source: string, destination: string, { ove
     db.pragma('wal_checkpoint(TRUNCATE)');
   } catch (err) {
     db.close();
-    removeFiles(staging);
+    removeDatabaseFiles(staging);
     throw err;
   }
   db.close();
@@ -108,7 +106,7 @@ export async function restoreDatabase(source: string, destination: string, { ove
   rmSync(`${destination}-wal`, { force: true });
   rmSync(`${destination}-shm`, { force: true });
   renameSync(staging, destination);
-  removeFiles(staging);
+  removeDatabaseFiles(staging);
   return { ...report, replaced, ms: Math.round(performance.now() - started) };
 }
 

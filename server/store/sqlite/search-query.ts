@@ -2,7 +2,7 @@ import type { SearchPage } from '../../domain/model.js';
 import type { Db } from './database.js';
 import { tokenize } from './fts-unicode61.js';
 import { scopeOf } from './search-terms.js';
-import { buildSnippet, distinctTerms, termMatcher } from '../snippet.js';
+import { buildSnippet, termMatcher } from '../snippet.js';
 
 /** A typed search split into the index's words: the FTS5 query, the folded terms it matches, and its number of conditions. */
 export interface FtsQuery {
@@ -82,12 +82,11 @@ export function createSearchQuery(db: Db) {
     const page = order.slice(offset, offset + limit + 1);
     const hasMore = page.length > limit;
     if (hasMore) page.pop();
-    const terms = distinctTerms(query.terms);
-    const matcher = termMatcher(terms);
+    const matcher = termMatcher(query.terms);
     return {
       hits: page.map((i) => {
         const r = row.get(ids[i]!)!;
-        const { parts, elidedBefore, elidedAfter } = buildSnippet(r.body, tokenize(r.body), matcher, terms.length);
+        const { parts, elidedBefore, elidedAfter } = buildSnippet(r.body, tokenize(r.body), matcher);
         return { seq: r.seq, clientId: r.client_id, body: r.body, at: r.at, snippet: parts, elidedBefore, elidedAfter };
       }),
       hasMore,
