@@ -59,7 +59,7 @@ const USAGE = `Usage: npm run bench -- [options]
                     the echo alone is always measured, targets of loads left out are not reported
   --patience S      seconds the whole run may spend waiting for a quiet machine
                     and measuring noisy windows again (180; 0: never)
-  --profile         write a CPU profile of variant (a) and print its top functions
+  --profile         write CPU profiles (throughput: variant (a); cross-node: both nodes) and print their top functions
   --no-pin          do not pin server and generator with taskset
   --smoke           a few seconds, tiny fixtures, targets reported but not enforced
   --out FILE        JSON report (bench/results/latest.json)

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseOptions, TARGET_NAMES, type BenchOptions, type TargetName } from './cli.js';
 import { topSelfTime } from './lib/cpuprofile.js';
@@ -90,7 +90,6 @@ async function main(): Promise<number> {
   const results: Record<string, unknown> = {};
   const targets: TargetResult[] = [];
   const problems: string[] = [];
-  let profile: ReturnType<typeof topSelfTime> & { file: string } | undefined;
   const profileDir = options.profile ? join(options.resultsDir, 'profiles', started.toISOString().replace(/[:.]/g, '-')) : undefined;
   for (const name of TARGET_NAMES) {
     if (!options.only.has(name)) continue;
@@ -99,14 +98,17 @@ async function main(): Promise<number> {
     targets.push(...outcome.targets);
     problems.push(...(outcome.problems ?? []));
   }
-  if (profileDir && options.only.has('throughput')) {
-    const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-    if (file) {
-      const snapshot = serverSnapshotDir();
-      profile = { file: join(profileDir, file), ...topSelfTime(join(profileDir, file), ROOT, 10, snapshot ? [[`${snapshot}/`, 'dist/']] : []) };
-      heading(`CPU profile of (a), first repetition: top ${profile.functions.length} by self time (${profile.totalMs} ms busy, ${profile.idleMs} ms idle)`);
-      console.log(table(['function', 'location', 'self ms', '% busy'], profile.functions.map((f) => [f.function, f.location, f.selfMs, f.percent])));
-      console.log(`profile: ${profile.file}`);
+  // Throughput profiles (a) in its folder; cross-node each node in a folder of its own.
+  const profiles: Record<string, ProfileSummary> = {};
+  if (profileDir) {
+    const wanted: [string, string, string][] = [
+      ['throughput', profileDir, 'CPU profile of (a), first repetition'],
+      ['cross-node', join(profileDir, 'cross-node', 'node-A'), 'CPU profile of cross-node node A (receives), first repetition'],
+      ['cross-node', join(profileDir, 'cross-node', 'node-B'), 'CPU profile of cross-node node B (sends), first repetition'],
+    ];
+    for (const [name, dir, title] of wanted) {
+      const file = options.only.has(name as TargetName) && existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+      if (file) profiles[title] = printProfile(title, join(dir, file));
     }
   }
 
@@ -122,7 +124,7 @@ async function main(): Promise<number> {
     command,
     options: { ...options, only: [...options.only] },
     ...results,
-    ...(profile ? { profile } : {}),
+    ...(Object.keys(profiles).length > 0 ? { profiles } : {}),
     targets,
     problems,
     passed,
@@ -156,3 +158,15 @@ main().then(
     process.exit(2);
   },
 );
+
+type ProfileSummary = ReturnType<typeof topSelfTime> & { file: string };
+
+/** Prints the top functions of a V8 profile of a server under test. */
+function printProfile(title: string, file: string): ProfileSummary {
+  const snapshot = serverSnapshotDir();
+  const profile = { file, ...topSelfTime(file, ROOT, 10, snapshot ? [[`${snapshot}/`, 'dist/']] : []) };
+  heading(`${title}: top ${profile.functions.length} by self time (${profile.totalMs} ms busy, ${profile.idleMs} ms idle)`);
+  console.log(table(['function', 'location', 'self ms', '% busy'], profile.functions.map((f) => [f.function, f.location, f.selfMs, f.percent])));
+  console.log(`profile: ${profile.file}`);
+  return profile;
+}

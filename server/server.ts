@@ -62,7 +62,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
   }
   let bus: MessageBus;
   try {
-    bus = deps.bus ?? (await openBus(config, logger));
+    bus = deps.bus ?? (await openBus(config, logger, { key: await store.clusterKey?.() }));
   } catch (err) {
     await store.close();
     throw new StartError((err as Error).message);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL, type ServerFrame } from '../../protocol/wire.js';
 import type { BenchOptions } from '../cli.js';
@@ -62,7 +63,7 @@ function open(node: BenchServer, session: Registered): Promise<WebSocket> {
  * session, the senders paced at `rate` in all (open loop, round-robin); the
  * latency of a message is from its send on B to its echo at the receiver on A.
  */
-async function measureOnce(options: BenchOptions, postgres: BenchPostgres, rep: number, sessions: number, rate: number): Promise<CrossNodeRun> {
+async function measureOnce(options: BenchOptions, postgres: BenchPostgres, rep: number, sessions: number, rate: number, cpuProfDir?: string): Promise<CrossNodeRun> {
   const database = await postgres.database();
   const env = { DATABASE_URL: database.url, ...UNLIMITED_ENV };
   const nodes: BenchServer[] = [];
@@ -70,7 +71,7 @@ async function measureOnce(options: BenchOptions, postgres: BenchPostgres, rep: 
   const errors: string[] = [];
   try {
     // One after the other: the first migrates the new database.
-    for (const id of ['A', 'B']) nodes.push(await startBenchServer({ variant: 'a', pin: options.pin, env: { ...env, NODE_ID: `bench-${id}` } }));
+    for (const id of ['A', 'B']) nodes.push(await startBenchServer({ variant: 'a', pin: options.pin, cpuProfDir: cpuProfDir && join(cpuProfDir, `node-${id}`), env: { ...env, NODE_ID: `bench-${id}` } }));
     const [a, b] = nodes as [BenchServer, BenchServer];
     const registered = await registerSessions(a.httpPort!, Array.from({ length: sessions }, (_, i) => `x-${rep}-${i}`));
     for (const session of registered) pairs.push({ sender: await open(b, session), receiver: await open(a, session), lastSeq: 0 });
@@ -156,7 +157,7 @@ async function measureOnce(options: BenchOptions, postgres: BenchPostgres, rep: 
  * 1,000 msg/s and receive on node A. Target: p99 <= 10 ms, median of the
  * repetitions.
  */
-export async function crossNodeTarget(options: BenchOptions): Promise<{ report: CrossNodeReport; targets: TargetResult[]; problems: string[] }> {
+export async function crossNodeTarget(options: BenchOptions, profileDir?: string): Promise<{ report: CrossNodeReport; targets: TargetResult[]; problems: string[] }> {
   const rate = options.smoke ? 200 : RATE;
   const sessions = options.smoke ? 2 : 10;
   heading(`cross-node delivery: sent on node B, received on node A, ${rate} msg/s over ${sessions} sessions (B=${options.bytes}), ${count(options.reps, 'repetition')}`);
@@ -165,7 +166,7 @@ export async function crossNodeTarget(options: BenchOptions): Promise<{ report: 
   try {
     for (let rep = 0; rep < options.reps; rep++) {
       progress(`rep ${rep + 1}/${options.reps}`);
-      reps.push(await quietly(() => measureOnce(options, postgres, rep, sessions, rate)));
+      reps.push(await quietly(() => measureOnce(options, postgres, rep, sessions, rate, rep === 0 && profileDir ? join(profileDir, 'cross-node') : undefined)));
     }
   } finally {
     await postgres.stop();

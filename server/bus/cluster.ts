@@ -2,15 +2,19 @@
  * What the cross-node buses (postgres.ts, redis.ts) share: an event is
  * handed to this node's subscribers at once, bodies included (the local
  * fan-out stays in the commit's turn), and goes to the other nodes as a hint
- * without bodies (a NOTIFY payload stops at 8000 bytes; a message may be
- * 64 KiB; a receiver reads the range from the store). Each node skips its
- * own events when they come back from the wire, as socket.io's
- * ClusterAdapter does: its subscribers already had them.
+ * (`committed`: the session and its seq range). The hint carries the
+ * messages too, sealed (seal.ts), when the node has the cluster's key and
+ * they fit the transport's payload (a NOTIFY payload stops at 8000 bytes; a
+ * message may be 64 KiB); otherwise, or when they do not open, a receiver
+ * reads the range from the store. Each node skips its own events when they
+ * come back from the wire, as socket.io's ClusterAdapter does: its
+ * subscribers already had them.
  */
 import { randomBytes } from 'node:crypto';
-import type { BusEvent, BusHandler, DomainLogger, MessageBus } from '../domain/ports.js';
+import type { BusEvent, BusHandler, CommittedEvent, DomainLogger, MessageBus } from '../domain/ports.js';
 import { createLocalBus } from './local.js';
-import { eventFromWire } from './wire.js';
+import { createSealer, type Sealer } from './seal.js';
+import { eventFromWire, sealedMessages } from './wire.js';
 
 /** A bus that links nodes: the port, plus what the heal timer and /metrics need. */
 export interface ClusterBus extends MessageBus {
@@ -20,16 +24,44 @@ export interface ClusterBus extends MessageBus {
   /** Calls `listener` after each reconnect of the bus (hints may have been lost while it was down). */
   onReconnect(listener: () => void): () => void;
   /** Whether the bus is connected now, and how many hints came from other nodes since start. */
-  stats(): { connected: boolean; hintsReceived: number; hintsDropped: number };
+  stats(): ClusterStats;
 }
 
-/** The wire form: the sending node, its process (`i`), and the event without its bodies. */
+export interface ClusterStats {
+  connected: boolean;
+  /** Hints from other nodes. */
+  hintsReceived: number;
+  /** Hints not sent: the bus was disconnected. */
+  hintsDropped: number;
+  /** Hints from other nodes whose sealed messages opened (delivered without a store read). */
+  bodiesOpened: number;
+  /** Hints whose sealed messages did not open or were malformed (delivered as hints: the store is read). */
+  bodiesRejected: number;
+}
+
+export interface ClusterOptions {
+  /** The cluster's 32-byte key (the store's `clusterKey()`); without it, hints carry no bodies and sealed ones are not opened. */
+  key?: Buffer;
+  /** Largest payload, in bytes, that may carry sealed messages; a larger one goes as the hint alone. */
+  maxSealedBytes: number;
+}
+
+/** The wire form: the sending node, its process (`i`), the event without its bodies, and maybe its bodies sealed (`x`). */
 interface Envelope {
   n: string;
-  /** Random per process: a node skips only its own events, even when another process was given its NODE_ID. */
+  /**
+   * Random per process (16 bytes, hex): a node skips only its own events, even when another process was given its
+   * NODE_ID; also the salt of the process's sealing key (seal.ts).
+   */
   i?: string;
   e: BusEvent;
+  /** A committed event's messages, sealed (seal.ts), bound to the event by `sealedData`. */
+  x?: string;
 }
+
+/** What a sealed payload is bound to: the event it belongs to (a sealed payload cannot be moved to another range or session). */
+const sealedData = (e: Pick<CommittedEvent, 'sessionPk' | 'sessionId' | 'fromSeq' | 'toSeq'>): string =>
+  `${e.sessionPk}\n${e.sessionId}\n${e.fromSeq}\n${e.toSeq}`;
 
 /** How a transport sends and reports (postgres.ts, redis.ts). */
 export interface Transport {
@@ -56,24 +88,53 @@ export interface ClusterCore {
 export const generateNodeId = (): string => randomBytes(8).toString('hex');
 
 /** The shared half of a cross-node bus over `transport` (given once the transport exists). */
-export function createClusterCore(nodeId: string, logger: DomainLogger): ClusterCore & { attach(transport: Transport): void } {
+export function createClusterCore(nodeId: string, logger: DomainLogger, settings: Partial<ClusterOptions> = {}): ClusterCore & { attach(transport: Transport): void } {
+  const options: ClusterOptions = { maxSealedBytes: 3900, ...settings };
   const local = createLocalBus(logger);
   let transport: Transport | undefined;
   let connected = false;
   let open = false;
-  let hintsReceived = 0;
-  let hintsDropped = 0;
+  const counts = { hintsReceived: 0, hintsDropped: 0, bodiesOpened: 0, bodiesRejected: 0 };
   const reconnectListeners = new Set<() => void>();
-  const instance = randomBytes(6).toString('hex');
+  const instance = randomBytes(16).toString('hex');
+  const sealer: Sealer | undefined = options.key && createSealer(options.key, instance);
   let namesakeReported = false;
+  let rejectionReported = false;
+
+  /** The payload of `event`: a committed event's messages sealed in it when they fit, else the hint alone. */
+  function payloadOf(event: BusEvent): string {
+    if (event.type !== 'committed') return JSON.stringify({ n: nodeId, i: instance, e: event } satisfies Envelope);
+    const { messages, ...hint } = event;
+    const plain = JSON.stringify({ n: nodeId, i: instance, e: hint } satisfies Envelope);
+    // A UTF-16 length over the limit is over it in bytes too: too big to seal, whatever it holds.
+    if (!sealer || !messages || messages.length === 0 || messages.reduce((n, m) => n + m.body.length, 0) > options.maxSealedBytes) return plain;
+    const sealed = JSON.stringify({ n: nodeId, i: instance, e: hint, x: sealer.seal(sealedData(hint), JSON.stringify(messages.map(({ seq, clientId, body, at }) => ({ seq, clientId, body, at })))) } satisfies Envelope);
+    return Buffer.byteLength(sealed) <= options.maxSealedBytes ? sealed : plain;
+  }
+
+  /** The messages sealed in `envelope` for `event`, or undefined (none, or they do not open: counted and said once). */
+  function openBodies(envelope: Envelope, event: CommittedEvent): CommittedEvent['messages'] {
+    if (typeof envelope.x !== 'string' || !sealer) return undefined;
+    const plaintext = typeof envelope.i === 'string' ? sealer.open(envelope.i, sealedData(event), envelope.x) : undefined;
+    const messages = plaintext === undefined ? undefined : sealedMessages(event, plaintext);
+    if (messages) {
+      counts.bodiesOpened++;
+      return messages;
+    }
+    counts.bodiesRejected++;
+    if (!rejectionReported) {
+      // Its range is still a hint: the connections read it from the store. Once, not per payload.
+      logger.warn({ nodeId }, 'bus: sealed messages that do not open under this cluster\'s key (another cluster on the channel, or a forger); read from the store instead');
+      rejectionReported = true;
+    }
+    return undefined;
+  }
 
   const bus: ClusterBus = {
     nodeId,
     publish(event) {
       local.publish(event);
-      const hint: BusEvent = event.type === 'committed' ? { ...event, messages: undefined } : event;
-      const payload = JSON.stringify({ n: nodeId, i: instance, e: hint } satisfies Envelope);
-      if (!transport?.send(payload)) hintsDropped++;
+      if (!transport?.send(payloadOf(event))) counts.hintsDropped++;
     },
     subscribe: (handler: BusHandler) => local.subscribe(handler),
     deliverLocally: (event) => local.publish(event),
@@ -81,7 +142,7 @@ export function createClusterCore(nodeId: string, logger: DomainLogger): Cluster
       reconnectListeners.add(listener);
       return () => reconnectListeners.delete(listener);
     },
-    stats: () => ({ connected, hintsReceived, hintsDropped }),
+    stats: () => ({ connected, ...counts }),
     async close() {
       reconnectListeners.clear();
       await transport?.close();
@@ -99,7 +160,11 @@ export function createClusterCore(nodeId: string, logger: DomainLogger): Cluster
       logger.error({ nodeId }, 'bus: another process uses this NODE_ID; give each node its own, or leave NODE_ID unset');
       namesakeReported = true;
     }
-    hintsReceived++;
+    counts.hintsReceived++;
+    if (event.type === 'committed') {
+      const messages = openBodies(envelope, event);
+      if (messages) return local.publish({ ...event, messages });
+    }
     local.publish(event);
   }
 

@@ -22,14 +22,16 @@ export const busKind = (config: Pick<Config, 'bus' | 'databaseUrl'>): 'local' | 
 export const isClusterBus = (bus: MessageBus): bus is ClusterBus => typeof (bus as Partial<ClusterBus>).deliverLocally === 'function';
 
 /**
- * Opens the configured bus. A cross-node bus that cannot connect at start
+ * Opens the configured bus; `key` is the store's `clusterKey()`, which lets
+ * a cross-node bus carry messages sealed (cluster.ts, seal.ts). A cross-node bus that cannot connect at start
  * starts disconnected and connects by itself later (postgres.ts, redis.ts):
  * the node runs, its fan-out to other nodes by the heal timer meanwhile.
  */
-export async function openBus(config: BusConfig, logger: DomainLogger): Promise<MessageBus> {
+export async function openBus(config: BusConfig, logger: DomainLogger, options: { key?: Buffer } = {}): Promise<MessageBus> {
   const kind = busKind(config);
   const nodeId = config.nodeId || generateNodeId();
-  if (kind === 'postgres') return openPostgresBus(config.databaseUrl, { nodeId, logger });
-  if (kind === 'redis') return openRedisBus(config.redisUrl, { nodeId, logger });
+  const { key } = options;
+  if (kind === 'postgres') return openPostgresBus(config.databaseUrl, { nodeId, logger, key });
+  if (kind === 'redis') return openRedisBus(config.redisUrl, { nodeId, logger, key });
   return createLocalBus(logger);
 }

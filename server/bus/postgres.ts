@@ -20,10 +20,14 @@ export interface PostgresBusOptions {
   livenessMs: number;
   /** Reconnect delay: from the first to the last, doubling. */
   backoffMs: { first: number; max: number };
+  /** The cluster's key: hints then carry their messages sealed when they fit (cluster.ts). */
+  key?: Buffer;
 }
 
 /** A NOTIFY payload must be shorter than 8000 bytes (PostgreSQL's NOTIFY documentation). */
 const MAX_NOTIFY_BYTES = 7900;
+/** A payload with sealed messages stays under half a NOTIFY, so a NOTIFY still carries several hints. */
+const MAX_SEALED_BYTES = 3900;
 
 const defaults = { channel: 'wss_bus', livenessMs: 5000, backoffMs: { first: 50, max: 2000 } };
 
@@ -37,8 +41,8 @@ export const listenerName = (nodeId: string): string => `wss-bus:${nodeId}`;
  * on a retry, with backoff.
  */
 export async function openPostgresBus(url: string, options: Partial<PostgresBusOptions> & Pick<PostgresBusOptions, 'nodeId' | 'logger'>): Promise<ClusterBus> {
-  const { nodeId, logger, channel, livenessMs, backoffMs } = { ...defaults, ...options };
-  const core = createClusterCore(nodeId, logger);
+  const { nodeId, logger, channel, livenessMs, backoffMs, key } = { ...defaults, ...options };
+  const core = createClusterCore(nodeId, logger, { key, maxSealedBytes: MAX_SEALED_BYTES });
   let client: pg.Client | undefined;
   let closed = false;
   let delay = backoffMs.first;

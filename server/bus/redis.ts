@@ -15,7 +15,12 @@ export interface RedisBusOptions {
   nodeId: string;
   logger: DomainLogger;
   channel: string;
+  /** The cluster's key: hints then carry their messages sealed when they fit (cluster.ts). */
+  key?: Buffer;
 }
+
+/** Redis takes payloads of any size; past this a hint goes alone, as the read of 64 KiB from the store costs less than its copies. */
+const MAX_SEALED_BYTES = 65_536;
 
 /** The client name of a node's subscriber connection (CLIENT LIST shows it; the fault tests find it by this). */
 export const subscriberName = (nodeId: string): string => `wss-bus-sub-${nodeId}`;
@@ -32,8 +37,8 @@ export const backoff = (times: number): number => Math.min(50 * 2 ** Math.min(ti
  * once Redis answers.
  */
 export async function openRedisBus(url: string, options: Partial<RedisBusOptions> & Pick<RedisBusOptions, 'nodeId' | 'logger'>): Promise<ClusterBus> {
-  const { nodeId, logger, channel } = { channel: 'wss_bus', ...options };
-  const core = createClusterCore(nodeId, logger);
+  const { nodeId, logger, channel, key } = { channel: 'wss_bus', ...options };
+  const core = createClusterCore(nodeId, logger, { key, maxSealedBytes: MAX_SEALED_BYTES });
   const common = { lazyConnect: true, retryStrategy: backoff, maxRetriesPerRequest: 1 };
   // Publishing while disconnected fails at once (the hint is dropped) rather than queueing stale hints.
   const pub = new Redis(url, { ...common, enableOfflineQueue: false, connectionName: publisherName(nodeId) });

@@ -2,15 +2,17 @@
  * What a node accepts from the wire: one zod schema per event type, the
  * hint forms only. A NOTIFY needs no privilege, so any role that can connect
  * to the database can put a payload on the channel (a Redis client on the
- * channel alike): a `committed` hint that carried bodies was handed to the
- * connections as is, and its forged echo moved their cursors past the real
- * message, which was then never delivered. Bodies never travel between
- * nodes, so an event from the wire has none (extra keys are dropped); a
- * known type of another shape is ignored.
+ * channel alike): a `committed` hint that carried bodies in the clear was
+ * handed to the connections as is, and its forged echo moved their cursors
+ * past the real message, which was then never delivered. So an event from
+ * the wire has no bodies (extra keys are dropped); bodies come only sealed
+ * under the cluster's key (seal.ts, cluster.ts) and checked here against the
+ * event's range. A known type of another shape is ignored.
  */
 import { z } from 'zod';
 import { isValidSessionId } from '../../protocol/session-id.js';
-import type { BusEvent } from '../domain/ports.js';
+import type { BusEvent, CommittedEvent } from '../domain/ports.js';
+import type { StoredMessage } from '../domain/model.js';
 
 const pk = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -42,4 +44,23 @@ export function eventFromWire(value: unknown): BusEvent | undefined {
   if (!KNOWN.has((value as { type: string }).type)) return value as BusEvent;
   const parsed = wireEvent.safeParse(value);
   return parsed.success ? (parsed.data as BusEvent) : undefined;
+}
+
+const sealedMessage = z.object({ seq, clientId: z.string().nullable(), body: z.string(), at: z.number().int().min(0) }).strict();
+
+/**
+ * The messages of `event` from the plaintext of its sealed payload, or
+ * undefined unless they are exactly its range: one message per seq from
+ * fromSeq to toSeq, in order.
+ */
+export function sealedMessages(event: CommittedEvent, plaintext: string): StoredMessage[] | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(plaintext);
+  } catch {
+    return undefined;
+  }
+  const parsed = z.array(sealedMessage).max(event.toSeq - event.fromSeq + 1).safeParse(value);
+  if (!parsed.success || parsed.data.length !== event.toSeq - event.fromSeq + 1) return undefined;
+  return parsed.data.every((m, k) => m.seq === event.fromSeq + k) ? parsed.data : undefined;
 }

@@ -119,6 +119,11 @@ export interface Store {
    * node only (SQLite: the counters stay in memory).
    */
   windowCounters?: WindowCounters;
+  /**
+   * The 32-byte key the nodes on this store share, to seal what they send each
+   * other on the bus (bus/seal.ts); absent when the store serves one node only.
+   */
+  clusterKey?(): Promise<Buffer>;
   /** Stops background work and closes the storage. */
   close(): Promise<void>;
 }
@@ -151,8 +156,10 @@ export type WindowCounters = (name: string, windowMs: number) => WindowCounter;
 /**
  * What happened to a session, for every node that holds its sockets.
  * `committed`: seqs fromSeq..toSeq were committed; `messages` carries their
- * bodies only on the node that committed them (a cross-node bus carries the
- * range alone, and a receiver reads it from the store). `deleted`: the
+ * bodies on the node that committed them, and on another node when the bus
+ * brought them sealed (bus/seal.ts); without them a receiver reads the range
+ * from the store. Either way the store is the truth: a connection takes an
+ * event only when it continues its cursor. `deleted`: the
  * session's delete committed. `revoked`: the session's token was replaced;
  * sockets authorised with the token whose SHA-256 is `tokenHash` (hex) are
  * closed (the hash of the old token, never a token: order-independent, and
@@ -164,6 +171,9 @@ export type WindowCounters = (name: string, windowMs: number) => WindowCounter;
  * (ws/presence.ts). Handlers ignore types
  * they do not know, so later kinds are added without breaking them.
  */
+/** A `committed` event. */
+export type CommittedEvent = Extract<BusEvent, { type: 'committed' }>;
+
 export type BusEvent =
   | {
       type: 'committed';

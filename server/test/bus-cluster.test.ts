@@ -5,6 +5,7 @@
  * killed bus connection (pg_terminate_backend of the LISTEN backend, CLIENT
  * KILL TYPE pubsub) comes back by itself and says so (the resync).
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeBusContract, type BusFactory } from '../bus/contract.js';
 import type { ClusterBus } from '../bus/cluster.js';
@@ -50,7 +51,7 @@ const pgHooks = {
     await pgDatabase.drop();
   },
 };
-const openPg = (nodeId: string) => openPostgresBus(pgDatabase.url, { nodeId, logger, livenessMs: 1000 });
+const openPg = (nodeId: string, key?: Buffer) => openPostgresBus(pgDatabase.url, { nodeId, logger, livenessMs: 1000, key });
 
 let redis: PrivateRedis;
 const redisHooks = {
@@ -61,10 +62,11 @@ const redisHooks = {
     await redis.stop();
   },
 };
-const openRedis = (nodeId: string) => openRedisBus(redis.url, { nodeId, logger });
+const openRedis = (nodeId: string, key?: Buffer) => openRedisBus(redis.url, { nodeId, logger, key });
 
-describeBusContract('PostgreSQL LISTEN/NOTIFY', clusterFactory(openPg, pgHooks));
-describeBusContract('Redis pub/sub', clusterFactory(openRedis, redisHooks));
+const clusterKey = randomBytes(32);
+describeBusContract('PostgreSQL LISTEN/NOTIFY', clusterFactory((id) => openPg(id, clusterKey), pgHooks));
+describeBusContract('Redis pub/sub', clusterFactory((id) => openRedis(id, clusterKey), redisHooks));
 
 const committed = (seq: number): BusEvent => ({
   type: 'committed',
@@ -188,6 +190,40 @@ describe('events from the wire', () => {
       await Promise.all([bus.close(), forger.end()]);
     }
   });
+  it('hands on a sealed payload moved to another range, session or sender as a hint alone, and counts it', async () => {
+    const key = randomBytes(32);
+    const channel = `wss_seal_${counter++}`;
+    const [a, b] = [
+      await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel, key }),
+      await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel, key }),
+    ];
+    const forger = new pg.Client({ connectionString: pgDatabase.url });
+    const captured: string[] = [];
+    forger.on('notification', (msg) => captured.push(msg.payload ?? ''));
+    await forger.connect();
+    await forger.query(`LISTEN ${channel}`);
+    try {
+      const events = record(b);
+      a.publish({ type: 'committed', sessionPk: 7, sessionId: 's7', fromSeq: 3, toSeq: 3, messages: [{ seq: 3, clientId: null, body: 'real', at: 1 }] });
+      await vi.waitFor(() => expect(captured).toHaveLength(1), { timeout: 10_000 });
+      await vi.waitFor(() => expect(events).toHaveLength(1), { timeout: 10_000 });
+      const genuine = JSON.parse(captured[0]!) as { n: string; i: string; e: Record<string, unknown>; x: string };
+      const moved = [
+        { ...genuine, e: { ...genuine.e, fromSeq: 4, toSeq: 4 } },
+        { ...genuine, e: { ...genuine.e, sessionPk: 8 } },
+        { ...genuine, e: { ...genuine.e, sessionId: 's8' } },
+        { ...genuine, i: randomBytes(16).toString('hex') },
+        { ...genuine, x: Buffer.from('{"seq":3}').toString('base64') },
+      ];
+      for (const payload of moved) await forger.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify(payload)]);
+      await vi.waitFor(() => expect(events).toHaveLength(1 + moved.length), { timeout: 10_000 });
+      expect(events[0]).toMatchObject({ fromSeq: 3, messages: [{ seq: 3, body: 'real' }] });
+      for (const event of events.slice(1)) expect('messages' in event).toBe(false);
+      expect(b.stats()).toMatchObject({ bodiesOpened: 1, bodiesRejected: moved.length });
+    } finally {
+      await Promise.all([a.close(), b.close(), forger.end()]);
+    }
+  });
 });
 
 const kills = {
@@ -196,9 +232,28 @@ const kills = {
   redis: () => redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub'),
 };
 
-for (const [name, open, hooks] of [
-  ['postgres', openPg, pgHooks],
-  ['redis', openRedis, redisHooks],
+/** Every payload on the default channel, as any client of the database or of Redis may see it. */
+const taps = {
+  async postgres(): Promise<{ payloads: string[]; close(): Promise<void> }> {
+    const client = new pg.Client({ connectionString: pgDatabase.url });
+    const payloads: string[] = [];
+    client.on('notification', (msg) => payloads.push(msg.payload ?? ''));
+    await client.connect();
+    await client.query('LISTEN wss_bus');
+    return { payloads, close: () => client.end() };
+  },
+  async redis(): Promise<{ payloads: string[]; close(): Promise<void> }> {
+    const client = new Redis(redis.url);
+    const payloads: string[] = [];
+    client.on('message', (_channel: string, payload: string) => payloads.push(payload));
+    await client.subscribe('wss_bus');
+    return { payloads, close: async () => void client.disconnect() };
+  },
+};
+
+for (const [name, open, hooks, sealedLimit] of [
+  ['postgres', openPg, pgHooks, 3900],
+  ['redis', openRedis, redisHooks, 65_536],
 ] as const) {
   describe(`${name} bus between nodes`, () => {
     beforeAll(hooks.setup, 60_000);
@@ -224,6 +279,47 @@ for (const [name, open, hooks] of [
         expect(b.stats()).toMatchObject({ connected: true, hintsReceived: 2 });
       } finally {
         await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('carries a hint\'s messages sealed when they fit: opened by a node with the key, unreadable on the wire, a hint alone for a node without it', async () => {
+      const key = randomBytes(32);
+      const [a, b, stranger] = [await open(`s${counter++}`, key), await open(`s${counter++}`, key), await open(`s${counter++}`, randomBytes(32))];
+      const tap = await taps[name]();
+      try {
+        const [onB, onStranger] = [record(b), record(stranger)];
+        const small: BusEvent = {
+          type: 'committed',
+          sessionPk: 1,
+          sessionId: 's1',
+          fromSeq: 4,
+          toSeq: 5,
+          messages: [
+            { seq: 4, clientId: 'c-4', body: 'a quiet SECRET-PHRASE \u0000 ✓', at: 11 },
+            { seq: 5, clientId: null, body: 'second', at: 11 },
+          ],
+        };
+        a.publish(small);
+        await vi.waitFor(() => expect(onB).toHaveLength(1), { timeout: 10_000 });
+        expect(onB[0]).toEqual(small);
+        await vi.waitFor(() => expect(onStranger).toHaveLength(1), { timeout: 10_000 });
+        expect(onStranger[0]).toEqual({ ...small, messages: undefined });
+        expect('messages' in onStranger[0]!).toBe(false);
+        expect(b.stats()).toMatchObject({ bodiesOpened: 1, bodiesRejected: 0 });
+        expect(stranger.stats()).toMatchObject({ bodiesOpened: 0, bodiesRejected: 1 });
+        await vi.waitFor(() => expect(tap.payloads).toHaveLength(1), { timeout: 10_000 });
+        expect(tap.payloads[0]).not.toMatch(/SECRET-PHRASE|second/);
+        expect(JSON.parse(tap.payloads[0]!).x).toEqual(expect.any(String));
+
+        // Past the transport's limit the hint goes alone, and the receiver reads the store.
+        const big: BusEvent = { ...small, fromSeq: 6, toSeq: 6, messages: [{ seq: 6, clientId: null, body: 'y'.repeat(sealedLimit + 1), at: 12 }] };
+        a.publish(big);
+        await vi.waitFor(() => expect(onB).toHaveLength(2), { timeout: 10_000 });
+        expect(onB[1]).toEqual({ ...big, messages: undefined });
+        expect(JSON.parse(tap.payloads[1]!).x).toBeUndefined();
+        expect(b.stats()).toMatchObject({ bodiesOpened: 1, bodiesRejected: 0 });
+      } finally {
+        await Promise.all([a.close(), b.close(), stranger.close(), tap.close()]);
       }
     });
 

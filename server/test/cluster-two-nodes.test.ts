@@ -88,10 +88,13 @@ describe.each(['postgres', 'redis'] as const)('two nodes on one database, BUS=%s
     const after = await fetch(`${b.httpUrl}/api/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.token}` } });
     expect(((await after.json()) as { lastSeq: number }).lastSeq).toBe(n);
 
-    // Node b heard node a's commits over the bus (hints), and says so.
+    // Node b heard node a's commits over the bus (hints), and says so; their messages came sealed under the
+    // key both nodes read from the database (bus_key), so b sent them on without reading them back.
     const metrics = await b.metrics();
     expect(metricValue(metrics, 'wss_bus_connected')).toBe(1);
     expect(metricValue(metrics, 'wss_bus_hints_received_total')).toBeGreaterThan(0);
+    expect(metricValue(metrics, 'wss_bus_bodies_opened_total')).toBeGreaterThan(0);
+    expect(metricValue(metrics, 'wss_bus_bodies_rejected_total')).toBe(0);
   });
 
   it('a delete on one node closes the session\'s sockets on the other with 4001', async () => {

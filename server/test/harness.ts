@@ -57,7 +57,7 @@ export async function startTestServer(
   };
   const logger = createLogger({ level: asked.logLevel, format: 'json', ...(logDestination ? { destination: logDestination } : {}) });
   const { store: fixture, config } = await openTestStore(asked, logger);
-  const bus = await openBus(config, logger);
+  const bus = await openBus(config, logger, { key: await fixture.store.clusterKey?.() });
   const server = await startServer(config, logger, { store: fixture.store, bus });
   let restarting = false;
   const self: TestServer = {

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import type { StoredMessage } from '../domain/model.js';
-import type { BusEvent, MessageLog } from '../domain/ports.js';
+import type { CommittedEvent, MessageLog } from '../domain/ports.js';
 import { echoFrame } from '../domain/presenter.js';
 import type { Metrics } from '../metrics.js';
 
@@ -9,7 +9,7 @@ const CHUNK = 256;
 /** and a catch-up waits for the socket to drain above this much buffered output. */
 const HIGH_WATER = 256 * 1024;
 
-export type CommittedEvent = Extract<BusEvent, { type: 'committed' }>;
+export type { CommittedEvent };
 
 export interface FeedDeps {
   ws: WebSocket;

@@ -35,6 +35,7 @@ const defaults: Omit<PostgresStoreOptions, 'logger'> = {
 
 /** The store, with the message log's extra read the cluster's heal timer uses. */
 export interface PostgresStore extends Store {
+  clusterKey(): Promise<Buffer>;
   messages: PostgresMessageLog;
   /** The pool (tests force faults on its connections). */
   pool: Pool;
@@ -56,6 +57,11 @@ export async function openPostgresStore(url: string, options: Partial<PostgresSt
     retention: translateFaults(retention),
     windowCounters: createWindowCounters(limitsPool),
     pool,
+    async clusterKey() {
+      const { rows } = await pool.query<{ key: Buffer }>('SELECT key FROM bus_key WHERE id = 1');
+      if (!rows[0]) throw new Error('bus_key is empty: the cluster key was deleted (migration 4 creates it)');
+      return rows[0].key;
+    },
     async close() {
       await retention.stop();
       await Promise.all([pool.end(), limitsPool.end()]);

@@ -115,4 +115,14 @@ export const MIGRATIONS: readonly string[] = [
     END IF;
   END $$;
   `,
+  // 4: the cluster's key (bus/seal.ts): nodes seal the messages a hint carries with it, so only a node that can
+  // read this table opens them. 32 bytes from two gen_random_uuid() (core since PostgreSQL 13, strong random;
+  // 244 random bits) through sha256(): no extension needed.
+  `
+  CREATE TABLE bus_key (
+    id  int   PRIMARY KEY CHECK (id = 1),
+    key bytea NOT NULL CHECK (octet_length(key) = 32)
+  );
+  INSERT INTO bus_key (id, key) VALUES (1, sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text, 'UTF8')));
+  `,
 ];

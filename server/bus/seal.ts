@@ -1,0 +1,77 @@
+/**
+ * Sealed bodies on the bus between nodes. A `committed` hint may carry its
+ * messages when they fit, so the receiving node sends them at once instead
+ * of reading them back from the store (README, Scaling out: that read was
+ * the longest hop of cross-node delivery). A bus channel is not private
+ * (any role that can connect to the database may LISTEN and NOTIFY; any
+ * client of the Redis server may SUBSCRIBE and PUBLISH), so the bodies are
+ * sealed with AES-256-GCM: only a node that can read the cluster's key from
+ * the database (migration 4, `bus_key`) can open them, and a payload that
+ * does not open is handed on as a hint alone (the store is read, as before).
+ *
+ * Nonces: each process derives a key of its own from the cluster key and
+ * its random 16-byte instance ID (HKDF-SHA256; the ID travels in every
+ * envelope), and numbers its nonces 1, 2, 3, ... under it, so no nonce is
+ * used twice under one key without any coordination between nodes.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+
+const INFO = 'websocket-session bus seal v1';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+/** Keys derived for other processes, kept for the ones whose payloads opened (a forger's IDs are never kept). */
+const MAX_PEERS = 1024;
+
+export interface Sealer {
+  /** `plaintext` sealed to base64 (nonce, ciphertext, tag); `aad` is bound to it but not carried. */
+  seal(aad: string, plaintext: string): string;
+  /** The plaintext of a payload sealed by process `instance` with the same `aad`, or undefined when it does not open. */
+  open(instance: string, aad: string, sealed: string): string | undefined;
+}
+
+const derive = (clusterKey: Buffer, instance: string): Buffer =>
+  Buffer.from(hkdfSync('sha256', clusterKey, Buffer.from(instance, 'hex'), INFO, 32));
+
+/**
+ * A sealer for this process. `instance` is its random ID in hex (at least
+ * 16 bytes of it: the salt its key is derived with); `clusterKey` is the
+ * 32 bytes every node reads from the database.
+ */
+export function createSealer(clusterKey: Buffer, instance: string): Sealer {
+  if (clusterKey.length !== 32) throw new Error('the bus key must be 32 bytes');
+  if (!/^[0-9a-f]{32,}$/.test(instance)) throw new Error('the instance ID must be at least 16 bytes of hex');
+  const own = derive(clusterKey, instance);
+  const peers = new Map<string, Buffer>();
+  let counter = 0n;
+
+  return {
+    seal(aad, plaintext) {
+      const nonce = Buffer.alloc(NONCE_BYTES);
+      nonce.writeBigUInt64BE(++counter, NONCE_BYTES - 8);
+      const cipher = createCipheriv('aes-256-gcm', own, nonce);
+      cipher.setAAD(Buffer.from(aad));
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64');
+    },
+
+    open(peer, aad, sealed) {
+      if (!/^[0-9a-f]{32,64}$/.test(peer)) return undefined;
+      const bytes = Buffer.from(sealed, 'base64');
+      if (bytes.length < NONCE_BYTES + TAG_BYTES) return undefined;
+      const key = peers.get(peer) ?? derive(clusterKey, peer);
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, NONCE_BYTES));
+        decipher.setAAD(Buffer.from(aad));
+        decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+        const plaintext = Buffer.concat([decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+        if (!peers.has(peer)) {
+          if (peers.size >= MAX_PEERS) peers.delete(peers.keys().next().value!);
+          peers.set(peer, key);
+        }
+        return plaintext;
+      } catch {
+        return undefined; // a wrong key, a forger, a payload cut short
+      }
+    },
+  };
+}
