@@ -62,7 +62,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
   }
   let bus: MessageBus;
   try {
-    bus = deps.bus ?? (await openBus(config, logger, { key: await store.clusterKey?.() }));
+    bus = deps.bus ?? (await openBus(config, logger, { key: await clusterKeyOf(store, logger) }));
   } catch (err) {
     await store.close();
     throw new StartError((err as Error).message);
@@ -250,4 +250,18 @@ function listen(server: Server, port: number, host: string, setting: string): Pr
       resolve();
     });
   });
+}
+
+/**
+ * The store's cluster key, or undefined when it has none or it cannot be
+ * read (the row deleted, no privilege on bus_key): the node then runs with
+ * hints alone, correct and one read slower per hint, and says so once.
+ */
+async function clusterKeyOf(store: Store, logger: Logger): Promise<Buffer | undefined> {
+  try {
+    return await store.clusterKey?.();
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'cluster key unreadable: hints to other nodes go without their messages (each receiver reads them from the store)');
+    return undefined;
+  }
 }

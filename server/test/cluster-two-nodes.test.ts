@@ -10,7 +10,7 @@ import type { EchoFrame, RegisteredSession } from '../../protocol/wire.js';
 import { startNode, metricValue, type ClusterNode } from './cluster-fixture.js';
 import { register, type TestClient } from './harness.js';
 import { postgresUrl } from './pg-fixture.js';
-import { createDatabase } from './services/postgres.js';
+import { admin, createDatabase } from './services/postgres.js';
 import { startRedis, type PrivateRedis } from './services/redis.js';
 
 /** Echo frames until the one with seq `last` (ready and other frames skipped). */
@@ -103,5 +103,21 @@ describe.each(['postgres', 'redis'] as const)('two nodes on one database, BUS=%s
     const res = await fetch(`${a.httpUrl}/api/sessions/${s.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${s.token}` } });
     expect(res.status).toBe(204);
     for (const client of [onB1, onB2]) expect(await client.closed).toMatchObject({ code: 4001 });
+  });
+
+  it('a node that cannot read the cluster key starts all the same and gets every message by reading the store', async () => {
+    await admin(database.url, 'DELETE FROM bus_key');
+    const c = await startNode({ databaseUrl: database.url, bus, redisUrl: redis.url, nodeId: 'c' });
+    try {
+      const s = await register(a, `nokey-${bus}`);
+      const [onA, onC] = [await connect(a, s), await connect(c, s)];
+      for (let i = 1; i <= 5; i++) onA.send(JSON.stringify({ type: 'send', id: `k${i}`, text: `m${i}` }));
+      expect((await echoesUntil(onC, 5)).map((e) => [e.seq, e.text])).toEqual([1, 2, 3, 4, 5].map((n) => [n, `${s.id}: m${n}`]));
+      const metrics = await c.metrics();
+      expect(metricValue(metrics, 'wss_bus_hints_received_total')).toBeGreaterThan(0);
+      expect(metricValue(metrics, 'wss_bus_bodies_opened_total')).toBe(0);
+    } finally {
+      await c.close();
+    }
   });
 });
