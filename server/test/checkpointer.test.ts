@@ -31,4 +31,33 @@ describe('WAL checkpoints off the event loop (SQLite)', () => {
       folder.remove();
     }
   });
+
+  it('cuts the WAL file back to its limit once it was checkpointed, after it grew past it (a long backup, a burst)', () => {
+    const folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    const limit = 256 * 1024;
+    const db = openDatabase(path, { walSizeLimitBytes: limit });
+    try {
+      db.exec('CREATE TABLE t (x BLOB)');
+      const insert = db.prepare('INSERT INTO t VALUES (randomblob(4000))');
+      // A reader's snapshot held across the writes keeps the checkpoint from restarting the WAL, as a backup does.
+      const reader = openDatabase(path);
+      reader.prepare('BEGIN').run();
+      reader.prepare('SELECT count(*) FROM t').get();
+      db.transaction(() => {
+        for (let i = 0; i < 500; i++) insert.run();
+      })();
+      db.pragma('wal_checkpoint(PASSIVE)');
+      expect(statSync(`${path}-wal`).size).toBeGreaterThan(500 * 4000);
+      reader.prepare('COMMIT').run();
+      reader.close();
+      db.pragma('wal_checkpoint(PASSIVE)');
+      insert.run(); // the writer starts the WAL over, and cuts the file
+      expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(limit);
+      expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 501 });
+    } finally {
+      db.close();
+      folder.remove();
+    }
+  });
 });

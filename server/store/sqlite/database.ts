@@ -12,19 +12,29 @@ export interface DatabaseOptions {
   synchronous: 'full' | 'normal';
   /** How long a statement waits on a lock held by another process, in ms. */
   busyTimeoutMs: number;
+  /**
+   * Size in bytes the WAL file is cut back to when the writer starts it over
+   * after a checkpoint (SQLite's journal_size_limit). A long backup holds its
+   * snapshot, so the WAL grows meanwhile; without a limit the file kept that
+   * size on disk for good. 64 MiB: the writer's own checkpoint fallback
+   * (checkpointer.ts), far above what a second of writes fills, so the WAL is
+   * never cut in everyday use (growing a file again costs its commits).
+   */
+  walSizeLimitBytes: number;
 }
 
-const defaults: DatabaseOptions = { synchronous: 'full', busyTimeoutMs: 250 };
+const defaults: DatabaseOptions = { synchronous: 'full', busyTimeoutMs: 250, walSizeLimitBytes: 64 * 1024 * 1024 };
 
 /** Opens (creating file and folder if needed) the database, sets pragmas and migrates it. */
 export function openDatabase(path: string, options: Partial<DatabaseOptions> = {}): Db {
-  const { synchronous, busyTimeoutMs } = { ...defaults, ...options };
+  const { synchronous, busyTimeoutMs, walSizeLimitBytes } = { ...defaults, ...options };
   if (path !== ':memory:') ensureFolder(dirname(path));
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    db.pragma(`journal_size_limit = ${Math.trunc(walSizeLimitBytes)}`);
     db.pragma('foreign_keys = ON');
     db.pragma('temp_store = MEMORY');
     registerFunctions(db);
