@@ -39,6 +39,8 @@ export interface BenchOptions {
   patienceMs: number;
   /** Write a V8 CPU profile of variant (a) during one throughput run. */
   profile: boolean;
+  /** The bus between the cross-node target's two nodes (BUS): PostgreSQL LISTEN/NOTIFY, as shipped, or Redis pub/sub. */
+  crossNodeBus: 'postgres' | 'redis';
   resultsDir: string;
   out: string;
 }
@@ -59,6 +61,7 @@ const USAGE = `Usage: npm run bench -- [options]
                     the echo alone is always measured, targets of loads left out are not reported
   --patience S      seconds the whole run may spend waiting for a quiet machine
                     and measuring noisy windows again (180; 0: never)
+  --bus B           the cross-node target's bus: postgres | redis (postgres, the default with DATABASE_URL)
   --profile         write CPU profiles (throughput: variant (a); cross-node: both nodes) and print their top functions
   --no-pin          do not pin server and generator with taskset
   --smoke           a few seconds, tiny fixtures, targets reported but not enforced
@@ -93,6 +96,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | { help: st
       'stall-messages': { type: 'string' },
       'stall-loads': { type: 'string' },
       patience: { type: 'string' },
+      bus: { type: 'string' },
       profile: { type: 'boolean' },
       'no-pin': { type: 'boolean' },
       smoke: { type: 'boolean' },
@@ -112,6 +116,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | { help: st
   const loads = SIDE_LOAD_KINDS.slice(1) as readonly string[];
   const stallLoads = (values['stall-loads'] ?? loads.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   for (const load of stallLoads) if (!loads.includes(load)) throw new Error(`--stall-loads: unknown side load "${load}" (${loads.join(', ')})`);
+  const crossNodeBus = values.bus ?? 'postgres';
+  if (crossNodeBus !== 'postgres' && crossNodeBus !== 'redis') throw new Error(`--bus must be postgres or redis, got "${crossNodeBus}"`);
   const resultsDir = join(ROOT, 'bench/results');
   return {
     connections: num(values.connections, smoke ? 10 : 100, 'connections'),
@@ -135,6 +141,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | { help: st
     stallArms: SIDE_LOAD_KINDS.filter((kind) => kind === 'none' || stallLoads.includes(kind)),
     patienceMs: smoke ? 0 : num(values.patience, 180, 'patience', 0) * 1000,
     profile: values.profile === true,
+    crossNodeBus,
     resultsDir,
     out: values.out ?? join(resultsDir, smoke ? 'smoke.json' : 'latest.json'),
   };

@@ -84,7 +84,7 @@ const settings = {
     .describe('minimum level logged'),
   logFormat: z.enum(['json', 'pretty']).default('json').describe('json for machines, pretty for people'),
   staticDir: z.string().min(1).default('dist/web').describe('folder of the built SPA served on the HTTP port'),
-  maxMessageBytes: positiveInt.max(16 * 1024 * 1024).default(65536).describe('largest WebSocket message, in bytes (close 1009)'),
+  maxMessageBytes: positiveInt.max(16 * 1024 * 1024, 'must be at most 16777216 (16 MiB)').default(65536).describe('largest WebSocket message, in bytes (close 1009)'),
   allowedOrigins: originList.describe(
     'comma-separated exact origins allowed to connect and to POST/DELETE besides the app\'s own (each allowed host on HTTP_PORT); null (file pages) only when listed',
   ),
@@ -158,7 +158,10 @@ const settings = {
   healIntervalMs: positiveInt
     .default(1000)
     .describe('with a cross-node bus, how often each local session\'s last seq is compared with its connections\' cursors, and presence counts are republished (a node\'s count not heard for 3 intervals is dropped)'),
-  shutdownDrainMs: nonNegativeInt.max(3000).default(0).describe('on SIGTERM, time /readyz answers 503 before the listeners close'),
+  shutdownDrainMs: nonNegativeInt
+    .max(30_000, 'must be at most 30000 (30 s)')
+    .default(0)
+    .describe('on SIGTERM, time /readyz answers 503 (open sockets are served as ever) before the listeners close; the process ends within 5 s after it'),
 } satisfies Record<string, z.ZodType>;
 
 /**

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { StartError, startServer } from './server.js';
 
-/** SIGTERM/SIGINT must end the process within this long. */
+/** SIGTERM/SIGINT must end the process within this long after the drain (SHUTDOWN_DRAIN_MS). */
 const SHUTDOWN_DEADLINE_MS = 5000;
 /** How long the last log lines may take to leave: a stdout nobody reads must not hold the exit. */
 const LOG_FLUSH_DEADLINE_MS = 500;
@@ -30,10 +30,10 @@ async function main(): Promise<void> {
     const forced = setTimeout(() => {
       logger.error('shutdown deadline passed; exiting');
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
+    }, config.shutdownDrainMs + SHUTDOWN_DEADLINE_MS);
     forced.unref();
     server
-      .close(SHUTDOWN_DEADLINE_MS - 1000 - config.shutdownDrainMs)
+      .close(SHUTDOWN_DEADLINE_MS - 1000)
       .then(() => {
         logger.info('stopped');
         // Logs are written asynchronously: let the last lines out first, for a while.

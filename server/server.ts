@@ -200,7 +200,8 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     if (config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
     const serversClosed = Promise.all([httpServer, wsServer].map((s) => new Promise((r) => s.close(r))));
     httpServer.closeIdleConnections();
-    // Commit and echo what was taken in; while draining, nothing more is taken.
+    // Commit and echo what was taken in (during the drain, open sockets were served as ever); nothing more is taken.
+    hub.stopTaking();
     await queue.drain();
     await healer?.stop();
     await hub.close(deadlineMs);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL, type ServerFrame } from '../../protocol/wire.js';
@@ -5,8 +6,9 @@ import type { BenchOptions } from '../cli.js';
 import { registerSessions, type Registered } from '../lib/http.js';
 import { LatencyRecorder, type LatencySummary } from '../lib/latency.js';
 import { startBenchPostgres, type BenchPostgres } from '../lib/postgres.js';
-import { machineBusySeconds, quietly, sleep } from '../lib/proc.js';
-import { startBenchServer, UNLIMITED_ENV, type BenchServer } from '../lib/server-process.js';
+import { cpuSeconds, machineBusySeconds, quietly, sleep, taskset } from '../lib/proc.js';
+import { SERVER_CORE, startBenchServer, UNLIMITED_ENV, type BenchServer } from '../lib/server-process.js';
+import { startRedis, type PrivateRedis } from '../../server/test/services/redis.js';
 import { median, round3 } from '../lib/stats.js';
 import { messageBody } from '../load/generator.js';
 import { count, heading, progress, table, target, type TargetResult } from '../report.js';
@@ -31,6 +33,7 @@ export interface CrossNodeRun {
 
 export interface CrossNodeReport {
   rate: number;
+  bus: 'postgres' | 'redis';
   sessions: number;
   reps: CrossNodeRun[];
   medianP99: number;
@@ -63,9 +66,10 @@ function open(node: BenchServer, session: Registered): Promise<WebSocket> {
  * session, the senders paced at `rate` in all (open loop, round-robin); the
  * latency of a message is from its send on B to its echo at the receiver on A.
  */
-async function measureOnce(options: BenchOptions, postgres: BenchPostgres, rep: number, sessions: number, rate: number, cpuProfDir?: string): Promise<CrossNodeRun> {
+async function measureOnce(options: BenchOptions, services: Services, rep: number, sessions: number, rate: number, cpuProfDir?: string): Promise<CrossNodeRun> {
+  const { postgres, redis } = services;
   const database = await postgres.database();
-  const env = { DATABASE_URL: database.url, ...UNLIMITED_ENV };
+  const env = { DATABASE_URL: database.url, BUS: options.crossNodeBus, ...(redis ? { REDIS_URL: redis.url } : {}), ...UNLIMITED_ENV };
   const nodes: BenchServer[] = [];
   const pairs: Pair[] = [];
   const errors: string[] = [];
@@ -114,7 +118,7 @@ async function measureOnce(options: BenchOptions, postgres: BenchPostgres, rep: 
         pairs[sent % pairs.length]!.sender.send(JSON.stringify({ type: 'send', id, text: body }));
       }
     }, 1);
-    const serverCpu = () => nodes.reduce((sum, n) => sum + n.cpuSeconds(), 0) + postgres.cpuSeconds();
+    const serverCpu = () => nodes.reduce((sum, n) => sum + n.cpuSeconds(), 0) + postgres.cpuSeconds() + (redis ? cpuSeconds(redis.pid) : 0);
     try {
       await sleep(options.warmupMs);
       const [cpu0, busy0, gen0, received0, w0] = [serverCpu(), machineBusySeconds(), process.cpuUsage(), received, performance.now()];
@@ -150,25 +154,44 @@ async function measureOnce(options: BenchOptions, postgres: BenchPostgres, rep: 
   }
 }
 
+/** The services the nodes share: the database, and Redis with `--bus redis`. */
+interface Services {
+  postgres: BenchPostgres;
+  redis?: PrivateRedis;
+}
+
+/** A private Redis pinned to the server's core (its CPU counts as the server's, like PostgreSQL's). */
+async function startBenchRedis(pin: boolean): Promise<PrivateRedis> {
+  const redis = await startRedis();
+  const bin = pin ? taskset() : null;
+  if (bin) execFileSync(bin, ['-a', '-p', '-c', String(SERVER_CORE), String(redis.pid)], { stdio: 'ignore' });
+  return redis;
+}
+
 /**
  * Cross-node delivery latency (issue 14, point 4): two nodes of (a) on one
- * PostgreSQL database with its LISTEN/NOTIFY bus, as shipped, both pinned with
- * PostgreSQL to the server's core; the generator's clients send on node B at
- * 1,000 msg/s and receive on node A. Target: p99 <= 10 ms, median of the
- * repetitions.
+ * PostgreSQL database with its LISTEN/NOTIFY bus, as shipped (or Redis
+ * pub/sub with `--bus redis`), pinned with the services to the server's
+ * core; the generator's clients send on node B at 1,000 msg/s and receive on
+ * node A. Target: p99 <= 10 ms, median of the repetitions.
  */
 export async function crossNodeTarget(options: BenchOptions, profileDir?: string): Promise<{ report: CrossNodeReport; targets: TargetResult[]; problems: string[] }> {
   const rate = options.smoke ? 200 : RATE;
   const sessions = options.smoke ? 2 : 10;
-  heading(`cross-node delivery: sent on node B, received on node A, ${rate} msg/s over ${sessions} sessions (B=${options.bytes}), ${count(options.reps, 'repetition')}`);
+  heading(`cross-node delivery: sent on node B, received on node A, ${rate} msg/s over ${sessions} sessions (B=${options.bytes}, BUS=${options.crossNodeBus}), ${count(options.reps, 'repetition')}`);
   const postgres = await startBenchPostgres(options.pin);
+  const redis = options.crossNodeBus === 'redis' ? await startBenchRedis(options.pin).catch(async (err: unknown) => {
+    await postgres.stop();
+    throw err;
+  }) : undefined;
   const reps: CrossNodeRun[] = [];
   try {
     for (let rep = 0; rep < options.reps; rep++) {
       progress(`rep ${rep + 1}/${options.reps}`);
-      reps.push(await quietly(() => measureOnce(options, postgres, rep, sessions, rate, rep === 0 && profileDir ? join(profileDir, 'cross-node') : undefined)));
+      reps.push(await quietly(() => measureOnce(options, { postgres, redis }, rep, sessions, rate, rep === 0 && profileDir ? join(profileDir, 'cross-node') : undefined)));
     }
   } finally {
+    await redis?.stop();
     await postgres.stop();
   }
   console.log(
@@ -179,8 +202,8 @@ export async function crossNodeTarget(options: BenchOptions, profileDir?: string
   );
   const medianP99 = round3(median(reps.map((r) => r.latency.p99)));
   return {
-    report: { rate, sessions, reps, medianP99 },
-    targets: [target('cross-node-latency', `p99 from a send on node B to the echo on node A at ${rate} msg/s, median of ${count(options.reps, 'repetition')}`, medianP99, '<=', P99_LIMIT_MS, 'ms')],
+    report: { rate, sessions, bus: options.crossNodeBus, reps, medianP99 },
+    targets: [target('cross-node-latency', `p99 from a send on node B to the echo on node A at ${rate} msg/s (BUS=${options.crossNodeBus}), median of ${count(options.reps, 'repetition')}`, medianP99, '<=', P99_LIMIT_MS, 'ms')],
     problems: reps.flatMap((r, i) => r.errors.map((e) => `cross-node rep ${i + 1}: ${e}`)),
   };
 }

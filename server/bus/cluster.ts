@@ -124,7 +124,7 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
     counts.bodiesRejected++;
     if (!rejectionReported) {
       // Its range is still a hint: the connections read it from the store. Once, not per payload.
-      logger.warn({ nodeId }, 'bus: sealed messages that do not open under this cluster\'s key (another cluster on the channel, or a forger); read from the store instead');
+      logger.warn({ nodeId }, 'bus: sealed messages that do not open under this node\'s cluster key (a key change not yet on every node, another cluster on the channel, or a forger); read from the store instead');
       rejectionReported = true;
     }
     return undefined;

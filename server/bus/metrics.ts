@@ -33,10 +33,10 @@ export function registerBusMetrics(registry: Registry, bus: ClusterBus, healer: 
       },
     });
   };
-  counter('wss_bus_hints_received_total', 'Hints (committed, deleted) received from other nodes', () => bus.stats().hintsReceived);
+  counter('wss_bus_hints_received_total', 'Events received from other nodes (commits, deletes, revocations, presence)', () => bus.stats().hintsReceived);
   counter('wss_bus_hints_dropped_total', 'Hints not sent because the bus was disconnected', () => bus.stats().hintsDropped);
-  counter('wss_bus_bodies_opened_total', 'Hints from other nodes whose sealed messages were sent on without a store read', () => bus.stats().bodiesOpened);
-  counter('wss_bus_bodies_rejected_total', 'Hints whose sealed messages did not open under the cluster key (the store was read instead)', () => bus.stats().bodiesRejected);
+  counter('wss_bus_bodies_opened_total', 'Commit hints from other nodes whose sealed messages were sent on without a store read (one per hint)', () => bus.stats().bodiesOpened);
+  counter('wss_bus_bodies_rejected_total', 'Commit hints whose sealed messages did not open under the cluster key (the store was read instead)', () => bus.stats().bodiesRejected);
   counter('wss_heals_total', 'Sessions the heal timer found behind their last seq (or deleted) and caught up', () => healer.stats().heals);
   counter('wss_bus_resyncs_total', 'Resyncs of the local sessions after the bus reconnected', () => healer.stats().resyncs);
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { SUBPROTOCOL, type ServerFrame } from '../../protocol/wire.js';
 import { ServerProcess } from '../../e2e/server-process.js';
 import { api, expectApiError, register, upgradeStatus, useTestServer } from './harness.js';
 
@@ -83,14 +85,24 @@ describe('GET /metrics costs one rendering a second, however many scrape', () =>
   });
 });
 
-it('while draining after SIGTERM, /readyz is 503 and new WebSockets are refused, then it exits 0', async () => {
+it('while draining after SIGTERM, /readyz is 503 and new WebSockets are refused, open ones are served as ever, then 1001 and it exits 0', async () => {
   const server = await ServerProcess.start({ env: { SHUTDOWN_DRAIN_MS: '3000' } });
   try {
     expect((await fetch(`${server.httpUrl}/readyz`)).status).toBe(200);
     const { token } = await register(server, 'd');
+    const ws = new WebSocket(`ws://127.0.0.1:${server.wsPort}/ws/d`, [SUBPROTOCOL], { headers: { authorization: `Bearer ${token}` } });
+    const frames: ServerFrame[] = [];
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('error', () => undefined);
+    ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as ServerFrame));
+    await expect.poll(() => frames.some((f) => f.type === 'ready')).toBe(true);
     server.child.kill('SIGTERM');
     await expect.poll(async () => (await fetch(`${server.httpUrl}/readyz`)).status).toBe(503);
     expect(await upgradeStatus(`ws://127.0.0.1:${server.wsPort}/ws/d`, { headers: { authorization: `Bearer ${token}` } })).toBe(503);
+    // A load balancer moves new traffic away meanwhile; a socket already open keeps working until the listeners close.
+    ws.send(JSON.stringify({ type: 'send', id: 'during-drain', text: 'still taken' }));
+    await expect.poll(() => frames.find((f) => f.type === 'echo' && f.id === 'during-drain'), { timeout: 2000 }).toMatchObject({ seq: 1, text: 'd: still taken' });
+    expect(await closed).toEqual({ code: 1001, reason: expect.stringMatching(/^shutting_down/) });
     expect(await server.exited).toEqual({ code: 0, signal: null });
   } finally {
     await server.stop('SIGKILL');

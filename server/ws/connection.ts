@@ -19,7 +19,8 @@ import type { WriteCoalescer } from './write-coalescer.js';
 export interface ConnectionContext {
   log: MessageLog;
   queue: CommitQueue;
-  isDraining(): boolean;
+  /** Shutdown is past its drain: messages are no longer taken (the socket closes with 1001 next). */
+  isClosing(): boolean;
   metrics: Metrics;
   writes: WriteCoalescer;
   limits: Pick<WsLimits, 'wsRateLimit' | 'maxBufferedBytes' | 'maxMessageBytes'>;
@@ -189,9 +190,10 @@ export class SessionConnection {
       this.closeAfterCommits(CloseCode.unsupportedData, 'invalid_frame', 'binary frames are not supported; send text');
       return;
     }
-    // Shutting down: the socket is closing with 1001; an unacknowledged
-    // message is the client's to resend after reconnecting.
-    if (this.context.isDraining()) return;
+    // Shutting down, past the drain (during it, messages are taken as ever): the
+    // socket closes with 1001 next; an unacknowledged message is the client's
+    // to resend after reconnecting.
+    if (this.context.isClosing()) return;
     const receivedAt = performance.now();
     this.context.metrics.messageIn(this.mode);
     if (this.rate && !this.rate.take()) return this.onRateLimited(data);

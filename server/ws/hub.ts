@@ -94,6 +94,8 @@ export function createWsHub(deps: WsHubDeps) {
   const byIp = new Map<string, { connections: number; inbound: TokenBucket | null }>();
   const ipBytes = limits.wsIpBytesPerSecond;
   let draining = false;
+  /** Past the drain: no message is taken any more (close() sets it, before the last commits). */
+  let closing = false;
   let connectionCount = 0;
   let nextConnectionId = 1;
 
@@ -118,7 +120,7 @@ export function createWsHub(deps: WsHubDeps) {
   const context: ConnectionContext = {
     log,
     queue,
-    isDraining: () => draining,
+    isClosing: () => closing,
     metrics,
     writes: createWriteCoalescer(),
     limits,
@@ -321,9 +323,18 @@ export function createWsHub(deps: WsHubDeps) {
       return connectionCount;
     },
 
-    /** Refuses new upgrades from now on (shutdown has begun). */
+    /**
+     * Refuses new upgrades from now on (shutdown has begun); the sockets
+     * already open are served as ever until `stopTaking`.
+     */
     startDraining(): void {
       draining = true;
+    },
+
+    /** Takes no more messages (the last commits are flushed next, then `close`). */
+    stopTaking(): void {
+      draining = true;
+      closing = true;
     },
 
     /**
@@ -332,6 +343,7 @@ export function createWsHub(deps: WsHubDeps) {
      */
     async close(deadlineMs: number): Promise<void> {
       draining = true;
+      closing = true;
       unsubscribe();
       presence.stop();
       clearInterval(heartbeat);
