@@ -44,7 +44,12 @@ export interface ClusterOptions {
   key?: Buffer;
   /** Largest payload, in bytes, that may carry sealed messages; a larger one goes as the hint alone. */
   maxSealedBytes: number;
+  /** Largest payload taken from the wire, in UTF-16 units; a larger one is ignored (nothing of ours is that big). */
+  maxPayloadLength: number;
 }
+
+/** Envelopes one payload may hold (postgres.ts batches hints in a JSON array under a NOTIFY's 8000 bytes). */
+const MAX_ENVELOPES = 256;
 
 /** The wire form: the sending node, its process (`i`), the event without its bodies, and maybe its bodies sealed (`x`). */
 interface Envelope {
@@ -89,7 +94,7 @@ export const generateNodeId = (): string => randomBytes(8).toString('hex');
 
 /** The shared half of a cross-node bus over `transport` (given once the transport exists). */
 export function createClusterCore(nodeId: string, logger: DomainLogger, settings: Partial<ClusterOptions> = {}): ClusterCore & { attach(transport: Transport): void } {
-  const options: ClusterOptions = { maxSealedBytes: 3900, ...settings };
+  const options: ClusterOptions = { maxSealedBytes: 3900, maxPayloadLength: 8000, ...settings };
   const local = createLocalBus(logger);
   let transport: Transport | undefined;
   let connected = false;
@@ -100,6 +105,7 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
   const sealer: Sealer | undefined = options.key && createSealer(options.key, instance);
   let namesakeReported = false;
   let rejectionReported = false;
+  let oversizeReported = false;
 
   /** The payload of `event`: a committed event's messages sealed in it when they fit, else the hint alone. */
   function payloadOf(event: BusEvent): string {
@@ -113,9 +119,8 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
   }
 
   /** The messages sealed in `envelope` for `event`, or undefined (none, or they do not open: counted and said once). */
-  function openBodies(envelope: Envelope, event: CommittedEvent): CommittedEvent['messages'] {
-    if (typeof envelope.x !== 'string' || !sealer) return undefined;
-    const plaintext = typeof envelope.i === 'string' ? sealer.open(envelope.i, sealedData(event), envelope.x) : undefined;
+  function openBodies(instance: unknown, sealed: string, event: CommittedEvent): CommittedEvent['messages'] {
+    const plaintext = typeof instance === 'string' ? sealer!.open(instance, sealedData(event), sealed) : undefined;
     const messages = plaintext === undefined ? undefined : sealedMessages(event, plaintext);
     if (messages) {
       counts.bodiesOpened++;
@@ -161,9 +166,13 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
       namesakeReported = true;
     }
     counts.hintsReceived++;
-    if (event.type === 'committed') {
-      const messages = openBodies(envelope, event);
-      if (messages) return local.publish({ ...event, messages });
+    const sealed = envelope.x;
+    if (event.type === 'committed' && typeof sealed === 'string' && sealer) {
+      // Opened only when a connection would take them (ws/hub.ts): forged sealed payloads for sessions this node
+      // does not serve, or at seqs no cursor is at, cost no more than forged hints.
+      let opened: { messages: CommittedEvent['messages'] } | undefined;
+      const unseal = () => (opened ??= { messages: openBodies(envelope.i, sealed, event) }).messages;
+      return local.publish({ ...event, unseal });
     }
     local.publish(event);
   }
@@ -174,6 +183,11 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
       transport = t;
     },
     receive(payload) {
+      if (payload.length > options.maxPayloadLength) {
+        if (!oversizeReported) logger.warn({ nodeId, length: payload.length }, 'bus: a payload larger than any this build sends was ignored (another program on the channel?)');
+        oversizeReported = true;
+        return;
+      }
       let parsed: Envelope | Envelope[];
       try {
         parsed = JSON.parse(payload) as Envelope | Envelope[];
@@ -182,7 +196,7 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
         return;
       }
       // A transport may carry several envelopes in one payload (postgres.ts, while a NOTIFY is in flight).
-      for (const envelope of Array.isArray(parsed) ? parsed : [parsed]) receiveOne(envelope);
+      for (const envelope of Array.isArray(parsed) ? parsed.slice(0, MAX_ENVELOPES) : [parsed]) receiveOne(envelope);
     },
     setConnected(now) {
       if (now === connected) return;

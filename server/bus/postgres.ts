@@ -42,7 +42,7 @@ export const listenerName = (nodeId: string): string => `wss-bus:${nodeId}`;
  */
 export async function openPostgresBus(url: string, options: Partial<PostgresBusOptions> & Pick<PostgresBusOptions, 'nodeId' | 'logger'>): Promise<ClusterBus> {
   const { nodeId, logger, channel, livenessMs, backoffMs, key } = { ...defaults, ...options };
-  const core = createClusterCore(nodeId, logger, { key, maxSealedBytes: MAX_SEALED_BYTES });
+  const core = createClusterCore(nodeId, logger, { key, maxSealedBytes: MAX_SEALED_BYTES, maxPayloadLength: 8000 });
   let client: pg.Client | undefined;
   let closed = false;
   let delay = backoffMs.first;

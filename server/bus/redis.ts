@@ -38,7 +38,8 @@ export const backoff = (times: number): number => Math.min(50 * 2 ** Math.min(ti
  */
 export async function openRedisBus(url: string, options: Partial<RedisBusOptions> & Pick<RedisBusOptions, 'nodeId' | 'logger'>): Promise<ClusterBus> {
   const { nodeId, logger, channel, key } = { channel: 'wss_bus', ...options };
-  const core = createClusterCore(nodeId, logger, { key, maxSealedBytes: MAX_SEALED_BYTES });
+  // The largest payload we send is one sealed envelope: its limit, plus the envelope around it.
+  const core = createClusterCore(nodeId, logger, { key, maxSealedBytes: MAX_SEALED_BYTES, maxPayloadLength: MAX_SEALED_BYTES + 4096 });
   const common = { lazyConnect: true, retryStrategy: backoff, maxRetriesPerRequest: 1 };
   // Publishing while disconnected fails at once (the hint is dropped) rather than queueing stale hints.
   const pub = new Redis(url, { ...common, enableOfflineQueue: false, connectionName: publisherName(nodeId) });

@@ -19,6 +19,12 @@ import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 const INFO = 'websocket-session bus seal v1';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
+/**
+ * An instance ID: exactly 16 bytes in lowercase hex. Exactly, because HKDF
+ * takes the salt as an HMAC key, zero-padded, and Buffer.from drops an odd
+ * last digit: "ab", "ab0" and "ab00" would name one key.
+ */
+const INSTANCE = /^[0-9a-f]{32}$/;
 /** Keys derived for other processes, kept for the ones whose payloads opened (a forger's IDs are never kept). */
 const MAX_PEERS = 1024;
 
@@ -33,13 +39,13 @@ const derive = (clusterKey: Buffer, instance: string): Buffer =>
   Buffer.from(hkdfSync('sha256', clusterKey, Buffer.from(instance, 'hex'), INFO, 32));
 
 /**
- * A sealer for this process. `instance` is its random ID in hex (at least
- * 16 bytes of it: the salt its key is derived with); `clusterKey` is the
+ * A sealer for this process. `instance` is its random 16-byte ID in hex
+ * (the salt its key is derived with); `clusterKey` is the
  * 32 bytes every node reads from the database.
  */
 export function createSealer(clusterKey: Buffer, instance: string): Sealer {
   if (clusterKey.length !== 32) throw new Error('the bus key must be 32 bytes');
-  if (!/^[0-9a-f]{32,}$/.test(instance)) throw new Error('the instance ID must be at least 16 bytes of hex');
+  if (!INSTANCE.test(instance)) throw new Error('the instance ID must be 16 bytes in lowercase hex');
   const own = derive(clusterKey, instance);
   const peers = new Map<string, Buffer>();
   let counter = 0n;
@@ -55,7 +61,7 @@ export function createSealer(clusterKey: Buffer, instance: string): Sealer {
     },
 
     open(peer, aad, sealed) {
-      if (!/^[0-9a-f]{32,64}$/.test(peer)) return undefined;
+      if (!INSTANCE.test(peer)) return undefined;
       const bytes = Buffer.from(sealed, 'base64');
       if (bytes.length < NONCE_BYTES + TAG_BYTES) return undefined;
       const key = peers.get(peer) ?? derive(clusterKey, peer);

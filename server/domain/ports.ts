@@ -156,8 +156,8 @@ export type WindowCounters = (name: string, windowMs: number) => WindowCounter;
 /**
  * What happened to a session, for every node that holds its sockets.
  * `committed`: seqs fromSeq..toSeq were committed; `messages` carries their
- * bodies on the node that committed them, and on another node when the bus
- * brought them sealed (bus/seal.ts); without them a receiver reads the range
+ * bodies on the node that committed them; on another node `unseal` may give
+ * them (the bus brought them sealed: bus/seal.ts); without them a receiver reads the range
  * from the store. Either way the store is the truth: a connection takes an
  * event only when it continues its cursor. `deleted`: the
  * session's delete committed. `revoked`: the session's token was replaced;
@@ -182,6 +182,12 @@ export type BusEvent =
       fromSeq: number;
       toSeq: number;
       messages?: readonly StoredMessage[];
+      /**
+       * From another node: its messages as the bus brought them sealed,
+       * opened on the first call (so a node with no connection that takes
+       * them never pays for it); undefined when they do not open.
+       */
+      unseal?(): readonly StoredMessage[] | undefined;
     }
   | { type: 'deleted'; sessionPk: number; sessionId: string }
   | { type: 'revoked'; sessionPk: number; sessionId: string; tokenHash: string }

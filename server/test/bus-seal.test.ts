@@ -46,11 +46,14 @@ describe('createSealer', () => {
     expect(receiver.open(me, '1\ns1\n3\n3', 'not base64 at all!')).toBeUndefined();
     expect(receiver.open('x', '1\ns1\n3\n3', sealed)).toBeUndefined();
     expect(receiver.open('zz'.repeat(16), '1\ns1\n3\n3', sealed)).toBeUndefined();
+    // One key per ID: the same ID with zeros or an odd digit added (the same HKDF salt once padded or decoded) does not open it.
+    for (const alias of [`${me}0`, `${me}00`, `${me}000000`, me.toUpperCase()]) expect(receiver.open(alias, '1\ns1\n3\n3', sealed)).toBeUndefined();
   });
 
-  it('refuses a key that is not 32 bytes and an instance ID shorter than 16 bytes', () => {
+  it('refuses a key that is not 32 bytes and an instance ID that is not 16 bytes of lowercase hex', () => {
     expect(() => createSealer(randomBytes(16), me)).toThrow(/32 bytes/);
     expect(() => createSealer(key, 'abcdef')).toThrow(/16 bytes/);
+    expect(() => createSealer(key, `${me}00`)).toThrow(/16 bytes/);
   });
 });
 

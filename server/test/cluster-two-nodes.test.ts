@@ -88,13 +88,25 @@ describe.each(['postgres', 'redis'] as const)('two nodes on one database, BUS=%s
     const after = await fetch(`${b.httpUrl}/api/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.token}` } });
     expect(((await after.json()) as { lastSeq: number }).lastSeq).toBe(n);
 
-    // Node b heard node a's commits over the bus (hints), and says so; their messages came sealed under the
-    // key both nodes read from the database (bus_key), so b sent them on without reading them back.
+    // Node b heard node a's commits over the bus (hints), and says so.
     const metrics = await b.metrics();
     expect(metricValue(metrics, 'wss_bus_connected')).toBe(1);
     expect(metricValue(metrics, 'wss_bus_hints_received_total')).toBeGreaterThan(0);
-    expect(metricValue(metrics, 'wss_bus_bodies_opened_total')).toBeGreaterThan(0);
-    expect(metricValue(metrics, 'wss_bus_bodies_rejected_total')).toBe(0);
+  });
+
+  it('messages sent on one node reach the other\'s connections sealed, without a read of the store', async () => {
+    const s = await register(a, `sealed-${bus}`);
+    const onB = await connect(b, s);
+    const onA = await connect(a, s);
+    const opened = metricValue(await b.metrics(), 'wss_bus_bodies_opened_total') ?? 0;
+    // One at a time: each commit continues the cursor of b's connection, which takes its messages as they came.
+    for (let i = 1; i <= 3; i++) {
+      onA.send(JSON.stringify({ type: 'send', id: `s${i}`, text: `m${i}` }));
+      expect((await echoesUntil(onB, i)).at(-1)).toMatchObject({ seq: i, text: `${s.id}: m${i}` });
+    }
+    // Sealed under the key both nodes read from the database (bus_key). /metrics is rendered at most once a second.
+    await expect.poll(async () => metricValue(await b.metrics(), 'wss_bus_bodies_opened_total'), { timeout: 5000, interval: 200 }).toBe(opened + 3);
+    expect(metricValue(await b.metrics(), 'wss_bus_bodies_rejected_total')).toBe(0);
   });
 
   it('a delete on one node closes the session\'s sockets on the other with 4001', async () => {
@@ -103,6 +115,22 @@ describe.each(['postgres', 'redis'] as const)('two nodes on one database, BUS=%s
     const res = await fetch(`${a.httpUrl}/api/sessions/${s.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${s.token}` } });
     expect(res.status).toBe(204);
     for (const client of [onB1, onB2]) expect(await client.closed).toMatchObject({ code: 4001 });
+  });
+
+  it('a forged delete on the bus closes nothing: the store still has the session', async () => {
+    const s = await register(a, `forged-${bus}`);
+    const onB = await connect(b, s);
+    const { rows } = await admin(database.url, 'SELECT pk FROM sessions WHERE id = $1', [s.id]);
+    const forged = JSON.stringify({ n: 'forger', i: 'f'.repeat(32), e: { type: 'deleted', sessionPk: Number(rows[0].pk), sessionId: s.id } });
+    const heard = metricValue(await b.metrics(), 'wss_bus_hints_received_total');
+    if (bus === 'postgres') await admin(database.url, "SELECT pg_notify('wss_bus', $1)", [forged]);
+    else await redis.command('PUBLISH', 'wss_bus', forged);
+    await expect.poll(async () => metricValue(await b.metrics(), 'wss_bus_hints_received_total'), { timeout: 10_000, interval: 100 }).toBeGreaterThan(heard);
+    // Still served: a message sent on node a reaches it, and the socket is open.
+    const onA = await connect(a, s);
+    onA.send(JSON.stringify({ type: 'send', id: 'after-forgery', text: 'still here' }));
+    expect((await echoesUntil(onB, 1)).map((e) => e.text)).toEqual([`${s.id}: still here`]);
+    expect(onB.ws.readyState).toBe(onB.ws.OPEN);
   });
 
   it('a node that cannot read the cluster key starts all the same and gets every message by reading the store', async () => {

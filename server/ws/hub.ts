@@ -252,8 +252,8 @@ export function createWsHub(deps: WsHubDeps) {
       case 'committed':
         return fanOut(event);
       case 'deleted':
-        // Every node closes the sockets of a session deleted anywhere.
-        return closeSession(event.sessionPk);
+        // Every node closes the sockets of a session deleted anywhere, once the store says so.
+        return void closeIfDeleted(event.sessionPk);
       case 'revoked':
         return closeRevoked(event.sessionPk, event.tokenHash);
       case 'presence':
@@ -283,8 +283,32 @@ export function createWsHub(deps: WsHubDeps) {
     const connections = bySession.get(event.sessionPk);
     if (!connections) return;
     let serialized: string[] | undefined;
-    const frames = () => event.messages && (serialized ??= event.messages.map((m) => JSON.stringify(echoFrame(event.sessionId, m))));
+    const frames = () => {
+      if (serialized) return serialized;
+      const messages = event.messages ?? event.unseal?.();
+      return messages && (serialized = messages.map((m) => JSON.stringify(echoFrame(event.sessionId, m))));
+    };
     for (const connection of connections) connection.onCommitted(event, frames);
+  }
+
+  /**
+   * Closes a session's sockets if the store no longer has it. Anyone who can
+   * reach a cross-node bus can publish a `deleted` (README, Scaling out), so
+   * the store decides, asked with the ID the sockets were opened for (never
+   * the event's); when it cannot answer, the heal timer asks again.
+   */
+  async function closeIfDeleted(sessionPk: number): Promise<void> {
+    const first = bySession.get(sessionPk)?.values().next().value;
+    if (!first) return;
+    try {
+      if ((await sessions.findOpen(first.session.id)).pk === sessionPk) return; // there still: not deleted
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'session_not_found')) {
+        logger.warn({ err, sessionPk }, 'a delete could not be checked against the store; the heal timer checks again');
+        return;
+      }
+    }
+    closeSession(sessionPk);
   }
 
   function closeSession(sessionPk: number): void {
