@@ -27,6 +27,8 @@ export interface CrossNodeRun {
   latency: LatencySummary;
   /** Both nodes and PostgreSQL, in cores. */
   serverCpu: number;
+  /** Of which the two nodes, in cores (the rest is PostgreSQL's, and Redis' with `--bus redis`). */
+  nodesCpu: number;
   otherCpu: number;
   errors: string[];
 }
@@ -118,15 +120,17 @@ async function measureOnce(options: BenchOptions, services: Services, rep: numbe
         pairs[sent % pairs.length]!.sender.send(JSON.stringify({ type: 'send', id, text: body }));
       }
     }, 1);
-    const serverCpu = () => nodes.reduce((sum, n) => sum + n.cpuSeconds(), 0) + postgres.cpuSeconds() + (redis ? cpuSeconds(redis.pid) : 0);
+    const nodesCpu = () => nodes.reduce((sum, n) => sum + n.cpuSeconds(), 0);
+    const serverCpu = () => nodesCpu() + postgres.cpuSeconds() + (redis ? cpuSeconds(redis.pid) : 0);
     try {
       await sleep(options.warmupMs);
-      const [cpu0, busy0, gen0, received0, w0] = [serverCpu(), machineBusySeconds(), process.cpuUsage(), received, performance.now()];
+      const [cpu0, nodes0, busy0, gen0, received0, w0] = [serverCpu(), nodesCpu(), machineBusySeconds(), process.cpuUsage(), received, performance.now()];
       recording = true;
       await sleep(options.durationMs);
       recording = false;
       const seconds = (performance.now() - w0) / 1000;
       const cpu = serverCpu() - cpu0;
+      const nodeSeconds = nodesCpu() - nodes0;
       const gen = process.cpuUsage(gen0);
       const other = machineBusySeconds() - busy0 - cpu - (gen.user + gen.system) / 1e6;
       clearInterval(tick);
@@ -141,6 +145,7 @@ async function measureOnce(options: BenchOptions, services: Services, rep: numbe
         meanSendLagMs: round3(lagMs / Math.max(1, sent)),
         latency: hist.summary(),
         serverCpu: round3(cpu / seconds),
+        nodesCpu: round3(nodeSeconds / seconds),
         otherCpu: round3(Math.max(0, other) / seconds),
         errors,
       };
@@ -196,8 +201,8 @@ export async function crossNodeTarget(options: BenchOptions, profileDir?: string
   }
   console.log(
     table(
-      ['rep', 'achieved msg/s', 'send lag ms', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'nodes+db CPU', 'other CPU', 'errors'],
-      reps.map((r, i) => [String(i + 1), r.msgsPerSec, r.meanSendLagMs, r.latency.p50, r.latency.p99, r.latency.p999, r.latency.max, r.serverCpu, r.otherCpu, r.errors.length]),
+      ['rep', 'achieved msg/s', 'send lag ms', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'nodes+db CPU', 'of which nodes', 'other CPU', 'errors'],
+      reps.map((r, i) => [String(i + 1), r.msgsPerSec, r.meanSendLagMs, r.latency.p50, r.latency.p99, r.latency.p999, r.latency.max, r.serverCpu, r.nodesCpu, r.otherCpu, r.errors.length]),
     ),
   );
   const medianP99 = round3(median(reps.map((r) => r.latency.p99)));

@@ -47,6 +47,8 @@ export function eventFromWire(value: unknown): BusEvent | undefined {
 }
 
 const sealedMessage = z.object({ seq, clientId: z.string().nullable(), body: z.string(), at: z.number().int().min(0) }).strict();
+/** Built once: a schema built per payload (a `.max()` per range) cost more than the decryption. */
+const sealedArray = z.array(sealedMessage);
 
 /**
  * The messages of `event` from the plaintext of its sealed payload, or
@@ -60,7 +62,9 @@ export function sealedMessages(event: CommittedEvent, plaintext: string): Stored
   } catch {
     return undefined;
   }
-  const parsed = z.array(sealedMessage).max(event.toSeq - event.fromSeq + 1).safeParse(value);
-  if (!parsed.success || parsed.data.length !== event.toSeq - event.fromSeq + 1) return undefined;
+  // The length first: a forged array of another size is not parsed at all.
+  if (!Array.isArray(value) || value.length !== event.toSeq - event.fromSeq + 1) return undefined;
+  const parsed = sealedArray.safeParse(value);
+  if (!parsed.success) return undefined;
   return parsed.data.every((m, k) => m.seq === event.fromSeq + k) ? parsed.data : undefined;
 }
