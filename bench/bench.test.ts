@@ -32,7 +32,7 @@ interface Report {
   history: { store: { p99: number }; http: { p99: number }; bare: { p99: number }; ratio: number; reps: unknown[] };
   startup: { medianEmptyMs: number; medianBigMs: number };
   postgres: { rates: number[]; reps: { runs: Record<string, { throughput: Run; paced: Run[] }>; ratios: Record<string, number> }[] };
-  'cross-node': { reps: { sent: number; received: number; errors: string[]; latency: { p99: number } }[] };
+  'cross-node': { reps: { sent: number; received: number; errors: string[]; latency: { p99: number }; serverCoreBusy: number | null }[] };
   stall: {
     fixture: { messages: number };
     reps: {
@@ -167,5 +167,8 @@ describe('npm run bench -- --smoke', () => {
     expect(crossNode.sent).toBeGreaterThan(0);
     expect(crossNode.received).toBe(crossNode.sent);
     expect(crossNode.latency.p99).toBeGreaterThan(0);
+    // Pinned (taskset is installed with the test dependencies): the nodes kept their core busy some of the time, never past all of it.
+    expect(crossNode.serverCoreBusy).toBeGreaterThan(0);
+    expect(crossNode.serverCoreBusy).toBeLessThanOrEqual(1);
   });
 });

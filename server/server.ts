@@ -114,7 +114,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
   // Between nodes, hints can be lost: the heal timer and a resync after each bus reconnect repair it (bus/heal.ts).
   let healer: Healer | undefined;
   if (isClusterBus(bus)) {
-    healer = startHealer({ bus, log: store.messages, sessions: () => hub.sessions(), logger }, config.healIntervalMs);
+    healer = startHealer({ bus, log: store.messages, tokens: store.sessions, sessions: () => hub.sessions(), logger }, config.healIntervalMs);
     registerBusMetrics(metrics.registry, bus, healer);
   }
 

@@ -95,16 +95,23 @@ export function dropPageCache(): boolean {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** CPU time all processes of the machine have used so far (user, system, irq, steal), in seconds. */
-export function machineBusySeconds(): number {
+/** Busy CPU time (user, system, irq, steal) of the line of /proc/stat named `name` ("cpu": all cores), in seconds. */
+function busySeconds(name: string): number {
   try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`${name} `));
+    if (!line) return NaN;
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
     return (user + nice + system + irq + softirq + steal) / clkTck();
   } catch {
     return NaN;
   }
 }
+
+/** CPU time all processes of the machine have used so far (user, system, irq, steal), in seconds. */
+export const machineBusySeconds = (): number => busySeconds('cpu');
+
+/** CPU time core `core` has been busy so far, whoever ran on it, in seconds. */
+export const coreBusySeconds = (core: number): number => busySeconds(`cpu${core}`);
 
 /** Other work above this many cores during a measured window makes it noisy. */
 export const NOISY_CORES = 0.25;

@@ -6,15 +6,15 @@ import type { BenchOptions } from '../cli.js';
 import { registerSessions, type Registered } from '../lib/http.js';
 import { LatencyRecorder, type LatencySummary } from '../lib/latency.js';
 import { startBenchPostgres, type BenchPostgres } from '../lib/postgres.js';
-import { cpuSeconds, machineBusySeconds, quietly, sleep, taskset } from '../lib/proc.js';
+import { coreBusySeconds, cpuSeconds, machineBusySeconds, quietly, sleep, taskset } from '../lib/proc.js';
 import { SERVER_CORE, startBenchServer, UNLIMITED_ENV, type BenchServer } from '../lib/server-process.js';
 import { startRedis, type PrivateRedis } from '../../server/test/services/redis.js';
 import { median, round3 } from '../lib/stats.js';
 import { messageBody } from '../load/generator.js';
 import { count, heading, progress, table, target, type TargetResult } from '../report.js';
 
-/** The rate of issue 14's target, messages/s over all senders. */
-const RATE = 1000;
+/** The rate of issue 14's target, messages/s over all senders (another rate, `--cross-node-rate`, is measured without it). */
+const TARGET_RATE = 1000;
 const P99_LIMIT_MS = 10;
 
 export interface CrossNodeRun {
@@ -30,6 +30,11 @@ export interface CrossNodeRun {
   /** Of which the two nodes, in cores (the rest is PostgreSQL's, and Redis' with `--bus redis`). */
   nodesCpu: number;
   otherCpu: number;
+  /**
+   * Share of the server's core that was busy (everything on it: the nodes, PostgreSQL, the kernel's work for them);
+   * null unless pinned. Near 1 the tail is queueing: a burst drains only as fast as the core is idle.
+   */
+  serverCoreBusy: number | null;
   errors: string[];
 }
 
@@ -124,7 +129,7 @@ async function measureOnce(options: BenchOptions, services: Services, rep: numbe
     const serverCpu = () => nodesCpu() + postgres.cpuSeconds() + (redis ? cpuSeconds(redis.pid) : 0);
     try {
       await sleep(options.warmupMs);
-      const [cpu0, nodes0, busy0, gen0, received0, w0] = [serverCpu(), nodesCpu(), machineBusySeconds(), process.cpuUsage(), received, performance.now()];
+      const [cpu0, nodes0, busy0, core0, gen0, received0, w0] = [serverCpu(), nodesCpu(), machineBusySeconds(), coreBusySeconds(SERVER_CORE), process.cpuUsage(), received, performance.now()];
       recording = true;
       await sleep(options.durationMs);
       recording = false;
@@ -133,6 +138,7 @@ async function measureOnce(options: BenchOptions, services: Services, rep: numbe
       const nodeSeconds = nodesCpu() - nodes0;
       const gen = process.cpuUsage(gen0);
       const other = machineBusySeconds() - busy0 - cpu - (gen.user + gen.system) / 1e6;
+      const coreBusy = coreBusySeconds(SERVER_CORE) - core0;
       clearInterval(tick);
       // Everything sent must arrive on the other node.
       for (let waited = 0; sentAt.size > 0 && waited < 5000; waited += 50) await sleep(50);
@@ -147,6 +153,7 @@ async function measureOnce(options: BenchOptions, services: Services, rep: numbe
         serverCpu: round3(cpu / seconds),
         nodesCpu: round3(nodeSeconds / seconds),
         otherCpu: round3(Math.max(0, other) / seconds),
+        serverCoreBusy: options.pin && taskset() !== null && Number.isFinite(coreBusy) ? round3(Math.min(1, coreBusy / seconds)) : null,
         errors,
       };
     } finally {
@@ -181,7 +188,7 @@ async function startBenchRedis(pin: boolean): Promise<PrivateRedis> {
  * node A. Target: p99 <= 10 ms, median of the repetitions.
  */
 export async function crossNodeTarget(options: BenchOptions, profileDir?: string): Promise<{ report: CrossNodeReport; targets: TargetResult[]; problems: string[] }> {
-  const rate = options.smoke ? 200 : RATE;
+  const rate = options.crossNodeRate;
   const sessions = options.smoke ? 2 : 10;
   heading(`cross-node delivery: sent on node B, received on node A, ${rate} msg/s over ${sessions} sessions (B=${options.bytes}, BUS=${options.crossNodeBus}), ${count(options.reps, 'repetition')}`);
   const postgres = await startBenchPostgres(options.pin);
@@ -201,14 +208,15 @@ export async function crossNodeTarget(options: BenchOptions, profileDir?: string
   }
   console.log(
     table(
-      ['rep', 'achieved msg/s', 'send lag ms', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'nodes+db CPU', 'of which nodes', 'other CPU', 'errors'],
-      reps.map((r, i) => [String(i + 1), r.msgsPerSec, r.meanSendLagMs, r.latency.p50, r.latency.p99, r.latency.p999, r.latency.max, r.serverCpu, r.nodesCpu, r.otherCpu, r.errors.length]),
+      ['rep', 'achieved msg/s', 'send lag ms', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'nodes+db CPU', 'of which nodes', 'server core busy', 'other CPU', 'errors'],
+      reps.map((r, i) => [String(i + 1), r.msgsPerSec, r.meanSendLagMs, r.latency.p50, r.latency.p99, r.latency.p999, r.latency.max, r.serverCpu, r.nodesCpu, r.serverCoreBusy ?? '-', r.otherCpu, r.errors.length]),
     ),
   );
   const medianP99 = round3(median(reps.map((r) => r.latency.p99)));
   return {
     report: { rate, sessions, bus: options.crossNodeBus, reps, medianP99 },
-    targets: [target('cross-node-latency', `p99 from a send on node B to the echo on node A at ${rate} msg/s (BUS=${options.crossNodeBus}), median of ${count(options.reps, 'repetition')}`, medianP99, '<=', P99_LIMIT_MS, 'ms')],
+    // A smoke run checks function at a low rate; its target line is reported, not enforced (as every smoke target).
+    targets: rate === TARGET_RATE || options.smoke ? [target('cross-node-latency', `p99 from a send on node B to the echo on node A at ${rate} msg/s (BUS=${options.crossNodeBus}), median of ${count(options.reps, 'repetition')}`, medianP99, '<=', P99_LIMIT_MS, 'ms')] : [],
     problems: reps.flatMap((r, i) => r.errors.map((e) => `cross-node rep ${i + 1}: ${e}`)),
   };
 }

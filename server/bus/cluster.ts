@@ -37,6 +37,8 @@ export interface ClusterStats {
   bodiesOpened: number;
   /** Hints whose sealed messages did not open or were malformed (delivered as hints: the store is read). */
   bodiesRejected: number;
+  /** Other events (deleted, revoked, presence) from the wire without a valid tag under the cluster key: not delivered. */
+  eventsRejected: number;
 }
 
 export interface ClusterOptions {
@@ -62,11 +64,23 @@ interface Envelope {
   e: BusEvent;
   /** A committed event's messages, sealed (seal.ts), bound to the event by `sealedData`. */
   x?: string;
+  /** Any other event's tag: sealed (seal.ts) with nothing inside, bound to the event's JSON by `taggedData`. */
+  t?: string;
 }
 
 /** What a sealed payload is bound to: the event it belongs to (a sealed payload cannot be moved to another range or session). */
 const sealedData = (e: Pick<CommittedEvent, 'sessionPk' | 'sessionId' | 'fromSeq' | 'toSeq'>): string =>
   `${e.sessionPk}\n${e.sessionId}\n${e.fromSeq}\n${e.toSeq}`;
+
+/**
+ * What an event other than `committed` is bound to: its JSON as sent (the receiver serialises the `e` it parsed,
+ * which gives the same text: JSON.stringify of what JSON.parse made of JSON.stringify's output). The prefix keeps
+ * it apart from any `sealedData`, which starts with a digit.
+ */
+const taggedData = (eventJson: string): string => `event\n${eventJson}`;
+
+/** The kinds of event a node with the cluster key takes from the wire only with a valid tag (`t`). */
+const TAGGED = new Set<string>(['deleted', 'revoked', 'presence', 'presence-refresh']);
 
 /** How a transport sends and reports (postgres.ts, redis.ts). */
 export interface Transport {
@@ -99,17 +113,21 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
   let transport: Transport | undefined;
   let connected = false;
   let open = false;
-  const counts = { hintsReceived: 0, hintsDropped: 0, bodiesOpened: 0, bodiesRejected: 0 };
+  const counts = { hintsReceived: 0, hintsDropped: 0, bodiesOpened: 0, bodiesRejected: 0, eventsRejected: 0 };
   const reconnectListeners = new Set<() => void>();
   const instance = randomBytes(16).toString('hex');
   const sealer: Sealer | undefined = options.key && createSealer(options.key, instance);
   let namesakeReported = false;
   let rejectionReported = false;
+  let untaggedReported = false;
   let oversizeReported = false;
 
   /** The payload of `event`: a committed event's messages sealed in it when they fit, else the hint alone. */
   function payloadOf(event: BusEvent): string {
-    if (event.type !== 'committed') return JSON.stringify({ n: nodeId, i: instance, e: event } satisfies Envelope);
+    if (event.type !== 'committed') {
+      // Tagged under the cluster key, so a node with it takes these only from nodes with it (not from any client of the channel).
+      return JSON.stringify({ n: nodeId, i: instance, e: event, ...(sealer && { t: sealer.seal(taggedData(JSON.stringify(event)), '') }) } satisfies Envelope);
+    }
     const { messages, ...hint } = event;
     const plain = JSON.stringify({ n: nodeId, i: instance, e: hint } satisfies Envelope);
     // A UTF-16 length over the limit is over it in bytes too: too big to seal, whatever it holds.
@@ -135,6 +153,19 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
     return undefined;
   }
 
+  /** Whether `envelope`'s event carries a tag that opens under its sender's key (counted and said once when not). */
+  function tagged(envelope: Envelope): boolean {
+    const tag = envelope.t;
+    if (typeof tag === 'string' && typeof envelope.i === 'string' && sealer!.open(envelope.i, taggedData(JSON.stringify(envelope.e)), tag) === '') return true;
+    counts.eventsRejected++;
+    if (!untaggedReported) {
+      // Deletes and revocations that do not come are covered by the heal timer; presence by the next refresh.
+      logger.warn({ nodeId }, 'bus: an event (deleted, revoked, presence) without a valid tag under this node\'s cluster key was ignored (a node of an older build or with another key, or a forger)');
+      untaggedReported = true;
+    }
+    return false;
+  }
+
   const bus: ClusterBus = {
     nodeId,
     publish(event) {
@@ -158,6 +189,7 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
   function receiveOne(envelope: Envelope): void {
     const event = eventFromWire(envelope?.e);
     if (!event) return;
+    if (sealer && TAGGED.has(event.type) && !tagged(envelope)) return;
     // Our own event; an envelope without `i` is from a build before it, which named its node alone.
     if (envelope.i === instance || (envelope.i === undefined && envelope.n === nodeId)) return;
     if (envelope.n === nodeId && !namesakeReported) {

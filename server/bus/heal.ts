@@ -7,14 +7,18 @@
  * connections on this node (one query) and hands the node's own subscribers
  * a body-less `committed` hint up to it for each session whose connections
  * are behind (they catch up from the store: ws/feed.ts), or `deleted` for a
- * session that is gone.
+ * session that is gone. It reads their token hashes in the same pass: a
+ * connection authorised with a token the session no longer has was revoked
+ * on another node whose `revoked` never came, and gets that `revoked` now
+ * (closed with 4002), as `deleted` and the seqs are healed.
  */
-import type { Diagnostics, DomainLogger, MessageLog } from '../domain/ports.js';
+import type { Diagnostics, DomainLogger, MessageLog, SessionRepository } from '../domain/ports.js';
 import type { ClusterBus } from './cluster.js';
 
 export interface HealerDeps {
   bus: ClusterBus;
   log: Pick<MessageLog, 'lastSeqs'>;
+  tokens: Pick<SessionRepository, 'tokenHashes'>;
   /** This node's sessions and their connections. */
   sessions: Diagnostics['sessions'];
   logger: DomainLogger;
@@ -23,12 +27,12 @@ export interface HealerDeps {
 export interface Healer {
   /** One pass now (the timer's, or a resync's); resolves with the sessions healed. Passes never overlap. */
   runOnce(): Promise<number>;
-  /** Sessions healed (hinted to catch up, or closed as deleted) since start; resyncs after a reconnect. */
+  /** Sessions healed (hinted to catch up, closed as deleted, or a revoked token's sockets closed) since start; resyncs after a reconnect. */
   stats(): { heals: number; resyncs: number };
   stop(): Promise<void>;
 }
 
-export function startHealer({ bus, log, sessions, logger }: HealerDeps, intervalMs: number): Healer {
+export function startHealer({ bus, log, tokens, sessions, logger }: HealerDeps, intervalMs: number): Healer {
   let heals = 0;
   let resyncs = 0;
   let running: Promise<number> | undefined;
@@ -36,15 +40,21 @@ export function startHealer({ bus, log, sessions, logger }: HealerDeps, interval
   async function pass(): Promise<number> {
     const local = sessions();
     if (local.length === 0) return 0;
-    const lastSeqs = await log.lastSeqs(local.map((s) => s.sessionPk));
+    const pks = local.map((s) => s.sessionPk);
+    const [lastSeqs, tokenHashes] = await Promise.all([log.lastSeqs(pks), tokens.tokenHashes(pks)]);
     let healed = 0;
     for (const { sessionPk, sessionId, connections } of local) {
       const lastSeq = lastSeqs.get(sessionPk);
-      if (lastSeq === undefined) {
+      const tokenHash = tokenHashes.get(sessionPk)?.toString('hex');
+      if (lastSeq === undefined || tokenHash === undefined) {
         healed++;
         bus.deliverLocally({ type: 'deleted', sessionPk, sessionId });
         continue;
       }
+      // Connections listed before the read: one with a token other than the one read was revoked before the read.
+      const revoked = new Set(connections.map((c) => c.tokenHash).filter((hash): hash is string => hash !== null && hash !== tokenHash));
+      for (const hash of revoked) bus.deliverLocally({ type: 'revoked', sessionPk, sessionId, tokenHash: hash });
+      if (revoked.size > 0) healed++;
       // Connections reading the store (a replay, a catch-up) read on to the end by themselves.
       const cursors = connections.filter((c) => c.mode === 'json' && !c.replaying).map((c) => c.cursor);
       if (cursors.length === 0) continue;

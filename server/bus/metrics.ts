@@ -5,7 +5,7 @@ import type { Healer } from './heal.js';
 /**
  * The bus's metrics on a node of a cluster: whether its bus is connected,
  * hints received from other nodes and dropped (sent while disconnected),
- * sealed messages opened and rejected, and
+ * sealed messages opened and rejected, other events rejected (no valid tag), and
  * heal-timer passes that found a session behind. Read on each scrape.
  */
 export function registerBusMetrics(registry: Registry, bus: ClusterBus, healer: Healer): void {
@@ -37,6 +37,7 @@ export function registerBusMetrics(registry: Registry, bus: ClusterBus, healer: 
   counter('wss_bus_hints_dropped_total', 'Hints not sent because the bus was disconnected', () => bus.stats().hintsDropped);
   counter('wss_bus_bodies_opened_total', 'Commit hints from other nodes whose sealed messages were sent on without a store read (one per hint)', () => bus.stats().bodiesOpened);
   counter('wss_bus_bodies_rejected_total', 'Commit hints whose sealed messages did not open under the cluster key (the store was read instead)', () => bus.stats().bodiesRejected);
+  counter('wss_bus_events_rejected_total', 'Deletes, revocations and presence from the wire without a valid tag under the cluster key (ignored)', () => bus.stats().eventsRejected);
   counter('wss_heals_total', 'Sessions the heal timer found behind their last seq (or deleted) and caught up', () => healer.stats().heals);
   counter('wss_bus_resyncs_total', 'Resyncs of the local sessions after the bus reconnected', () => healer.stats().resyncs);
 }

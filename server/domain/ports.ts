@@ -37,6 +37,8 @@ export interface SessionRepository {
    * wins). False when it was not (replaced meanwhile, or the session is gone).
    */
   replaceTokenHash(pk: number, current: Buffer, next: Buffer): Promise<boolean>;
+  /** The token hash of each of these sessions that exists, in one read (a missing key: deleted); the heal timer's. */
+  tokenHashes(pks: readonly number[]): Promise<Map<number, Buffer>>;
   /** Sessions after `afterPk` in key order, `limit` at a time (background jobs walk them in pages). */
   pageAfter(afterPk: number, limit: number): Promise<SessionRecord[]>;
 }
@@ -217,6 +219,8 @@ export interface ConnectionSnapshot {
   behind: boolean;
   /** Its client IP is over WS_IP_BYTES_PER_SECOND: not read from until the IP's debt is paid. */
   throttled: boolean;
+  /** SHA-256 of the token it was authorised with, hex; null for a tokenless legacy socket. */
+  tokenHash: string | null;
 }
 
 /** What a running server shows of itself to operators and tests; nothing in it changes state. */

@@ -105,6 +105,21 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     );
 
     it(
+      'reads the token hashes of many sessions at once, as they are now, leaving out the deleted (the heal timer\'s read)',
+      withStore(async ({ store }) => {
+        const [a, b, gone] = [await session(store, 'th-a'), await session(store, 'th-b'), await session(store, 'th-gone')];
+        const next = Buffer.alloc(32, 7);
+        expect(await store.sessions.replaceTokenHash(b.pk, b.tokenHash, next)).toBe(true);
+        await store.sessions.delete(gone.pk);
+        const hashes = await store.sessions.tokenHashes([a.pk, b.pk, gone.pk, 987_654]);
+        expect([...hashes.keys()].sort((x, y) => x - y)).toEqual([a.pk, b.pk]);
+        expect(hashes.get(a.pk)).toEqual(a.tokenHash);
+        expect(hashes.get(b.pk)).toEqual(next);
+        expect((await store.sessions.tokenHashes([])).size).toBe(0);
+      }),
+    );
+
+    it(
       'gives concurrent appenders on one session contiguous seqs, each message once',
       withStore(async ({ store }) => {
         const a = await session(store, 'busy');

@@ -265,6 +265,46 @@ describe('events from the wire', () => {
       await Promise.all([a.close(), b.close(), forger.end()]);
     }
   });
+
+  it('takes deletes, revocations and presence only with a valid tag under the key: forged, altered, moved or untagged ones are ignored, and counted', async () => {
+    const key = randomBytes(32);
+    const channel = `wss_tag_${counter++}`;
+    const [a, b] = [
+      await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel, key }),
+      await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel, key }),
+    ];
+    const forger = new pg.Client({ connectionString: pgDatabase.url });
+    const captured: string[] = [];
+    forger.on('notification', (msg) => captured.push(msg.payload ?? ''));
+    await forger.connect();
+    await forger.query(`LISTEN ${channel}`);
+    try {
+      const events = record(b);
+      const presence = { type: 'presence', sessionPk: 7, sessionId: 's7', node: 'real', count: 2 } as const;
+      a.publish(presence);
+      await vi.waitFor(() => expect(captured).toHaveLength(1), { timeout: 10_000 });
+      await vi.waitFor(() => expect(events).toEqual([presence]), { timeout: 10_000 });
+      const genuine = JSON.parse(captured[0]!) as { n: string; i: string; e: Record<string, unknown>; t: string };
+      const envelope = (e: unknown) => ({ n: 'forger', i: randomBytes(16).toString('hex'), e });
+      const forged = [
+        { ...genuine, e: { ...genuine.e, count: 900 } },
+        { ...genuine, e: { ...genuine.e, sessionPk: 8 } },
+        { ...genuine, i: randomBytes(16).toString('hex') },
+        { ...genuine, t: undefined },
+        { ...genuine, e: { type: 'deleted', sessionPk: 7, sessionId: 's7' } },
+        envelope({ type: 'revoked', sessionPk: 7, sessionId: 's7', tokenHash: 'ab'.repeat(32) }),
+        envelope({ type: 'presence-refresh', node: 'forger', counts: [[7, 50]] }),
+      ];
+      for (const payload of forged) await forger.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify(payload)]);
+      // The genuine payload again after them: the wire keeps one order, so every forgery was heard before it.
+      await forger.query('SELECT pg_notify($1, $2)', [channel, captured[0]!]);
+      await vi.waitFor(() => expect(events).toHaveLength(2), { timeout: 10_000 });
+      expect(events).toEqual([presence, presence]);
+      expect(b.stats().eventsRejected).toBe(forged.length);
+    } finally {
+      await Promise.all([a.close(), b.close(), forger.end()]);
+    }
+  });
 });
 
 const kills = {

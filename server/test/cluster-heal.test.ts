@@ -6,6 +6,7 @@
  * observers on another node up to last_seq; with the timer off they stay
  * behind, until the bus reconnects and the node resyncs its sessions.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EchoFrame } from '../../protocol/wire.js';
 import { listenerName } from '../bus/postgres.js';
@@ -83,4 +84,40 @@ it('without the heal timer the quiet tail stays behind, until a bus reconnect re
   expect(await nextEcho(observer)).toMatchObject({ seq: 1, text: 'quiet-off: nobody told' });
   expect(metricValue(await b.metrics(), 'wss_bus_resyncs_total')).toBe(1);
   for (const c of [observer, other, sender]) c.ws.terminate();
+});
+
+it('heals a lost revocation: a socket on another node authorised with the old token is closed with 4002, the new token\'s is not', async () => {
+  const a = await node('rev-a', 1000);
+  const b = await node('rev-b', 100);
+  const s = await register(a, 'revoked-quiet');
+  const held = await b.connect('revoked-quiet', s.token);
+  expect(await held.nextJson()).toMatchObject({ type: 'ready' });
+  // Revoked in the store by a node that died before publishing `revoked`: no event reaches node b.
+  const { pk, tokenHash } = (await writer.sessions.findById('revoked-quiet'))!;
+  const token = randomBytes(32).toString('base64url');
+  expect(await writer.sessions.replaceTokenHash(pk, tokenHash, createHash('sha256').update(token).digest())).toBe(true);
+  const fresh = await b.connect('revoked-quiet', token);
+  expect(await fresh.nextJson()).toMatchObject({ type: 'ready' });
+  expect(await held.closed).toEqual({ code: 4002, reason: expect.stringContaining('token_revoked') });
+  expect(metricValue(await b.metrics(), 'wss_heals_total')).toBeGreaterThanOrEqual(1);
+  // The socket with the session's token stays: a pass that listed it (it brings this quiet tail) leaves it open.
+  const seq = await commitWithoutHint('revoked-quiet', 'healed, not closed');
+  expect(await nextEcho(fresh)).toMatchObject({ seq, text: 'revoked-quiet: healed, not closed' });
+  fresh.send({ type: 'send', id: 'after', text: 'still here' });
+  expect(await nextEcho(fresh)).toMatchObject({ id: 'after' });
+  fresh.ws.terminate();
+});
+
+// The control: what closed the socket above was the heal timer, not anything else.
+it('leaves a lost revocation unhealed with the heal timer off', async () => {
+  const b = await node('rev-off', 3_600_000);
+  const s = await register(b, 'revoked-off');
+  const held = await b.connect('revoked-off', s.token);
+  expect(await held.nextJson()).toMatchObject({ type: 'ready' });
+  const { pk, tokenHash } = (await writer.sessions.findById('revoked-off'))!;
+  expect(await writer.sessions.replaceTokenHash(pk, tokenHash, randomBytes(32))).toBe(true);
+  // A message sent and echoed after the revocation: the socket is still open, nothing closed it.
+  held.send({ type: 'send', id: 'open', text: 'nobody closed me' });
+  expect(await nextEcho(held)).toMatchObject({ id: 'open' });
+  held.ws.terminate();
 });

@@ -122,10 +122,11 @@ describe.each(['postgres', 'redis'] as const)('two nodes on one database, BUS=%s
     const onB = await connect(b, s);
     const { rows } = await admin(database.url, 'SELECT pk FROM sessions WHERE id = $1', [s.id]);
     const forged = JSON.stringify({ n: 'forger', i: 'f'.repeat(32), e: { type: 'deleted', sessionPk: Number(rows[0].pk), sessionId: s.id } });
-    const heard = metricValue(await b.metrics(), 'wss_bus_hints_received_total');
+    const heard = metricValue(await b.metrics(), 'wss_bus_events_rejected_total') ?? 0;
     if (bus === 'postgres') await admin(database.url, "SELECT pg_notify('wss_bus', $1)", [forged]);
     else await redis.command('PUBLISH', 'wss_bus', forged);
-    await expect.poll(async () => metricValue(await b.metrics(), 'wss_bus_hints_received_total'), { timeout: 10_000, interval: 100 }).toBeGreaterThan(heard);
+    // Untagged, it is not even taken from the wire (nodes with the cluster key take deletes only tagged under it).
+    await expect.poll(async () => metricValue(await b.metrics(), 'wss_bus_events_rejected_total'), { timeout: 10_000, interval: 100 }).toBeGreaterThan(heard);
     // Still served: a message sent on node a reaches it, and the socket is open.
     const onA = await connect(a, s);
     onA.send(JSON.stringify({ type: 'send', id: 'after-forgery', text: 'still here' }));
@@ -144,6 +145,16 @@ describe.each(['postgres', 'redis'] as const)('two nodes on one database, BUS=%s
       const metrics = await c.metrics();
       expect(metricValue(metrics, 'wss_bus_hints_received_total')).toBeGreaterThan(0);
       expect(metricValue(metrics, 'wss_bus_bodies_opened_total')).toBe(0);
+      // Without the key it takes untagged deletes from the wire, and a forged one closes nothing: the store still has the session.
+      const { rows } = await admin(database.url, 'SELECT pk FROM sessions WHERE id = $1', [s.id]);
+      const forged = JSON.stringify({ n: 'forger', i: 'f'.repeat(32), e: { type: 'deleted', sessionPk: Number(rows[0].pk), sessionId: s.id } });
+      const heard = metricValue(metrics, 'wss_bus_hints_received_total')!;
+      if (bus === 'postgres') await admin(database.url, "SELECT pg_notify('wss_bus', $1)", [forged]);
+      else await redis.command('PUBLISH', 'wss_bus', forged);
+      await expect.poll(async () => metricValue(await c.metrics(), 'wss_bus_hints_received_total'), { timeout: 10_000, interval: 100 }).toBeGreaterThan(heard);
+      onA.send(JSON.stringify({ type: 'send', id: 'k6', text: 'm6' }));
+      expect((await echoesUntil(onC, 6)).map((e) => e.text)).toEqual([`${s.id}: m6`]);
+      expect(onC.ws.readyState).toBe(onC.ws.OPEN);
     } finally {
       await c.close();
     }

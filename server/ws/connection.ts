@@ -159,6 +159,7 @@ export class SessionConnection {
       bufferedAmount: this.ws.bufferedAmount,
       behind: this.behind,
       throttled: this.throttled,
+      tokenHash: this.tokenHashHex,
     };
   }
 

@@ -39,6 +39,11 @@ export function createSessions(pool: Pool): SessionRepository {
       return rowCount === 1;
     },
 
+    async tokenHashes(pks) {
+      const { rows } = await pool.query<{ pk: number; token_hash: Buffer }>('SELECT pk, token_hash FROM sessions WHERE pk = ANY($1::bigint[])', [pks]);
+      return new Map(rows.map((r) => [r.pk, r.token_hash]));
+    },
+
     async pageAfter(afterPk, limit) {
       const { rows } = await pool.query<SessionRow>(`SELECT ${COLUMNS} FROM sessions WHERE pk > $1 ORDER BY pk LIMIT $2`, [afterPk, limit]);
       return rows.map(toRecord);

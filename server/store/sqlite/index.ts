@@ -78,6 +78,7 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
     },
     setRetention: async (pk, limits) => table.setRetention(pk, limits),
     replaceTokenHash: async (pk, current, next) => table.replaceTokenHash(pk, current, next),
+    tokenHashes: async (pks) => table.tokenHashes(pks),
     pageAfter: async (afterPk, limit) => table.pageAfter(afterPk, limit),
   };
   const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, lastSeqs: log.lastSeqs, after: log.after, page: log.page };

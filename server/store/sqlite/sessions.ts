@@ -18,6 +18,7 @@ export function createSessionTable(db: Db) {
   );
   const replaceTokenHash = db.prepare<[Buffer, number, Buffer]>('UPDATE sessions SET token_hash = ? WHERE pk = ? AND token_hash = ?');
   const remove = db.prepare<[number]>('DELETE FROM sessions WHERE pk = ?');
+  const tokenHashOf = db.prepare<[number], { token_hash: Buffer }>('SELECT token_hash FROM sessions WHERE pk = ?');
   // The session goes at once, and with it every way to reach its messages;
   // the rows themselves are purged in small batches in the background
   // (retention.ts), so deleting a large session never stalls the server.
@@ -52,6 +53,16 @@ export function createSessionTable(db: Db) {
     /** Sets the token hash to `next` if it is `current`; false when it was not. */
     replaceTokenHash(pk: number, current: Buffer, next: Buffer): boolean {
       return replaceTokenHash.run(next, pk, current).changes === 1;
+    },
+
+    /** The token hash of each of these sessions that exists (a missing key: deleted). */
+    tokenHashes(pks: readonly number[]): Map<number, Buffer> {
+      const hashes = new Map<number, Buffer>();
+      for (const pk of pks) {
+        const row = tokenHashOf.get(pk);
+        if (row) hashes.set(pk, row.token_hash);
+      }
+      return hashes;
     },
 
     /** Deletes the session and marks its rows for the purge, in one transaction. */
