@@ -28,11 +28,28 @@ const INSTANCE = /^[0-9a-f]{32}$/;
 /** Keys derived for other processes, kept for the ones whose payloads opened (a forger's IDs are never kept). */
 const MAX_PEERS = 1024;
 
+export interface SealerOptions {
+  /**
+   * Keys derived a second for processes not seen yet (default 32). A key costs an HKDF, and a forger may send a new
+   * ID in every envelope: past this, a payload of an unknown process does not open until the next second (a real
+   * newcomer's then go as hints alone, or wait for the heal timer), while known processes' open as ever.
+   */
+  newPeersPerSecond: number;
+  /** The clock of that budget, ms. */
+  now(): number;
+}
+
 export interface Sealer {
   /** `plaintext` sealed to base64 (nonce, ciphertext, tag); `aad` is bound to it but not carried. */
   seal(aad: string, plaintext: string): string;
   /** The plaintext of a payload sealed by process `instance` with the same `aad`, or undefined when it does not open. */
   open(instance: string, aad: string, sealed: string): string | undefined;
+}
+
+/** The counter a sealed payload's nonce holds (its sender's 1, 2, 3, ...: one per seal), or undefined when it is malformed. */
+export function sealCounter(sealed: string): bigint | undefined {
+  const bytes = Buffer.from(sealed, 'base64');
+  return bytes.length < NONCE_BYTES + TAG_BYTES ? undefined : bytes.readBigUInt64BE(NONCE_BYTES - 8);
 }
 
 const derive = (clusterKey: Buffer, instance: string): Buffer =>
@@ -43,7 +60,10 @@ const derive = (clusterKey: Buffer, instance: string): Buffer =>
  * (the salt its key is derived with); `clusterKey` is the
  * 32 bytes every node reads from the database.
  */
-export function createSealer(clusterKey: Buffer, instance: string): Sealer {
+export function createSealer(clusterKey: Buffer, instance: string, options: Partial<SealerOptions> = {}): Sealer {
+  const { newPeersPerSecond, now } = { newPeersPerSecond: 32, now: Date.now, ...options };
+  let second = -1;
+  let derived = 0;
   if (clusterKey.length !== 32) throw new Error('the bus key must be 32 bytes');
   if (!INSTANCE.test(instance)) throw new Error('the instance ID must be 16 bytes in lowercase hex');
   const own = derive(clusterKey, instance);
@@ -64,7 +84,13 @@ export function createSealer(clusterKey: Buffer, instance: string): Sealer {
       if (!INSTANCE.test(peer)) return undefined;
       const bytes = Buffer.from(sealed, 'base64');
       if (bytes.length < NONCE_BYTES + TAG_BYTES) return undefined;
-      const key = peers.get(peer) ?? derive(clusterKey, peer);
+      let key = peers.get(peer);
+      if (!key) {
+        const current = Math.floor(now() / 1000);
+        if (current !== second) [second, derived] = [current, 0];
+        if (++derived > newPeersPerSecond) return undefined;
+        key = derive(clusterKey, peer);
+      }
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, NONCE_BYTES));
         decipher.setAAD(Buffer.from(aad));

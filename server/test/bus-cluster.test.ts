@@ -266,7 +266,7 @@ describe('events from the wire', () => {
     }
   });
 
-  it('takes deletes, revocations and presence only with a valid tag under the key: forged, altered, moved or untagged ones are ignored, and counted', async () => {
+  it('takes deletes, revocations and presence only with a valid tag under the key: forged, altered, moved, untagged or replayed ones are ignored, and counted', async () => {
     const key = randomBytes(32);
     const channel = `wss_tag_${counter++}`;
     const [a, b] = [
@@ -294,13 +294,16 @@ describe('events from the wire', () => {
         { ...genuine, e: { type: 'deleted', sessionPk: 7, sessionId: 's7' } },
         envelope({ type: 'revoked', sessionPk: 7, sessionId: 's7', tokenHash: 'ab'.repeat(32) }),
         envelope({ type: 'presence-refresh', node: 'forger', counts: [[7, 50]] }),
+        genuine, // a replay, alone and in a batch
+        [genuine, genuine],
       ];
       for (const payload of forged) await forger.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify(payload)]);
-      // The genuine payload again after them: the wire keeps one order, so every forgery was heard before it.
-      await forger.query('SELECT pg_notify($1, $2)', [channel, captured[0]!]);
+      // A's next event after them: the wire keeps one order, so every forgery was heard before it.
+      const next = { ...presence, count: 0 };
+      a.publish(next);
       await vi.waitFor(() => expect(events).toHaveLength(2), { timeout: 10_000 });
-      expect(events).toEqual([presence, presence]);
-      expect(b.stats().eventsRejected).toBe(forged.length);
+      expect(events).toEqual([presence, next]);
+      expect(b.stats().eventsRejected).toBe(forged.length + 1);
     } finally {
       await Promise.all([a.close(), b.close(), forger.end()]);
     }

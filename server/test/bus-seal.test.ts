@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSealer } from '../bus/seal.js';
+import { createSealer, sealCounter } from '../bus/seal.js';
 import { sealedMessages } from '../bus/wire.js';
 import type { CommittedEvent } from '../domain/ports.js';
 
@@ -48,6 +48,26 @@ describe('createSealer', () => {
     expect(receiver.open('zz'.repeat(16), '1\ns1\n3\n3', sealed)).toBeUndefined();
     // One key per ID: the same ID with zeros or an odd digit added (the same HKDF salt once padded or decoded) does not open it.
     for (const alias of [`${me}0`, `${me}00`, `${me}000000`, me.toUpperCase()]) expect(receiver.open(alias, '1\ns1\n3\n3', sealed)).toBeUndefined();
+  });
+
+  it('derives at most newPeersPerSecond keys a second for processes not seen yet; known ones open all the while', () => {
+    let now = 5_000;
+    const budgeted = createSealer(key, peer, { newPeersPerSecond: 3, now: () => now });
+    const sealed = sender.seal('d', 'known');
+    expect(budgeted.open(me, 'd', sealed)).toBe('known'); // one of the three
+    for (let i = 0; i < 2; i++) expect(budgeted.open(instance(), 'd', sealed)).toBeUndefined(); // a forger's fresh IDs
+    const newcomer = instance();
+    const fromNewcomer = createSealer(key, newcomer).seal('d', 'new');
+    expect(budgeted.open(newcomer, 'd', fromNewcomer)).toBeUndefined(); // past the budget: not derived
+    expect(budgeted.open(me, 'd', sender.seal('d', 'still'))).toBe('still');
+    now += 1000;
+    expect(budgeted.open(newcomer, 'd', fromNewcomer)).toBe('new');
+  });
+
+  it('reads the counter of a seal (one per seal, counting up), and none of a malformed one', () => {
+    const [first, second] = [sender.seal('c', ''), sender.seal('c', '')];
+    expect(sealCounter(second)).toBe(sealCounter(first)! + 1n);
+    expect(sealCounter('short')).toBeUndefined();
   });
 
   it('refuses a key that is not 32 bytes and an instance ID that is not 16 bytes of lowercase hex', () => {
