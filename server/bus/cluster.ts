@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BusEvent, BusHandler, CommittedEvent, DomainLogger, MessageBus } from '../domain/ports.js';
 import { createLocalBus } from './local.js';
-import { createSealer, sealCounter, type Sealer } from './seal.js';
+import { createSealer, type Sealer } from './seal.js';
 import { eventFromWire, sealedMessages } from './wire.js';
 
 /** A bus that links nodes: the port, plus what the heal timer and /metrics need. */
@@ -120,12 +120,6 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
   let namesakeReported = false;
   let rejectionReported = false;
   let untaggedReported = false;
-  /**
-   * The counter of the last tag taken from each process (its nonces count up, and the wire keeps each sender's
-   * order): a tag at or below it is a replay (a presence count copied off the channel and sent again). Bounded as
-   * the sealer's keys are; only processes whose tags opened get an entry.
-   */
-  const lastTag = new Map<string, bigint>();
   let oversizeReported = false;
 
   /** The payload of `event`: a committed event's messages sealed in it when they fit, else the hint alone. */
@@ -162,14 +156,8 @@ export function createClusterCore(nodeId: string, logger: DomainLogger, settings
   /** Whether `envelope`'s event carries a tag that opens under its sender's key (counted and said once when not). */
   function tagged(envelope: Envelope): boolean {
     const tag = envelope.t;
-    const from = envelope.i;
-    const counter = typeof tag === 'string' ? sealCounter(tag) : undefined;
-    if (typeof from === 'string' && counter !== undefined && counter > (lastTag.get(from) ?? 0n) && sealer!.open(from, taggedData(JSON.stringify(envelope.e)), tag!) === '') {
-      lastTag.delete(from); // re-inserted last: the oldest entry is the least recently heard
-      if (lastTag.size >= 1024) lastTag.delete(lastTag.keys().next().value!);
-      lastTag.set(from, counter);
-      return true;
-    }
+    // In order: a tag copied off the channel and sent again (a dead node's presence count, say) does not open twice.
+    if (typeof tag === 'string' && typeof envelope.i === 'string' && sealer!.openInOrder(envelope.i, taggedData(JSON.stringify(envelope.e)), tag) === '') return true;
     counts.eventsRejected++;
     if (!untaggedReported) {
       // Deletes and revocations that do not come are covered by the heal timer; presence by the next refresh.

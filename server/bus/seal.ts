@@ -44,12 +44,12 @@ export interface Sealer {
   seal(aad: string, plaintext: string): string;
   /** The plaintext of a payload sealed by process `instance` with the same `aad`, or undefined when it does not open. */
   open(instance: string, aad: string, sealed: string): string | undefined;
-}
-
-/** The counter a sealed payload's nonce holds (its sender's 1, 2, 3, ...: one per seal), or undefined when it is malformed. */
-export function sealCounter(sealed: string): bigint | undefined {
-  const bytes = Buffer.from(sealed, 'base64');
-  return bytes.length < NONCE_BYTES + TAG_BYTES ? undefined : bytes.readBigUInt64BE(NONCE_BYTES - 8);
+  /**
+   * As `open`, for payloads that must come in their sender's order (the wire keeps each sender's order): undefined
+   * too when its nonce's counter is not above that of the last payload this opened in order from `instance`, so a
+   * payload copied off the wire and sent again does not open twice. Payloads opened by `open` do not count.
+   */
+  openInOrder(instance: string, aad: string, sealed: string): string | undefined;
 }
 
 const derive = (clusterKey: Buffer, instance: string): Buffer =>
@@ -67,8 +67,39 @@ export function createSealer(clusterKey: Buffer, instance: string, options: Part
   if (clusterKey.length !== 32) throw new Error('the bus key must be 32 bytes');
   if (!INSTANCE.test(instance)) throw new Error('the instance ID must be 16 bytes in lowercase hex');
   const own = derive(clusterKey, instance);
-  const peers = new Map<string, Buffer>();
+  /** Each known process's key, and the counter of the last payload `openInOrder` took from it (0n: none yet). */
+  const peers = new Map<string, { key: Buffer; inOrder: bigint }>();
   let counter = 0n;
+
+  /** `open` and `openInOrder`: the only difference is the order check, and the counter kept after it. */
+  function openWith(peer: string, aad: string, sealed: string, inOrder: boolean): string | undefined {
+    if (!INSTANCE.test(peer)) return undefined;
+    const bytes = Buffer.from(sealed, 'base64');
+    if (bytes.length < NONCE_BYTES + TAG_BYTES) return undefined;
+    const nonceCounter = bytes.readBigUInt64BE(NONCE_BYTES - 8);
+    let known = peers.get(peer);
+    if (inOrder && known && nonceCounter <= known.inOrder) return undefined;
+    if (!known) {
+      const current = Math.floor(now() / 1000);
+      if (current !== second) [second, derived] = [current, 0];
+      if (++derived > newPeersPerSecond) return undefined;
+      known = { key: derive(clusterKey, peer), inOrder: 0n };
+    }
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', known.key, bytes.subarray(0, NONCE_BYTES));
+      decipher.setAAD(Buffer.from(aad));
+      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+      const plaintext = Buffer.concat([decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+      if (inOrder) known.inOrder = nonceCounter;
+      if (!peers.has(peer)) {
+        if (peers.size >= MAX_PEERS) peers.delete(peers.keys().next().value!);
+        peers.set(peer, known);
+      }
+      return plaintext;
+    } catch {
+      return undefined; // a wrong key, a forger, a payload cut short
+    }
+  }
 
   return {
     seal(aad, plaintext) {
@@ -80,30 +111,7 @@ export function createSealer(clusterKey: Buffer, instance: string, options: Part
       return Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64');
     },
 
-    open(peer, aad, sealed) {
-      if (!INSTANCE.test(peer)) return undefined;
-      const bytes = Buffer.from(sealed, 'base64');
-      if (bytes.length < NONCE_BYTES + TAG_BYTES) return undefined;
-      let key = peers.get(peer);
-      if (!key) {
-        const current = Math.floor(now() / 1000);
-        if (current !== second) [second, derived] = [current, 0];
-        if (++derived > newPeersPerSecond) return undefined;
-        key = derive(clusterKey, peer);
-      }
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, NONCE_BYTES));
-        decipher.setAAD(Buffer.from(aad));
-        decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-        const plaintext = Buffer.concat([decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-        if (!peers.has(peer)) {
-          if (peers.size >= MAX_PEERS) peers.delete(peers.keys().next().value!);
-          peers.set(peer, key);
-        }
-        return plaintext;
-      } catch {
-        return undefined; // a wrong key, a forger, a payload cut short
-      }
-    },
+    open: (peer, aad, sealed) => openWith(peer, aad, sealed, false),
+    openInOrder: (peer, aad, sealed) => openWith(peer, aad, sealed, true),
   };
 }

@@ -186,6 +186,23 @@ describe('events from the wire', () => {
   beforeAll(pgHooks.setup, 60_000);
   afterAll(pgHooks.teardown, 60_000);
 
+  /** Two buses under one key on a channel of their own, and a plain client of the database on it that records every payload. */
+  async function keyedPairAndForger(prefix: string) {
+    const key = randomBytes(32);
+    const channel = `${prefix}_${counter++}`;
+    const [a, b] = [
+      await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel, key }),
+      await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel, key }),
+    ];
+    // Any role that can connect may LISTEN and NOTIFY: here, a plain client.
+    const forger = new pg.Client({ connectionString: pgDatabase.url });
+    const captured: string[] = [];
+    forger.on('notification', (msg) => captured.push(msg.payload ?? ''));
+    await forger.connect();
+    await forger.query(`LISTEN ${channel}`);
+    return { a, b, forger, captured, channel, close: () => Promise.all([a.close(), b.close(), forger.end()]) };
+  }
+
   it('hands on hints alone: bodies a payload carries are dropped, and known kinds of another shape are ignored', async () => {
     const channel = `wss_wire_${counter++}`;
     const bus = await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel });
@@ -232,17 +249,7 @@ describe('events from the wire', () => {
   });
 
   it('hands on a sealed payload moved to another range, session or sender as a hint alone, and counts it', async () => {
-    const key = randomBytes(32);
-    const channel = `wss_seal_${counter++}`;
-    const [a, b] = [
-      await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel, key }),
-      await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel, key }),
-    ];
-    const forger = new pg.Client({ connectionString: pgDatabase.url });
-    const captured: string[] = [];
-    forger.on('notification', (msg) => captured.push(msg.payload ?? ''));
-    await forger.connect();
-    await forger.query(`LISTEN ${channel}`);
+    const { a, b, forger, captured, channel, close } = await keyedPairAndForger('wss_seal');
     try {
       const events = record(b);
       a.publish({ type: 'committed', sessionPk: 7, sessionId: 's7', fromSeq: 3, toSeq: 3, messages: [{ seq: 3, clientId: null, body: 'real', at: 1 }] });
@@ -262,22 +269,12 @@ describe('events from the wire', () => {
       for (const event of events.slice(1)) expect((opened(event) as { messages?: unknown }).messages).toBeUndefined();
       expect(b.stats()).toMatchObject({ bodiesOpened: 1, bodiesRejected: moved.length });
     } finally {
-      await Promise.all([a.close(), b.close(), forger.end()]);
+      await close();
     }
   });
 
   it('takes deletes, revocations and presence only with a valid tag under the key: forged, altered, moved, untagged or replayed ones are ignored, and counted', async () => {
-    const key = randomBytes(32);
-    const channel = `wss_tag_${counter++}`;
-    const [a, b] = [
-      await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel, key }),
-      await openPostgresBus(pgDatabase.url, { nodeId: `w${counter++}`, logger, channel, key }),
-    ];
-    const forger = new pg.Client({ connectionString: pgDatabase.url });
-    const captured: string[] = [];
-    forger.on('notification', (msg) => captured.push(msg.payload ?? ''));
-    await forger.connect();
-    await forger.query(`LISTEN ${channel}`);
+    const { a, b, forger, captured, channel, close } = await keyedPairAndForger('wss_tag');
     try {
       const events = record(b);
       const presence = { type: 'presence', sessionPk: 7, sessionId: 's7', node: 'real', count: 2 } as const;
@@ -305,7 +302,7 @@ describe('events from the wire', () => {
       expect(events).toEqual([presence, next]);
       expect(b.stats().eventsRejected).toBe(forged.length + 1);
     } finally {
-      await Promise.all([a.close(), b.close(), forger.end()]);
+      await close();
     }
   });
 });

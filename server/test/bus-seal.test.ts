@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSealer, sealCounter } from '../bus/seal.js';
+import { createSealer } from '../bus/seal.js';
 import { sealedMessages } from '../bus/wire.js';
 import type { CommittedEvent } from '../domain/ports.js';
 
@@ -64,10 +64,16 @@ describe('createSealer', () => {
     expect(budgeted.open(newcomer, 'd', fromNewcomer)).toBe('new');
   });
 
-  it('reads the counter of a seal (one per seal, counting up), and none of a malformed one', () => {
-    const [first, second] = [sender.seal('c', ''), sender.seal('c', '')];
-    expect(sealCounter(second)).toBe(sealCounter(first)! + 1n);
-    expect(sealCounter('short')).toBeUndefined();
+  it('opens in order only what comes after the last it so opened from that sender: a replay or an older payload does not open', () => {
+    const inOrder = createSealer(key, peer);
+    const [first, second, third] = [sender.seal('c', '1'), sender.seal('c', '2'), sender.seal('c', '3')];
+    expect(inOrder.openInOrder(me, 'c', second)).toBe('2');
+    expect(inOrder.openInOrder(me, 'c', second)).toBeUndefined(); // replayed
+    expect(inOrder.openInOrder(me, 'c', first)).toBeUndefined(); // older
+    expect(inOrder.open(me, 'c', first)).toBe('1'); // `open` keeps no order (sealed bodies are opened lazily, in any order)
+    expect(inOrder.openInOrder(me, 'other data', third)).toBeUndefined(); // does not open: the order stays where it was
+    expect(inOrder.openInOrder(me, 'c', third)).toBe('3');
+    expect(inOrder.openInOrder(me, 'c', 'short')).toBeUndefined();
   });
 
   it('refuses a key that is not 32 bytes and an instance ID that is not 16 bytes of lowercase hex', () => {
