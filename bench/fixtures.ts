@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../server/store/sqlite/database.js';
+import { createIndexWriter, indexPath, openIndex, removeIndexFiles } from '../server/store/sqlite/search-index.js';
 import { createMessageLog, type SqliteMessageLog } from '../server/store/sqlite/message-log.js';
 import { MIGRATIONS } from '../server/store/sqlite/migrations.js';
 import { createSessionTable, type SessionTable } from '../server/store/sqlite/sessions.js';
@@ -30,7 +31,7 @@ export interface Fixture {
  * The schema version is part of the name too: a fixture is always at the
  * server's schema, so starting the server on it never runs a migration.
  */
-const FIXTURE_VERSION = 1;
+const FIXTURE_VERSION = 2; // 2: with its search index file (search-index.ts)
 
 /** The SQLite store's own tables, used synchronously (its append settles at once). */
 interface Store {
@@ -60,11 +61,18 @@ function cached(dir: string, name: string, build: (store: Store) => Omit<Fixture
   try {
     built = build({ db, sessions: createSessionTable(db), messages: createMessageLog(db) });
     db.pragma('wal_checkpoint(TRUNCATE)');
+    // The search index as the server's worker builds it (search-index.ts), so a run on a copy starts caught up.
+    openIndex(db, tmp);
+    createIndexWriter(db).catchUp();
+    db.pragma('search.wal_checkpoint(TRUNCATE)');
+    db.exec('DETACH search');
   } finally {
     db.close();
   }
   renameSync(tmp, path);
+  renameSync(indexPath(tmp), indexPath(path));
   for (const suffix of ['-wal', '-shm']) rmSync(tmp + suffix, { force: true });
+  removeIndexFiles(tmp);
   const fixture: Fixture = { ...built, path, bytes: statSync(path).size, buildSeconds: Math.round((performance.now() - started) / 100) / 10, cached: false };
   writeFileSync(metaPath, JSON.stringify(fixture, null, 2));
   return fixture;

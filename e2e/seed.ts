@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { registerFunctions } from '../server/store/sqlite/database.js';
 
 export interface SeedOptions {
   /** Commit time of the first message, ms since epoch; each next one is `stepMs` later. */
@@ -15,7 +14,8 @@ export interface SeedOptions {
  * straight into the server's SQLite file, in one transaction: 100,000 rows
  * take about a second, where sending them would take minutes. Do it before
  * the session's first WebSocket connection (the server caches a session's
- * last seq on first use).
+ * last seq on first use). The server's search worker indexes them on its own
+ * (server/store/sqlite/search-index.ts), like its own appends.
  */
 export function seedMessages(dbPath: string, sessionId: string, count: number, options: SeedOptions = {}): void {
   const { stepMs = 60_000, body = (seq) => `message ${seq}`, times } = options;
@@ -24,19 +24,13 @@ export function seedMessages(dbPath: string, sessionId: string, count: number, o
   const db = new Database(dbPath);
   try {
     db.pragma('busy_timeout = 5000');
-    registerFunctions(db); // session_terms: the search index's content (migration 8)
     const pk = db.prepare<[string], number>('SELECT pk FROM sessions WHERE id = ?').pluck().get(sessionId);
     if (pk === undefined) throw new Error(`no session ${sessionId} in ${dbPath}: register it first`);
     const insert = db.prepare<[number, number, string, number]>(
       'INSERT INTO messages (session_pk, seq, client_id, body, at) VALUES (?, ?, NULL, ?, ?)',
     );
-    // The server indexes what it appends itself (server/store/sqlite/message-log.ts); rows written here need the same.
-    const index = db.prepare<[number]>(
-      'INSERT INTO messages_fts (rowid, terms) SELECT id, terms FROM messages_fts_source WHERE id IN (SELECT id FROM messages WHERE session_pk = ?)',
-    );
     db.transaction(() => {
       for (let seq = 1; seq <= total; seq++) insert.run(pk, seq, body(seq), times?.[seq - 1] ?? firstAt + (seq - 1) * stepMs);
-      index.run(pk);
     })();
   } finally {
     db.close();

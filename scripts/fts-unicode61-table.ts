@@ -16,6 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, type Db } from '../server/store/sqlite/database.js';
 import { CharClass } from '../server/store/sqlite/fts-unicode61.js';
+import { INDEX_TABLE_SQL } from '../server/store/sqlite/search-index.js';
 
 const MAX_CODE_POINT = 0x10ffff;
 /** Code points per probe document: few rows, so FTS5 and fts5vocab do bulk work. */
@@ -31,11 +32,10 @@ export interface Unicode61Table {
   foldRuns: number[];
 }
 
-/** The tokenize argument of the search index, as the migrations created it. */
-export function indexTokenizer(db: Db): string {
-  const sql = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'messages_fts'").pluck().get() as string;
-  const match = /tokenize\s*=\s*'([^']*)'/.exec(sql);
-  if (!match) throw new Error(`no tokenize argument in ${sql}`);
+/** The tokenize argument of the search index, as search-index.ts creates it. */
+export function indexTokenizer(): string {
+  const match = /tokenize\s*=\s*'([^']*)'/.exec(INDEX_TABLE_SQL);
+  if (!match) throw new Error(`no tokenize argument in ${INDEX_TABLE_SQL}`);
   return match[1]!;
 }
 
@@ -50,7 +50,7 @@ export class TokenizerProbe {
 
   constructor() {
     this.db = openDatabase(':memory:');
-    this.tokenizer = indexTokenizer(this.db);
+    this.tokenizer = indexTokenizer();
     this.create();
   }
 

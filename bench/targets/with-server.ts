@@ -1,6 +1,7 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { indexPath } from '../../server/store/sqlite/search-index.js';
 import type { BenchOptions } from '../cli.js';
 import { registerSessions } from '../lib/http.js';
 import { startBenchServer, type BenchServer, type DbSync, type Variant } from '../lib/server-process.js';
@@ -51,7 +52,11 @@ export async function withServer<T>(
   const dir = mkdtempSync(join(tmpdir(), 'wss-bench-'));
   try {
     const dbPath = join(dir, 'app.db');
-    if (extra.database) copyFileSync(extra.database, dbPath);
+    if (extra.database) {
+      copyFileSync(extra.database, dbPath);
+      // Its search index too (built with the fixture): else the server would spend the measured window rebuilding it.
+      if (existsSync(indexPath(extra.database))) copyFileSync(indexPath(extra.database), indexPath(dbPath));
+    }
     const server = await startBenchServer({
       variant,
       dbPath,

@@ -70,6 +70,14 @@ export interface MessageSearch {
    * split into parts: no marker characters leave the adapter.
    */
   search(sessionPk: number, query: string, limit: number, offset: number): Promise<SearchPage>;
+  /**
+   * Resolves once every message committed and every delete made before the
+   * call is in the index: on SQLite the index is written behind the commits
+   * (server/store/sqlite/search-index.ts); on PostgreSQL in the commit
+   * itself, so at once. A search needs no call first: it always finds what
+   * was committed before it. Rejects when the index cannot be written.
+   */
+  indexed(): Promise<void>;
 }
 
 export interface StoreHealth {

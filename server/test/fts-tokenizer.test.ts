@@ -4,6 +4,7 @@ import { deriveUnicode61Table, TokenizerProbe } from '../../scripts/fts-unicode6
 import { prefixTokens, tokenize } from '../store/sqlite/fts-unicode61.js';
 import { CLASS_RUNS, FOLD_RUNS, TABLE_SOURCE } from '../store/sqlite/fts-unicode61-table.js';
 import { toFtsQuery } from '../store/sqlite/search.js';
+import { openIndex } from '../store/sqlite/search-index.js';
 import { unicodeText } from './unicode-arbitraries.js';
 
 describe('the search tokenizer is SQLite FTS5 unicode61, exactly', () => {
@@ -41,7 +42,8 @@ describe('the search tokenizer is SQLite FTS5 unicode61, exactly', () => {
 
   it('turns any text into an FTS5 query that SQLite accepts, one quoted token per word', () => {
     // The search index itself (detail=column: it refuses multi-token phrases), empty but the query is compiled.
-    const count = probe.db.prepare<[string], number>('SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?').pluck();
+    openIndex(probe.db, ':memory:');
+    const count = probe.db.prepare<[string], number>('SELECT count(*) FROM search.fts WHERE fts MATCH ?').pluck();
     const check = (text: string) => {
       const query = toFtsQuery(text);
       expect(query?.terms ?? []).toEqual(probe.terms(text));

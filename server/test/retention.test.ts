@@ -137,9 +137,15 @@ describe('retention', () => {
     expect(rows()).toBe(0);
     // The delete purged; it did not run the retention pass (over-limit keeps its 10 until a pass).
     expect(await storedCount(t.server, 'over-limit')).toBe(10);
+    await t.server.store.search.indexed(); // the search worker drops the purged rows' entries, and their log is trimmed
     withDb(t.server.config.dbPath, (db) => {
       expect(db.prepare('SELECT count(*) FROM deleted_sessions').pluck().get()).toBe(0);
-      db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
-    });
+      db.exec("INSERT INTO search.fts (fts, rank) VALUES ('integrity-check', 0)");
+      expect(db.prepare('SELECT count(*) FROM search.fts WHERE rowid NOT IN (SELECT id FROM messages)').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM search.fts').pluck().get()).toBe(db.prepare('SELECT count(*) FROM messages').pluck().get());
+      expect(db.prepare('SELECT count(*) FROM search_forget').pluck().get()).toBe(0);
+      // The highest purged id is kept, so no later message takes it (message-log.ts).
+      expect(db.prepare('SELECT id_floor FROM search_meta').pluck().get()).toBeGreaterThan(0);
+    }, { index: true });
   });
 });

@@ -77,10 +77,16 @@ describe('search and export', () => {
     const again = await seed('s4', ['other words']);
     const page = (await (await api(t.server, '/api/sessions/s4/search?q=findable', auth(again))).json()) as SearchPage;
     expect(page.results).toEqual([]);
+    // The purge deletes the rows; the search worker then drops their index entries and the log of them is trimmed.
+    await t.server.store.retention.purgeDeleted();
+    await t.server.store.search.indexed();
     withDb(t.server.config.dbPath, (db) => {
-      expect(db.pragma("integrity_check", { simple: true })).toBe('ok');
-      db.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
-    });
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      db.exec("INSERT INTO search.fts (fts, rank) VALUES ('integrity-check', 0)");
+      expect(db.prepare('SELECT count(*) FROM search.fts WHERE rowid NOT IN (SELECT id FROM messages)').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM search.fts').pluck().get()).toBe(db.prepare('SELECT count(*) FROM messages').pluck().get());
+      expect(db.prepare('SELECT count(*) FROM search_forget').pluck().get()).toBe(0);
+    }, { index: true });
   });
 
   it('exports the whole history as NDJSON and as CSV, streamed', async () => {

@@ -12,6 +12,7 @@ import type { DomainLogger, RetentionRunner, Store } from '../domain/ports.js';
 import { sqliteOptions } from '../store/index.js';
 import { openDatabase, registerFunctions, type Db } from '../store/sqlite/database.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
+import { attachIndex } from '../store/sqlite/search-index.js';
 import { createMessageLog } from '../store/sqlite/message-log.js';
 import { createRetention, type RetentionOptions } from '../store/sqlite/retention.js';
 import { createSessionTable } from '../store/sqlite/sessions.js';
@@ -80,10 +81,11 @@ export function openSqliteFixture(config: Config, logger: DomainLogger): SqliteF
 }
 
 /** A second connection on the test's database, for raw SQL (never the running store's own); closed after `use`. */
-export function withDb<T>(path: string, use: (db: Db) => T): T {
-  const db = new Database(path, { fileMustExist: true });
+export function withDb<T>(path: string, use: (db: Db) => T, { index = false } = {}): T {
+  const db = new Database(path, { fileMustExist: !index }); // fileMustExist would refuse to ATTACH an index not made yet
   try {
-    registerFunctions(db); // the schema's own (the search index's content and delete trigger call them)
+    registerFunctions(db); // the schema's own (new_epoch, session_terms)
+    if (index) attachIndex(db, path); // the search index's own file, as `search` (search-index.ts)
     return use(db);
   } finally {
     db.close();

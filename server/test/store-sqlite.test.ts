@@ -6,10 +6,11 @@ import { createSqliteStore } from '../store/sqlite/index.js';
 import { tempDir } from './harness.js';
 import { sqliteFaults } from './sqlite-fixture.js';
 
-describeStoreContract('SQLite', {
+// On a file the search index is a file of its own written by a worker thread; in memory, in the same connection (search.ts).
+for (const where of ['file', 'memory'] as const) describeStoreContract(where === 'file' ? 'SQLite' : 'SQLite in memory', {
   async open({ maxSessionBytes, retention }) {
     const folder = tempDir();
-    const db = openDatabase(join(folder.dir, 'app.db'));
+    const db = openDatabase(where === 'file' ? join(folder.dir, 'app.db') : ':memory:');
     let clock: number | null = null;
     const store = createSqliteStore(db, {
       maxSessionBytes,

@@ -26,8 +26,8 @@ export interface SqliteStoreOptions {
   diskCheckIntervalMs: number;
   /** The deployment's retention and the size of its transactions. */
   retention: Omit<RetentionOptions, 'now'>;
-  /** Searches' time budget and worker priority (search.ts). */
-  search: Partial<SearchOptions>;
+  /** Searches' time budget, worker priority and indexing interval (search.ts). */
+  search: Partial<Omit<SearchOptions, 'logger'>>;
   /** The clock of commits and retention; tests drive it. */
   now(): number;
   logger: DomainLogger;
@@ -83,12 +83,12 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
   };
   const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, lastSeqs: log.lastSeqs, after: log.after, page: log.page };
 
-  const search = createMessageSearch(db, searchOptions);
+  const search = createMessageSearch(db, { ...searchOptions, logger });
   disk.start();
   return {
     sessions: translateFaults(sessions),
     messages: translateFaults(messages),
-    search: translateFaults({ search: search.search }),
+    search: translateFaults({ search: search.search, indexed: search.indexed }),
     health: createHealth(db, disk),
     retention: translateFaults(retention),
     async close() {

@@ -47,18 +47,25 @@ export interface SqliteMessageLog extends MessageLog {
 
 export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {}): SqliteMessageLog {
   const { maxSessionBytes, refusal, now } = { ...defaults, ...options };
-  const insert = db.prepare<[number, number, string | null, string, number]>(
-    `INSERT INTO messages (session_pk, seq, client_id, body, at) VALUES (?, ?, ?, ?, ?)
+  // Message ids are never reused (the search index counts every id up to
+  // its indexed_upto as done, search-index.ts): SQLite would give the next
+  // row max(id) + 1, which goes back when the newest rows are deleted (a
+  // purged session). So the id is above both the table's max(id) and the
+  // highest id this process assigned or found at its start, kept or
+  // deleted (search_forget, search_meta.id_floor): idFloor. The max(id)
+  // of a rowid table is one b-tree seek.
+  const insert = db.prepare<[number, number, number, string | null, string, number]>(
+    `INSERT INTO messages (id, session_pk, seq, client_id, body, at)
+     VALUES (max(?, (SELECT coalesce(max(id), 0) FROM messages)) + 1, ?, ?, ?, ?, ?)
      ON CONFLICT (session_pk, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
   );
-  // The search index takes a batch's new rows in one statement, in the same
-  // transaction, rather than from an AFTER INSERT trigger: per row, FTS5
-  // flushes its pending terms every statement (~15 us a message, measured,
-  // more than the rest of the append); in one statement, once per commit.
-  // Deletes keep their trigger (migration 5): rare, and done in batches.
-  const index = db.prepare<[number | bigint, number | bigint]>(
-    'INSERT INTO messages_fts (rowid, terms) SELECT id, terms FROM messages_fts_source WHERE id BETWEEN ? AND ?',
-  );
+  let idFloor = db
+    .prepare<[], number>(
+      `SELECT max(coalesce((SELECT max(id) FROM messages), 0), (SELECT id_floor FROM search_meta),
+                  coalesce((SELECT max(id) FROM search_forget), 0))`,
+    )
+    .pluck()
+    .get()!;
   const byClientId = db.prepare<[number, string], MessageRow>(
     'SELECT seq, client_id, body, at FROM messages WHERE session_pk = ? AND client_id = ?',
   );
@@ -123,8 +130,7 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
     const assigned = new Map<number, number>();
     const added = new Map<number, number>();
     const results: AppendOutcome[] = [];
-    let firstId: number | bigint | undefined;
-    let lastId: number | bigint | undefined;
+    let lastId = idFloor;
     for (const { sessionPk, clientId, body } of items) {
       const last = assigned.get(sessionPk) ?? lastSeqNow(sessionPk);
       if (last === undefined) {
@@ -140,10 +146,9 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
         continue;
       }
       const seq = last + 1;
-      const info = insert.run(sessionPk, seq, clientId, body, at);
+      const info = insert.run(lastId, sessionPk, seq, clientId, body, at);
       if (info.changes === 1) {
-        firstId ??= info.lastInsertRowid;
-        lastId = info.lastInsertRowid;
+        lastId = Number(info.lastInsertRowid);
         assigned.set(sessionPk, seq);
         added.set(sessionPk, (added.get(sessionPk) ?? 0) + bytes);
         results.push({ seq, clientId, body, at, duplicate: false });
@@ -153,8 +158,6 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
         results.push({ ...toStored(original), duplicate: true });
       }
     }
-    // Rows are appended, so this transaction's rows are exactly the id range.
-    if (firstId !== undefined) index.run(firstId, lastId!);
     // One update per session per commit, not per message (the hot path).
     const totals = new Map<number, number>();
     for (const [sessionPk, bytes] of added) {
@@ -162,7 +165,7 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
       if (maxSessionBytes > 0) totals.set(sessionPk, storedBytes(sessionPk) + bytes); // read before the update
       addStoredBytes.run(bytes, sessionPk);
     }
-    return { results, assigned, totals };
+    return { results, assigned, totals, lastId };
   });
 
   return {
@@ -170,7 +173,8 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
     append(items) {
       const refused = refusal();
       if (refused !== null) throw new StorageUnavailableError(refused.message, { kind: 'refused', cause: refused });
-      const { results, assigned, totals } = appendInTransaction.immediate(items, now());
+      const { results, assigned, totals, lastId } = appendInTransaction.immediate(items, now());
+      idFloor = lastId;
       for (const [sessionPk, seq] of assigned) lastSeqCache.set(sessionPk, seq);
       for (const [sessionPk, bytes] of totals) storedBytesCache.set(sessionPk, bytes);
       return results;

@@ -182,4 +182,31 @@ export const MIGRATIONS: readonly string[] = [
      WHERE pk = old.session_pk;
   END;
   `,
+  // 10: the search index moves to a file of its own (search-index.ts),
+  // written by a worker thread from the messages' ids, off the append's
+  // commit. What stays here: the log of deleted message ids the index has
+  // to drop (a row per deleted message, written by the trigger, trimmed once
+  // applied), which database this is for an index file (a restore gives it
+  // a new source, so a stale index is rebuilt), and the highest id the
+  // trimmed log held: message ids are never reused (message-log.ts), or a
+  // new message could take an id the index already counts as done.
+  `
+  DROP TRIGGER messages_fts_delete;
+  DROP TRIGGER messages_fts_update;
+  DROP TABLE messages_fts;
+  DROP VIEW messages_fts_source;
+  CREATE TABLE search_forget (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, -- the index applies entries in this order, up to its forgot_upto
+    id  INTEGER NOT NULL                   -- a deleted message's id
+  ) STRICT;
+  CREATE TRIGGER messages_search_forget AFTER DELETE ON messages BEGIN
+    INSERT INTO search_forget (id) VALUES (old.id);
+  END;
+  CREATE TABLE search_meta (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    source   TEXT    NOT NULL,                 -- names this database to its index file
+    id_floor INTEGER NOT NULL                  -- highest message id of the trimmed search_forget entries
+  ) STRICT;
+  INSERT INTO search_meta (id, source, id_floor) VALUES (1, new_epoch(), 0);
+  `,
 ];

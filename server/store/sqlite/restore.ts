@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { openDatabase } from './database.js';
 import { removeDatabaseFiles } from './folder.js';
 import { MIGRATIONS } from './migrations.js';
+import { removeIndexFiles } from './search-index.js';
 
 export interface RestoreReport {
   sessions: number;
@@ -90,6 +91,8 @@ export async function restoreDatabase(source: string, destination: string, { ove
   const db = openDatabase(staging);
   try {
     db.prepare('UPDATE sessions SET epoch = new_epoch()').run();
+    // The index file beside the destination indexes the database replaced: a new source makes the server rebuild it.
+    db.prepare('UPDATE search_meta SET source = new_epoch()').run();
     const integrity = db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') throw new Error(`the backup failed its integrity check: ${String(integrity)}`);
     const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
@@ -105,6 +108,7 @@ export async function restoreDatabase(source: string, destination: string, { ove
   const replaced = existsSync(destination) ? keepReplaced(destination) : null;
   rmSync(`${destination}-wal`, { force: true });
   rmSync(`${destination}-shm`, { force: true });
+  removeIndexFiles(destination);
   renameSync(staging, destination);
   removeDatabaseFiles(staging);
   return { ...report, replaced, ms: Math.round(performance.now() - started) };

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { AppError } from '../../domain/errors.js';
 import type { SearchPage } from '../../domain/model.js';
 import type { MessageSearch } from '../../domain/ports.js';
+import type { IndexProgress } from './search-index.js';
 import { startWorker } from './worker-start.js';
 
 export interface SearchPoolOptions {
@@ -14,11 +15,26 @@ export interface SearchPoolOptions {
   graceMs: number;
   /** Nice value of the worker threads (Linux), 0 to 19: above the event loop's 0, so echoes come first. */
   nice: number;
+  /** How often the worker indexes what was committed since, in ms (search-worker.ts). */
+  indexIntervalMs: number;
+  /** How long a worker that failed waits before it is started again, in ms. */
+  restartDelayMs: number;
+  /** The worker (re)started: whether it rebuilt the index from nothing, and how far the index is. */
+  onReady(rebuilt: boolean, progress: IndexProgress): void;
+  /** The index moved on. */
+  onProgress(progress: IndexProgress): void;
+  /** The worker failed (it is started again after restartDelayMs), or a chunk of indexing did (retried). */
+  onError(err: Error): void;
 }
 
 export interface SearchWorkerData {
   path: string;
   nice: number;
+  indexIntervalMs: number;
+}
+/** Asks the worker to apply everything committed so far (the pool's `indexed()`). */
+export interface FlushRequest {
+  flush: number;
 }
 export interface SearchRequest {
   id: number;
@@ -28,11 +44,16 @@ export interface SearchRequest {
   offset: number;
   budgetMs: number;
 }
+type WorkerError = { message: string; code: string | undefined };
 export type SearchReply =
-  | { ready: true }
+  | { ready: true; rebuilt: boolean; progress: IndexProgress }
+  | { progress: IndexProgress }
+  | { flushed: number; progress: IndexProgress } // a flush's answer: everything visible at its start is applied
+  | { flushed: number; error: WorkerError }
+  | { indexError: WorkerError }
   | { id: number; page: SearchPage }
   | { id: number; timeout: true }
-  | { id: number; error: { message: string; code: string | undefined } };
+  | { id: number; error: WorkerError };
 
 interface Job extends Omit<SearchRequest, 'budgetMs'> {
   deadline: number;
@@ -46,27 +67,38 @@ export const searchTimeout = (budgetMs: number) =>
   });
 
 /**
- * Searches run on a worker thread with its own read-only connection, one at
- * a time, in arrival order, so the event loop never runs one (issue 13: a
- * search on the loop stalled every echo). Each has a time budget from its
+ * The search worker (search-worker.ts), started at once and again after a
+ * failure: it keeps the search index caught up with the messages and runs
+ * the searches of big sessions, one at a time, in arrival order, so the
+ * event loop never runs one (issue 13: a search on the loop stalled every
+ * echo). Each has a time budget from its
  * arrival: a search still queued at its deadline is answered at once, one
  * running checks the clock as it ranks (search-query.ts) and stops, and a
  * worker that does not answer within `graceMs` more (stuck in one SQLite
  * step) is terminated and replaced. Either way the caller gets
- * AppError('search_timeout'), 503 with Retry-After. The worker starts on the
- * first search (its start-up counts in no budget) and never keeps the
- * process alive.
+ * AppError('search_timeout'), 503 with Retry-After. A worker's start-up
+ * counts in no budget; the worker never keeps the process alive.
  */
 export function createSearchPool(options: SearchPoolOptions): MessageSearch & { close(): Promise<void> } {
-  const { path, budgetMs, graceMs, nice } = options;
+  const { path, budgetMs, graceMs, nice, indexIntervalMs, restartDelayMs, onReady, onProgress, onError } = options;
   const queue: Job[] = [];
   let worker: Worker | null = null;
   /** The worker has opened the database: a worker's start-up (its thread, modules, connection) is not counted in any budget. */
   let ready = false;
   let running: Job | null = null;
   let watchdog: NodeJS.Timeout | null = null;
+  let restart: NodeJS.Timeout | null = null;
   let nextId = 1;
   let closed = false;
+  /** indexed() calls waiting for the worker; sent when it is ready, failed with it. */
+  const flushes = new Map<number, { sent: boolean; resolve(): void; reject(err: Error): void }>();
+  const sendFlushes = () => {
+    for (const [id, flush] of flushes) {
+      if (flush.sent) continue;
+      flush.sent = true;
+      worker!.postMessage({ flush: id } satisfies FlushRequest);
+    }
+  };
 
   const settle = (job: Job, outcome: SearchPage | Error) => {
     if (watchdog) clearTimeout(watchdog);
@@ -89,20 +121,31 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
   };
 
   const start = (): Worker => {
-    const w = startWorker('search-worker', { path, nice } satisfies SearchWorkerData);
+    const w = startWorker('search-worker', { path, nice, indexIntervalMs } satisfies SearchWorkerData);
     w.unref();
     w.on('message', (reply: SearchReply) => {
+      const sqliteError = ({ message, code }: WorkerError) => new Database.SqliteError(message, code ?? 'SQLITE_ERROR');
+      if ('indexError' in reply) return onError(sqliteError(reply.indexError));
+      if ('flushed' in reply) {
+        const flush = flushes.get(reply.flushed);
+        flushes.delete(reply.flushed);
+        if ('error' in reply) return flush?.reject(sqliteError(reply.error));
+        flush?.resolve();
+      }
+      if (!('id' in reply)) onProgress(reply.progress);
       if ('ready' in reply) {
+        onReady(reply.rebuilt, reply.progress);
         ready = true;
+        sendFlushes();
         const now = performance.now();
         for (const job of queue) job.deadline = Math.max(job.deadline, now + budgetMs);
         pump();
         return;
       }
-      if (!running || reply.id !== running.id) return;
+      if (!('id' in reply) || !running || reply.id !== running.id) return;
       if ('page' in reply) settle(running, reply.page);
       else if ('timeout' in reply) settle(running, searchTimeout(budgetMs));
-      else settle(running, new Database.SqliteError(reply.error.message, reply.error.code ?? 'SQLITE_ERROR'));
+      else settle(running, sqliteError(reply.error));
     });
     const fail = (err: Error) => {
       const started = ready;
@@ -110,6 +153,17 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
       // A worker that cannot even start (no database file, say) fails what waits for it, rather than restarting forever.
       if (!started) for (const job of queue.splice(0)) job.reject(err);
       if (running) settle(running, err);
+      for (const flush of flushes.values()) flush.reject(err);
+      flushes.clear();
+      onError(err);
+      // The index needs its writer even when nobody searches; pump() starts one sooner for a search.
+      if (!closed && !restart) {
+        restart = setTimeout(() => {
+          restart = null;
+          if (!closed) worker ??= start();
+        }, restartDelayMs);
+        restart.unref();
+      }
     };
     w.on('error', fail);
     w.on('exit', (code) => fail(new Error(`the search worker exited (${code})`)));
@@ -135,6 +189,7 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
     watchdog.unref();
   }
 
+  worker = start();
   return {
     search(sessionPk, input, limit, offset) {
       if (closed) return Promise.reject(new Error('the store is closed'));
@@ -143,8 +198,19 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
         pump();
       });
     },
+    indexed() {
+      if (closed) return Promise.reject(new Error('the store is closed'));
+      return new Promise<void>((resolve, reject) => {
+        flushes.set(nextId++, { sent: false, resolve, reject });
+        worker ??= start();
+        if (ready) sendFlushes();
+      });
+    },
     async close() {
       closed = true;
+      for (const flush of flushes.values()) flush.reject(new Error('the store is closed'));
+      flushes.clear();
+      if (restart) clearTimeout(restart);
       for (const job of queue.splice(0)) job.reject(new Error('the store is closed'));
       if (running) settle(running, new Error('the store is closed'));
       stopWorker();

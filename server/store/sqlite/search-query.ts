@@ -51,20 +51,24 @@ interface HitRow {
 const CLOCK_EVERY = 128;
 
 /**
- * The search itself, over any connection (the worker's read-only one, or the
- * store's own for an in-memory database): `search(..., deadline)` with the
- * deadline in performance.now() ms of the calling thread. Matches are read
- * one row at a time, each with its bm25 score, and ranked here rather than by
- * ORDER BY, so the clock is looked at while they are read and a search past
- * its deadline stops there (SearchDeadlineError): SQLite in better-sqlite3
- * has no progress handler to interrupt a sort. The work is bounded by the
- * session's own matches, since the terms are scoped (migration 8).
+ * The search itself, over a connection of the messages database with the
+ * index attached as `search` (search-index.ts: the worker's, the event
+ * loop's reader, or the store's own for an in-memory database):
+ * `search(..., deadline)` with the deadline in performance.now() ms of the
+ * calling thread. Matches are read one row at a time, each with its bm25
+ * score, and ranked here rather than by ORDER BY, so the clock is looked at
+ * while they are read and a search past its deadline stops there
+ * (SearchDeadlineError): SQLite in better-sqlite3 has no progress handler
+ * to interrupt a sort. The work is bounded by the session's own matches,
+ * since the terms are scoped (migration 8). A match whose message is gone
+ * (deleted, its delete not yet applied to the index) is skipped, so results
+ * never depend on how far behind the index's deletes are.
  */
 export function createSearchQuery(db: Db) {
-  const matches = db.prepare<[string], [number, number]>('SELECT rowid, bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ?').raw();
+  const matches = db.prepare<[string], [number, number]>('SELECT rowid, bm25(fts) FROM search.fts WHERE fts MATCH ?').raw();
   // A deleted session's rows wait for the purge (retention.ts) but are never found again.
   const exists = db.prepare<[number], number>('SELECT 1 FROM sessions WHERE pk = ?').pluck();
-  const row = db.prepare<[number], HitRow>('SELECT seq, client_id, body, at FROM messages WHERE id = ?');
+  const row = db.prepare<[number, number], HitRow>('SELECT seq, client_id, body, at FROM messages WHERE id = ? AND session_pk = ?');
 
   /** Best matches first (bm25), then newest; `hasMore` says whether another page exists. One read transaction: one snapshot. */
   return db.transaction((sessionPk: number, input: string, limit: number, offset: number, deadline: number): SearchPage => {
@@ -79,13 +83,20 @@ export function createSearchQuery(db: Db) {
     }
     // bm25 is lower for better matches; ties: the newest (highest id) first.
     const order = ids.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]! || ids[b]! - ids[a]!);
-    const page = order.slice(offset, offset + limit + 1);
-    const hasMore = page.length > limit;
-    if (hasMore) page.pop();
+    const found: HitRow[] = [];
+    let skipped = 0;
+    for (const [n, i] of order.entries()) {
+      if (n % CLOCK_EVERY === CLOCK_EVERY - 1 && performance.now() > deadline) throw new SearchDeadlineError('the search ran past its time budget');
+      const r = row.get(ids[i]!, sessionPk);
+      if (r === undefined) continue;
+      if (skipped < offset) skipped++;
+      else if (found.push(r) > limit) break;
+    }
+    const hasMore = found.length > limit;
+    if (hasMore) found.pop();
     const matcher = termMatcher(query.terms);
     return {
-      hits: page.map((i) => {
-        const r = row.get(ids[i]!)!;
+      hits: found.map((r) => {
         const { parts, elidedBefore, elidedAfter } = buildSnippet(r.body, tokenize(r.body), matcher);
         return { seq: r.seq, clientId: r.client_id, body: r.body, at: r.at, snippet: parts, elidedBefore, elidedAfter };
       }),

@@ -1,34 +1,83 @@
 /**
- * The search worker thread (search-pool.ts): its own read-only connection to
- * the database, so a search never runs on the event loop that echoes
- * messages. It asks the kernel to schedule it below the main thread (nice
- * 10, Linux: a thread's own id is a "pid" to setpriority), so on a busy core
- * a search takes the time the echoes leave over, not theirs.
+ * The search worker thread (search-pool.ts): the one writer of the search
+ * index (search-index.ts), which it keeps caught up with the messages on a
+ * timer, and the searcher of sessions too big for the event loop. Its own
+ * connection only reads the messages database, so neither indexing nor a
+ * search ever runs on the event loop that echoes messages, nor holds the
+ * messages' write lock. It asks the kernel to schedule it below the main
+ * thread (nice 10, Linux: a thread's own id is a "pid" to setpriority), so
+ * on a busy core the index and searches take the time the echoes leave over.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { registerFunctions } from './database.js';
+import { createIndexWriter, openIndex } from './search-index.js';
 import { createSearchQuery, SearchDeadlineError } from './search-query.js';
-import type { SearchReply, SearchRequest, SearchWorkerData } from './search-pool.js';
+import type { FlushRequest, SearchReply, SearchRequest, SearchWorkerData } from './search-pool.js';
 import { lowerThreadPriority } from './worker-start.js';
 
-const { path, nice } = workerData as SearchWorkerData;
+const { path, nice, indexIntervalMs } = workerData as SearchWorkerData;
+
+/** A timer tick's share of work before searches waiting in the port get their turn, in ms. */
+const SLICE_MS = 50;
 
 lowerThreadPriority(nice);
 
-const db = new Database(path, { readonly: true, fileMustExist: true });
+// Read-write only so that the attached index is (search-index.ts): this connection never writes a message.
+// Not fileMustExist: SQLite would then open the attached index without leave to create it. The store made the file.
+const db = new Database(path, { timeout: 250 });
 registerFunctions(db);
+const { rebuilt } = openIndex(db, path);
+const writer = createIndexWriter(db);
 const search = createSearchQuery(db);
+const newestId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM messages').pluck();
 
-parentPort!.postMessage({ ready: true } satisfies SearchReply);
-parentPort!.on('message', ({ id, sessionPk, input, limit, offset, budgetMs }: SearchRequest) => {
-  let reply: SearchReply;
+const post = (reply: SearchReply) => parentPort!.postMessage(reply);
+let reported = writer.progress();
+const report = () => {
+  const now = writer.progress();
+  if (now.indexedUpTo !== reported.indexedUpTo || now.forgotUpTo !== reported.forgotUpTo) post({ progress: (reported = now) });
+};
+
+/** Indexes for a slice; with more to do, goes on after the searches already waiting, else after indexIntervalMs. */
+function tick(): void {
+  let done = true;
   try {
-    reply = { id, page: search(sessionPk, input, limit, offset, performance.now() + budgetMs) };
+    done = writer.catchUp(Infinity, performance.now() + SLICE_MS).done;
+    report();
+  } catch (err) {
+    // A failed chunk rolled back and is retried on the next tick; the pool logs why.
+    post({ indexError: { message: (err as Error).message, code: (err as { code?: string }).code } });
+  }
+  if (done) setTimeout(tick, indexIntervalMs);
+  else setImmediate(tick);
+}
+
+post({ ready: true, rebuilt, progress: reported });
+tick();
+
+parentPort!.on('message', (request: SearchRequest | FlushRequest) => {
+  if ('flush' in request) {
+    try {
+      writer.catchUp();
+      post({ flushed: request.flush, progress: (reported = writer.progress()) });
+    } catch (err) {
+      post({ flushed: request.flush, error: { message: (err as Error).message, code: (err as { code?: string }).code } });
+    }
+    return;
+  }
+  const { id, sessionPk, input, limit, offset, budgetMs } = request;
+  let reply: SearchReply;
+  const deadline = performance.now() + budgetMs;
+  try {
+    // Whatever was committed before this search was asked for is searchable: the index first catches up to it.
+    if (!writer.catchUp(newestId.get()!, deadline).done) throw new SearchDeadlineError('the index did not catch up within the budget');
+    report();
+    reply = { id, page: search(sessionPk, input, limit, offset, deadline) };
   } catch (err) {
     reply = err instanceof SearchDeadlineError
       ? { id, timeout: true }
       : { id, error: { message: (err as Error).message, code: (err as { code?: string }).code } };
   }
-  parentPort!.postMessage(reply);
+  post(reply);
 });

@@ -1,9 +1,11 @@
+import Database from 'better-sqlite3';
 import { badRequest } from '../../domain/errors.js';
-import { MAX_SEARCH_WORDS } from '../../domain/model.js';
-import type { MessageSearch } from '../../domain/ports.js';
+import { MAX_SEARCH_WORDS, type SearchPage } from '../../domain/model.js';
+import type { DomainLogger, MessageSearch } from '../../domain/ports.js';
 import type { Db } from './database.js';
+import { attachIndex, createIndexWriter, openIndex } from './search-index.js';
 import { createSearchPool, searchTimeout } from './search-pool.js';
-import { createSearchQuery, SearchDeadlineError, toFtsQuery } from './search-query.js';
+import { createSearchQuery, SearchDeadlineError, toFtsQuery, type SearchQuery } from './search-query.js';
 
 export { toFtsQuery, type FtsQuery } from './search-query.js';
 
@@ -12,9 +14,12 @@ export interface SearchOptions {
   budgetMs: number;
   /** Nice value of the search worker thread (Linux): 10, below the event loop. */
   nice: number;
+  /** How often the worker indexes what was committed since, in ms: a search first catches up anyway. */
+  indexIntervalMs: number;
+  logger: DomainLogger;
 }
 
-const defaults: SearchOptions = { budgetMs: 2000, nice: 10 };
+const defaults: Omit<SearchOptions, 'logger'> = { budgetMs: 2000, nice: 10, indexIntervalMs: 100 };
 
 /**
  * Sessions of at most this many messages, and this many stored bytes
@@ -32,51 +37,142 @@ const defaults: SearchOptions = { budgetMs: 2000, nice: 10 };
  */
 const INLINE_MAX = { messages: 50, bytes: 4 * 1024 };
 
+/** Entries of search_forget removed per trim: a trim is a write on the event loop, kept short. */
+const TRIM_ROWS = 2000;
+
 /**
- * Full-text search in one session. On a database file, a session larger
- * than INLINE_MAX is searched on a worker thread (search-pool.ts); a
- * smaller one, and any on an in-memory database (which another thread
- * cannot open), here, with the same budget: a search that ends past it is
- * answered 503 search_timeout all the same.
+ * Full-text search in one session, and the search index's upkeep
+ * (search-index.ts). On a database file the index is a file of its own,
+ * written by the search worker (search-pool.ts), which also searches the
+ * sessions larger than INLINE_MAX; a smaller session is searched here, on
+ * a read-only connection of its own, when the index already holds its
+ * newest message (else the worker catches up first). On an in-memory
+ * database (which another thread cannot open) the index is in the same
+ * connection and catches up here before each search, with the same budget:
+ * a search that ends past it is answered 503 search_timeout all the same.
+ * Applied deletes are trimmed from search_forget here, the only writer of
+ * the messages database.
  */
-export function createMessageSearch(db: Db, options: Partial<SearchOptions> = {}): MessageSearch & { close(): Promise<void> } {
-  const { budgetMs, nice } = { ...defaults, ...options };
-  const query = createSearchQuery(db);
-  const inline: MessageSearch['search'] = async (sessionPk, input, limit, offset) => {
-    const deadline = performance.now() + budgetMs;
+export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pick<SearchOptions, 'logger'>): MessageSearch & { close(): Promise<void> } {
+  const { budgetMs, nice, indexIntervalMs, logger } = { ...defaults, ...options };
+  const forgetTrim = createForgetTrim(db);
+  // A failed trim (the disk refusing writes, a lock) loses nothing: the entries stay and the next report trims them.
+  const trim = (forgotUpTo: number) => {
     try {
-      const page = query(sessionPk, input, limit, offset, deadline);
-      if (performance.now() > deadline) throw new SearchDeadlineError('the search ran past its time budget');
-      return page;
+      forgetTrim(forgotUpTo);
     } catch (err) {
-      throw err instanceof SearchDeadlineError ? searchTimeout(budgetMs) : err;
+      logger.warn({ err, event: 'search_forget_trim_failed' }, 'applied deletes could not be trimmed from search_forget; retried later');
     }
   };
+  const withBudget = (run: (deadline: number) => SearchPage): Promise<SearchPage> => {
+    const deadline = performance.now() + budgetMs;
+    try {
+      const page = run(deadline);
+      if (performance.now() > deadline) throw new SearchDeadlineError('the search ran past its time budget');
+      return Promise.resolve(page);
+    } catch (err) {
+      return Promise.reject(err instanceof SearchDeadlineError ? searchTimeout(budgetMs) : err);
+    }
+  };
+
   if (db.memory) {
+    openIndex(db, ':memory:');
+    const writer = createIndexWriter(db);
+    const query = createSearchQuery(db);
     return {
       search(sessionPk, input, limit, offset) {
         checkWords(input);
-        return inline(sessionPk, input, limit, offset);
+        return withBudget((deadline) => {
+          if (!writer.catchUp(Infinity, deadline).done) throw new SearchDeadlineError('the index did not catch up within the budget');
+          trim(writer.progress().forgotUpTo);
+          return query(sessionPk, input, limit, offset, deadline);
+        });
+      },
+      async indexed() {
+        writer.catchUp();
+        trim(writer.progress().forgotUpTo);
       },
       async close() {},
     };
   }
-  const pool = createSearchPool({ path: db.name, budgetMs, graceMs: 500, nice });
+
+  let reader: { db: Db; query: SearchQuery; caughtUp: Database.Statement<[number], number> } | null = null;
+  const openReader = () => {
+    reader?.db.close();
+    const conn = new Database(db.name, { readonly: true, fileMustExist: true });
+    attachIndex(conn, db.name);
+    // The index holds the session's newest message: one index entry for the cap of a small session.
+    const caughtUp = conn.prepare<[number], number>(
+      `SELECT (SELECT indexed_upto FROM search.state) >= coalesce((SELECT max(id) FROM messages WHERE session_pk = ?), 0)`,
+    ).pluck();
+    reader = { db: conn, query: createSearchQuery(conn), caughtUp };
+  };
+  const pool = createSearchPool({
+    path: db.name,
+    budgetMs,
+    graceMs: 500,
+    nice,
+    indexIntervalMs,
+    restartDelayMs: 1000,
+    onReady(rebuilt) {
+      if (rebuilt) logger.info({ event: 'search_index_rebuild' }, 'the search index is rebuilt from the messages (new, restored, or of another version)');
+      if (rebuilt || !reader) openReader();
+    },
+    onProgress: ({ forgotUpTo }) => trim(forgotUpTo),
+    onError: (err) => logger.error({ err, event: 'search_worker_error' }, 'the search worker failed; it is started again'),
+  });
   // At most INLINE_MAX.messages + 1 index entries and one session row read: microseconds, whatever the session's size.
   const size = db.prepare<{ pk: number; cap: number }, { rows: number; bytes: number | null }>(
     `SELECT (SELECT count(*) FROM (SELECT 1 FROM messages WHERE session_pk = @pk LIMIT @cap)) AS rows,
             (SELECT stored_bytes FROM sessions WHERE pk = @pk) AS bytes`,
   );
-  const small = (sessionPk: number): boolean => {
+  const inline = (sessionPk: number): typeof reader => {
     const { rows, bytes } = size.get({ pk: sessionPk, cap: INLINE_MAX.messages + 1 })!;
-    return rows <= INLINE_MAX.messages && (bytes ?? 0) <= INLINE_MAX.bytes;
+    if (rows > INLINE_MAX.messages || (bytes ?? 0) > INLINE_MAX.bytes) return null;
+    return reader && reader.caughtUp.get(sessionPk) === 1 ? reader : null;
   };
   return {
     search(sessionPk, input, limit, offset) {
       checkWords(input);
-      return small(sessionPk) ? inline(sessionPk, input, limit, offset) : pool.search(sessionPk, input, limit, offset);
+      const here = inline(sessionPk);
+      return here
+        ? withBudget((deadline) => here.query(sessionPk, input, limit, offset, deadline))
+        : pool.search(sessionPk, input, limit, offset);
     },
-    close: () => pool.close(),
+    indexed: () => pool.indexed(),
+    async close() {
+      await pool.close();
+      reader?.db.close();
+    },
+  };
+}
+
+/**
+ * Removes applied entries (up to the index's forgot_upto) from search_forget,
+ * TRIM_ROWS at a time, keeping the highest message id they held in
+ * search_meta.id_floor, below which no new message id goes (message-log.ts).
+ */
+function createForgetTrim(db: Db) {
+  const raiseFloor = db.prepare<[number, number]>(
+    'UPDATE search_meta SET id_floor = max(id_floor, coalesce((SELECT max(id) FROM search_forget WHERE seq > ? AND seq <= ?), 0))',
+  );
+  const remove = db.prepare<[number, number]>('DELETE FROM search_forget WHERE seq > ? AND seq <= ?');
+  const trimTo = db.transaction((from: number, to: number) => {
+    raiseFloor.run(from, to);
+    remove.run(from, to);
+  });
+  // Every entry up to this seq is gone already.
+  let trimmedUpTo = db
+    .prepare<[], number>(
+      "SELECT coalesce((SELECT min(seq) - 1 FROM search_forget), (SELECT seq FROM sqlite_sequence WHERE name = 'search_forget'), 0)",
+    )
+    .pluck()
+    .get()!;
+  return (forgotUpTo: number): void => {
+    if (forgotUpTo <= trimmedUpTo) return;
+    const to = Math.min(forgotUpTo, trimmedUpTo + TRIM_ROWS);
+    trimTo.immediate(trimmedUpTo, to);
+    trimmedUpTo = to;
   };
 }
 

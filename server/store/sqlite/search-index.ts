@@ -1,0 +1,167 @@
+/**
+ * The search index lives in a database file of its own beside the messages
+ * (`<db>.search`), written by one worker thread (search-worker.ts) that
+ * catches up from the messages' ids, never inside an append: a commit
+ * writes its rows and nothing else. Before (migrations 2 to 9) the index was
+ * filled in the append's own transaction, and its upkeep ran there too:
+ * 16 of a message's 68 us of server CPU at 10,000 msg/s, and FTS5's
+ * automerge, 14 to 23 ms commits back to back, the echo's p99 tail (README,
+ * "Issue 13"). Retention's deletes paid a FTS5 delete a row.
+ *
+ * It is crash-consistent because it is derived: the index file records how
+ * far it has read (`indexed_upto`, the last message id indexed, and
+ * `forgot_upto`, the last entry of the messages database's `search_forget`
+ * log it has applied) in the same transaction as the entries, so after any
+ * crash it goes on from there. A file that belongs to another messages
+ * database (a restore gives the messages database a new search_meta.source), of
+ * another layout, or unreadable is dropped and rebuilt from the messages.
+ *
+ * Message ids are never reused (message-log.ts), so "every id above
+ * indexed_upto" is exactly what is not indexed yet, and a forgotten id never
+ * names a later message.
+ */
+import type { Db } from './database.js';
+import { removeDatabaseFiles } from './folder.js';
+
+/** Version of the layout below; a file of another version is rebuilt. */
+const LAYOUT_VERSION = 1;
+
+/**
+ * The FTS5 table. Contentless (the text is in the messages database, the
+ * index keeps only terms), with contentless_delete so a forgotten message is
+ * dropped by its rowid alone (SQLite 3.43+). detail=column: no token
+ * positions (searches are words and prefixes, never phrases). The terms are
+ * scoped to their session (search-terms.ts). columnsize stays on: bm25 needs
+ * document sizes and a contentless table cannot compute them from content.
+ */
+export const INDEX_TABLE_SQL = `CREATE VIRTUAL TABLE search.fts USING fts5(
+  terms,
+  content = '',
+  contentless_delete = 1,
+  tokenize = 'unicode61 remove_diacritics 2',
+  detail = column
+)`;
+
+const LAYOUT = `
+  ${INDEX_TABLE_SQL};
+  INSERT INTO search.fts (fts, rank) VALUES ('automerge', 8);
+  CREATE TABLE search.state (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    source      TEXT    NOT NULL,  -- the messages database's search_meta.source: which database this indexes
+    indexed_upto INTEGER NOT NULL, -- every message id up to this one is indexed
+    forgot_upto INTEGER NOT NULL   -- every search_forget entry up to this seq is applied
+  ) STRICT;
+`;
+
+/** Where the index of the messages database at `dbPath` lives. */
+export const indexPath = (dbPath: string): string => `${dbPath}.search`;
+
+/** Removes the index of the messages database at `dbPath` (its file, WAL and shared memory): it is rebuilt from the messages. */
+export const removeIndexFiles = (dbPath: string): void => removeDatabaseFiles(indexPath(dbPath));
+
+/**
+ * Attaches the index file of `dbPath` as `search` to a connection of the
+ * messages database; opened `readonly`, the attached file is read-only too
+ * (SQLite opens attached files with the main one's flags). That is why the
+ * writer's connection (search-worker.ts) opens the messages read-write, and
+ * only reads them.
+ */
+export function attachIndex(db: Db, dbPath: string): void {
+  db.prepare('ATTACH ? AS search').run(indexPath(dbPath));
+}
+
+/**
+ * What the writer of the index does when it starts: attaches the index as
+ * `search` (the file of `dbPath`, created if missing, or for an in-memory
+ * messages database `:memory:` in the same connection) and keeps it only if
+ * it is of this layout and of this messages database; otherwise (another
+ * layout, a restored or replaced messages database, a file SQLite cannot
+ * read) the file is removed and the index starts from nothing. Needs the
+ * messages' tables visible by their plain names.
+ */
+export function openIndex(db: Db, dbPath: string | ':memory:'): { rebuilt: boolean } {
+  const source = db.prepare('SELECT source FROM search_meta').pluck().get() as string;
+  const file = dbPath === ':memory:' ? ':memory:' : indexPath(dbPath);
+  let current: string | undefined;
+  try {
+    db.prepare('ATTACH ? AS search').run(file);
+    if (db.pragma('search.user_version', { simple: true }) === LAYOUT_VERSION) {
+      current = db.prepare('SELECT source FROM search.state').pluck().get() as string | undefined;
+    }
+  } catch {
+    current = undefined; // unreadable: rebuilt below
+  }
+  // The index is derived: after a power loss it may lose its last chunks, never its consistency (WAL), and goes on from its state.
+  const settle = (rebuilt: boolean) => {
+    db.pragma('search.synchronous = NORMAL');
+    return { rebuilt };
+  };
+  if (current === source) return settle(false);
+  if (db.prepare("SELECT 1 FROM pragma_database_list WHERE name = 'search'").get() !== undefined) db.exec('DETACH search');
+  if (file !== ':memory:') removeIndexFiles(dbPath);
+  db.prepare('ATTACH ? AS search').run(file);
+  db.pragma('search.journal_mode = WAL');
+  db.transaction(() => {
+    db.exec(LAYOUT);
+    // Deletes logged before this index existed name rows it never held.
+    db.prepare(`INSERT INTO search.state (id, source, indexed_upto, forgot_upto)
+                VALUES (1, ?, 0, (SELECT coalesce(max(seq), 0) FROM search_forget))`).run(source);
+    db.pragma(`search.user_version = ${LAYOUT_VERSION}`);
+  })();
+  return settle(true);
+}
+
+export interface IndexProgress {
+  /** Every message id up to this one is in the index. */
+  indexedUpTo: number;
+  /** Every search_forget entry up to this seq is applied. */
+  forgotUpTo: number;
+}
+
+/** Rows read per transaction of the writer: a chunk of 64-byte messages takes a few ms, so a search waiting on it waits little. */
+const CHUNK_ROWS = 2000;
+
+/**
+ * The index's writer, over a connection with the messages and the index
+ * (`search`) attached and openIndex done. `catchUp(target, deadline)`
+ * applies the deletes logged since the last call and indexes new messages,
+ * CHUNK_ROWS a transaction, until every id up to `target` (default: all
+ * there are) is in, or until `deadline` (performance.now() ms) passes
+ * between two chunks; `done` says whether it got there.
+ */
+export function createIndexWriter(db: Db) {
+  const state = db.prepare<[], IndexProgress>('SELECT indexed_upto AS indexedUpTo, forgot_upto AS forgotUpTo FROM search.state');
+  const forgetUpTo = db.prepare<[number, number], number>('SELECT coalesce(max(seq), 0) FROM (SELECT seq FROM search_forget WHERE seq > ? ORDER BY seq LIMIT ?)').pluck();
+  const forget = db.prepare<[number, number]>('DELETE FROM search.fts WHERE rowid IN (SELECT id FROM search_forget WHERE seq > ? AND seq <= ?)');
+  const chunkEnd = db.prepare<[number, number], number | null>('SELECT max(id) FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT ?)').pluck();
+  // One statement a chunk: FTS5 flushes its pending terms at the end of every statement.
+  const index = db.prepare<[number, number]>('INSERT INTO search.fts (rowid, terms) SELECT id, session_terms(session_pk, body) FROM messages WHERE id > ? AND id <= ?');
+  const save = db.prepare<[number, number]>('UPDATE search.state SET indexed_upto = ?, forgot_upto = ?');
+
+  /** One transaction: up to CHUNK_ROWS deletes applied and CHUNK_ROWS messages indexed; null when there was nothing to do. */
+  const step = db.transaction((): IndexProgress | null => {
+    const { indexedUpTo, forgotUpTo } = state.get()!;
+    const forgot = Math.max(forgetUpTo.get(forgotUpTo, CHUNK_ROWS)!, forgotUpTo);
+    if (forgot > forgotUpTo) forget.run(forgotUpTo, forgot);
+    const end = chunkEnd.get(indexedUpTo, CHUNK_ROWS) ?? indexedUpTo;
+    if (end > indexedUpTo) index.run(indexedUpTo, end);
+    if (forgot === forgotUpTo && end === indexedUpTo) return null;
+    save.run(end, forgot);
+    return { indexedUpTo: end, forgotUpTo: forgot };
+  });
+
+  return {
+    progress: (): IndexProgress => state.get()!,
+    catchUp(target = Infinity, deadline = Infinity): IndexProgress & { done: boolean } {
+      for (;;) {
+        // Deferred, not IMMEDIATE: that would ask for a write lock on the read-only messages database too.
+        const now = step();
+        if (now === null) return { ...state.get()!, done: true };
+        if (now.indexedUpTo >= target) return { ...now, done: true };
+        if (performance.now() > deadline) return { ...now, done: false };
+      }
+    },
+  };
+}
+
+export type IndexWriter = ReturnType<typeof createIndexWriter>;
