@@ -17,7 +17,7 @@ export interface SearchPoolOptions {
   nice: number;
   /** How often the worker indexes what was committed since, in ms (search-worker.ts). */
   indexIntervalMs: number;
-  /** How long a worker that failed waits before it is started again, in ms. */
+  /** How long a worker that failed waits before it is started again, in ms; doubled after each failure in a row, up to 30 s. */
   restartDelayMs: number;
   /** The worker (re)started: whether it rebuilt the index from nothing, and how far the index is. */
   onReady(rebuilt: boolean, progress: IndexProgress): void;
@@ -61,6 +61,8 @@ interface Job extends Omit<SearchRequest, 'budgetMs'> {
   reject(err: Error): void;
 }
 
+const MAX_RESTART_MS = 30_000;
+
 export const searchTimeout = (budgetMs: number) =>
   new AppError('search_timeout', `the search took longer than its ${budgetMs} ms budget and was stopped: add letters or words, or retry later`, {
     'Retry-After': '1',
@@ -88,6 +90,8 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
   let running: Job | null = null;
   let watchdog: NodeJS.Timeout | null = null;
   let restart: NodeJS.Timeout | null = null;
+  /** Failures since the worker was last ready: a worker that cannot start (an unwritable folder) is retried less and less often. */
+  let failures = 0;
   let nextId = 1;
   let closed = false;
   /** indexed() calls waiting for the worker; sent when it is ready, failed with it. */
@@ -136,6 +140,7 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
       if ('ready' in reply) {
         onReady(reply.rebuilt, reply.progress);
         ready = true;
+        failures = 0;
         sendFlushes();
         const now = performance.now();
         for (const job of queue) job.deadline = Math.max(job.deadline, now + budgetMs);
@@ -161,7 +166,7 @@ export function createSearchPool(options: SearchPoolOptions): MessageSearch & { 
         restart = setTimeout(() => {
           restart = null;
           if (!closed) worker ??= start();
-        }, restartDelayMs);
+        }, Math.min(MAX_RESTART_MS, restartDelayMs * 2 ** failures++));
         restart.unref();
       }
     };

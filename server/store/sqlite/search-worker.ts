@@ -39,17 +39,24 @@ const report = () => {
   if (now.indexedUpTo !== reported.indexedUpTo || now.forgotUpTo !== reported.forgotUpTo) post({ progress: (reported = now) });
 };
 
+/** After a failed chunk, the wait before the next try doubles up to this, in ms: a full disk is not retried (and logged) 10 times a second. */
+const MAX_RETRY_MS = 30_000;
+let retryMs = 0;
+
 /** Indexes for a slice; with more to do, goes on after the searches already waiting, else after indexIntervalMs. */
 function tick(): void {
   let done = true;
   try {
     done = writer.catchUp(Infinity, performance.now() + SLICE_MS).done;
     report();
+    retryMs = 0;
   } catch (err) {
-    // A failed chunk rolled back and is retried on the next tick; the pool logs why.
+    // A failed chunk rolled back and is retried later; the pool logs why.
+    retryMs = Math.min(MAX_RETRY_MS, Math.max(indexIntervalMs, retryMs * 2));
     post({ indexError: { message: (err as Error).message, code: (err as { code?: string }).code } });
   }
-  if (done) setTimeout(tick, indexIntervalMs);
+  if (retryMs > 0) setTimeout(tick, retryMs);
+  else if (done) setTimeout(tick, indexIntervalMs);
   else setImmediate(tick);
 }
 
