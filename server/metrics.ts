@@ -7,6 +7,8 @@ export interface MetricsSources {
   dbSizeBytes(): Promise<number>;
   /** Free bytes on the database's disk at the last measurement; null when the store does not measure it. */
   diskFreeBytes(): number | null;
+  /** Message ids the search index is behind the messages (MessageSearch.indexLag); null while unknown. */
+  searchIndexLag(): Promise<number | null>;
 }
 
 /** How long one rendering of the metrics serves every scrape. */
@@ -65,6 +67,15 @@ export function createMetrics(sources: MetricsSources) {
     collect() {
       const free = sources.diskFreeBytes();
       if (free !== null) this.set(free);
+    },
+  });
+  new Gauge({
+    name: 'wss_search_index_lag_messages',
+    help: 'Message ids the search index is behind the messages (SQLite indexes behind the commits; a search first catches up)',
+    registers: [registry],
+    async collect() {
+      const lag = await sources.searchIndexLag();
+      if (lag !== null) this.set(lag);
     },
   });
   const messagesIn = new Counter({ name: 'wss_messages_in_total', help: 'Messages received', labelNames: ['mode'], registers: [registry] });

@@ -72,6 +72,7 @@ export async function startServer(config: Config, logger: Logger, deps: ServerDe
     openConnections: () => hub.connectionCount,
     dbSizeBytes: () => store.health.sizeBytes(),
     diskFreeBytes: () => store.health.diskFreeBytes(),
+    searchIndexLag: () => store.search.indexLag(),
   });
   const queue = createCommitQueue(store.messages, bus, { onCommit: metrics.committed });
   const sessions = createSessionService({ store, bus, queue, logger });

@@ -78,6 +78,13 @@ export interface MessageSearch {
    * was committed before it. Rejects when the index cannot be written.
    */
   indexed(): Promise<void>;
+  /**
+   * How far the index is behind the messages, in message ids (the newest
+   * id minus the newest indexed): 0 when it is caught up, and always on a
+   * store that indexes in the commit; null while it is not known yet (the
+   * SQLite index's worker starting). A gauge for /metrics.
+   */
+  indexLag(): Promise<number | null>;
 }
 
 export interface StoreHealth {

@@ -23,6 +23,7 @@ describe('metrics and probes', () => {
     expect(await upgradeStatus(`${t.server.wsUrl}/ws/m1`)).toBe(401);
     expect(await upgradeStatus(`${t.server.wsUrl}/ws/nobody`, { headers: { authorization: `Bearer ${token}` } })).toBe(404);
 
+    await t.server.store.search.indexed();
     const res = await api(t.server, '/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -38,6 +39,7 @@ describe('metrics and probes', () => {
     expect(sample(text, 'wss_http_requests_total{method="POST",route="/api/sessions",status="201"}')).toBe(1);
     expect(sample(text, 'wss_db_size_bytes')).toBeGreaterThan(4096);
     expect(text).toContain('process_cpu_seconds_total');
+    expect(sample(text, 'wss_search_index_lag_messages')).toBe(0); // indexed() before the scrape, above
   });
 
   it('GET /readyz is 200 when the database takes writes and 503 when it does not', async () => {

@@ -86,6 +86,19 @@ describe('the search index, a file of its own written behind the commits (search
     expect(await found(s, a.pk, 'kept')).toEqual(['kept before the backup']);
   });
 
+  it('says how far the index is behind (the /metrics gauge), and indexed() catches it up', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    const s = (store = openSqliteStore(path, { logger, search: { indexIntervalMs: 3_600_000 } })); // indexes only when asked
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    await s.search.indexed();
+    expect(await s.search.indexLag()).toBe(0);
+    await say(s, a.pk, 'one', 'two', 'three');
+    expect(await s.search.indexLag()).toBe(3);
+    await s.search.indexed();
+    expect(await s.search.indexLag()).toBe(0);
+  });
+
   it('never answers an entry whose message is gone, and pages count only messages that exist', async () => {
     folder = tempDir();
     const path = join(folder.dir, 'app.db');

@@ -73,6 +73,9 @@ export function createMessageSearch(pool: Pool): MessageSearch {
   return {
     // The tsvector is written by the append's own statement: indexed once committed.
     async indexed() {},
+    async indexLag() {
+      return 0;
+    },
     async search(sessionPk, input, limit, offset): Promise<SearchPage> {
       const { rows: parsed } = await pool.query<{ t: DebugToken[] | null }>(`SELECT ${tokensOf('$1')} AS t`, [withoutNul(input)]);
       const terms = queryTerms(parsed[0]?.t ?? []);

@@ -88,7 +88,7 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
   return {
     sessions: translateFaults(sessions),
     messages: translateFaults(messages),
-    search: translateFaults({ search: search.search, indexed: search.indexed }),
+    search: translateFaults({ search: search.search, indexed: search.indexed, indexLag: search.indexLag }),
     health: createHealth(db, disk),
     retention: translateFaults(retention),
     async close() {

@@ -81,7 +81,7 @@ export const searchTimeout = (budgetMs: number) =>
  * AppError('search_timeout'), 503 with Retry-After. A worker's start-up
  * counts in no budget; the worker never keeps the process alive.
  */
-export function createSearchPool(options: SearchPoolOptions): MessageSearch & { close(): Promise<void> } {
+export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch, 'indexLag'> & { close(): Promise<void> } {
   const { path, budgetMs, graceMs, nice, indexIntervalMs, restartDelayMs, onReady, onProgress, onError } = options;
   const queue: Job[] = [];
   let worker: Worker | null = null;

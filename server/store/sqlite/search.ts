@@ -56,6 +56,8 @@ const TRIM_ROWS = 2000;
 export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pick<SearchOptions, 'logger'>): MessageSearch & { close(): Promise<void> } {
   const { budgetMs, nice, indexIntervalMs, logger } = { ...defaults, ...options };
   const forgetTrim = createForgetTrim(db);
+  const newestId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM messages').pluck();
+  const lagBehind = (indexedUpTo: number) => Math.max(0, newestId.get()! - indexedUpTo);
   // A failed trim (the disk refusing writes, a lock) loses nothing: the entries stay and the next report trims them.
   const trim = (forgotUpTo: number) => {
     try {
@@ -92,10 +94,13 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pi
         writer.catchUp();
         trim(writer.progress().forgotUpTo);
       },
+      indexLag: async () => lagBehind(writer.progress().indexedUpTo),
       async close() {},
     };
   }
 
+  /** The newest id in the index as the worker last said; null until it is first ready. */
+  let indexedUpTo: number | null = null;
   let reader: { db: Db; query: SearchQuery; caughtUp: Database.Statement<[number], number> } | null = null;
   const openReader = () => {
     reader?.db.close();
@@ -114,11 +119,15 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pi
     nice,
     indexIntervalMs,
     restartDelayMs: 1000,
-    onReady(rebuilt) {
+    onReady(rebuilt, progress) {
+      indexedUpTo = progress.indexedUpTo;
       if (rebuilt) logger.info({ event: 'search_index_rebuild' }, 'the search index is rebuilt from the messages (new, restored, or of another version)');
       if (rebuilt || !reader) openReader();
     },
-    onProgress: ({ forgotUpTo }) => trim(forgotUpTo),
+    onProgress(progress) {
+      indexedUpTo = progress.indexedUpTo;
+      trim(progress.forgotUpTo);
+    },
     onError: (err) => logger.error({ err, event: 'search_worker_error' }, 'the search worker failed; it is started again'),
   });
   // At most INLINE_MAX.messages + 1 index entries and one session row read: microseconds, whatever the session's size.
@@ -140,6 +149,7 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pi
         : pool.search(sessionPk, input, limit, offset);
     },
     indexed: () => pool.indexed(),
+    indexLag: async () => (indexedUpTo === null ? null : lagBehind(indexedUpTo)),
     async close() {
       await pool.close();
       reader?.db.close();
