@@ -16,6 +16,7 @@ async function run(): Promise<void> {
   process.stdout.write(
     `restored ${command.file} -> ${command.dbPath}: ${report.sessions} sessions (each with a new epoch), ` +
       `${report.messages} messages in ${report.ms} ms; integrity ok\n` +
+      'its search index is removed: the server rebuilds it from the messages at its next start\n' +
       (report.replaced ? `the database it replaced is kept at ${report.replaced} (delete it once it is not needed)\n` : ''),
   );
 }

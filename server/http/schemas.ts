@@ -34,7 +34,8 @@ export const pageQuerySchema = z.object({
 
 export const SEARCH_PAGE_MAX = 100;
 export const searchQuerySchema = z.object({
-  q: z.string().trim().min(1).max(200).meta({ description: 'words to find; the last one is a prefix' }),
+  // Not trimmed: any non-empty text is a query, and one without a word (spaces, `!!!`) finds nothing, as the index splits it.
+  q: z.string().min(1).max(200).meta({ description: 'words to find, all of them; the last one is a prefix' }),
   limit: z.coerce.number().int().min(1).max(SEARCH_PAGE_MAX).default(20),
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
 });

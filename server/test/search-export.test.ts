@@ -68,6 +68,14 @@ describe('search and export', () => {
     }
     await expectApiError(await api(t.server, '/api/sessions/s3/search', auth(token)), 400, 'invalid_query');
     await expectApiError(await api(t.server, '/api/sessions/s3/search?q=x&limit=101', auth(token)), 400, 'invalid_query');
+    const tooFar = await expectApiError(await api(t.server, '/api/sessions/s3/search?q=x&offset=10001', auth(token)), 400, 'invalid_query');
+    expect(tooFar.message).toContain('offset: 0 to 10000');
+    // Text without a word (spaces, a tab, punctuation) is a query that finds nothing, not an error.
+    for (const q of ['%20', '%09', '!!!']) {
+      const res = await api(t.server, `/api/sessions/s3/search?q=${q}`, auth(token));
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as SearchPage).results).toEqual([]);
+    }
     await expectApiError(await api(t.server, '/api/sessions/s3/search?q=x'), 401);
   });
 

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, writeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../domain/ports.js';
@@ -6,7 +6,9 @@ import { createLogger } from '../logger.js';
 import { backupDatabase } from '../store/sqlite/backup.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import { restoreDatabase } from '../store/sqlite/restore.js';
-import { indexPath, removeIndexFiles } from '../store/sqlite/search-index.js';
+import Database from 'better-sqlite3';
+import { openDatabase } from '../store/sqlite/database.js';
+import { createIndexWriter, indexPath, openIndex, removeIndexFiles } from '../store/sqlite/search-index.js';
 import { tempDir } from './harness.js';
 import { withDb } from './sqlite-fixture.js';
 
@@ -97,6 +99,102 @@ describe('the search index, a file of its own written behind the commits (search
     expect(await s.search.indexLag()).toBe(3);
     await s.search.indexed();
     expect(await s.search.indexLag()).toBe(0);
+  });
+
+  it('rebuilds an index found damaged while in use (its state readable, its entries not)', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    let s = open(path);
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    for (let i = 0; i < 30; i++) await say(s, a.pk, ...Array.from({ length: 100 }, (_, j) => `word${i}x${j} apple banana ${i * j}`));
+    await s.search.indexed();
+    await s.close();
+    // Overwrite the entries' leaf pages (SQLite's dbstat says which), not the state row's page.
+    const index = new Database(indexPath(path), { readonly: true });
+    const pages = index.prepare<[], number>("SELECT pageno FROM dbstat WHERE name = 'fts_data' AND pagetype = 'leaf'").pluck().all();
+    const pageSize = index.pragma('page_size', { simple: true }) as number;
+    index.close();
+    expect(pages.length).toBeGreaterThan(1);
+    const fd = openSync(indexPath(path), 'r+');
+    for (const page of pages) writeSync(fd, Buffer.alloc(pageSize, 0x5a), 0, pageSize, (page - 1) * pageSize);
+    closeSync(fd);
+    s = open(path);
+    await say(s, a.pk, 'zebra');
+    expect(await found(s, a.pk, 'zebra')).toEqual(['zebra']);
+    expect((await s.search.search(a.pk, 'apple', 5, 0)).hits).toHaveLength(5);
+  });
+
+  it('rebuilds an index that has read further than its messages database (a file copied back over DB_PATH)', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    let s = open(path);
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    await say(s, a.pk, 'kept words');
+    await s.close();
+    copyFileSync(path, join(folder.dir, 'earlier.db'));
+    s = open(path);
+    await say(s, a.pk, 'lost secret words');
+    await s.search.indexed();
+    await s.close();
+    copyFileSync(join(folder.dir, 'earlier.db'), path); // the index file stays: same source, further ahead
+    s = open(path);
+    await say(s, a.pk, 'fresh message');
+    expect(await found(s, a.pk, 'secret')).toEqual([]);
+    expect(await found(s, a.pk, 'fresh')).toEqual(['fresh message']);
+  });
+
+  it('searches a small session on the event loop only once the deletes logged are applied', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    const s = (store = openSqliteStore(path, { logger, search: { indexIntervalMs: 3_600_000 } })); // indexes only when asked
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    await say(s, a.pk, 'hello 1', 'hello 2', 'hello 3', 'hello 4', 'hello 5');
+    await s.search.indexed();
+    await s.sessions.setRetention(a.pk, { maxAgeMs: null, maxMessages: 1 });
+    expect(await s.retention.runOnce()).toBe(4); // logged in search_forget, not applied: the worker waits to be asked
+    let answered = false;
+    const search = s.search.search(a.pk, 'hello', 10, 0).then((page) => ((answered = true), page));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(false); // not on the event loop: the worker applies the deletes first
+    expect((await search).hits.map((h) => h.body)).toEqual(['hello 5']);
+    answered = false;
+    const again = s.search.search(a.pk, 'hello', 10, 0).then((page) => ((answered = true), page));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(true); // caught up: on the event loop again
+    expect((await again).hits.map((h) => h.body)).toEqual(['hello 5']);
+  });
+
+  it('trims the log of applied deletes until it is empty, a transaction a turn', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    const s = open(path);
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    await say(s, a.pk, ...Array.from({ length: 9000 }, (_, i) => `m ${i}`));
+    await s.sessions.delete(a.pk);
+    await s.retention.purgeDeleted();
+    await s.search.indexed();
+    const logged = () => withDb(path, (db) => db.prepare<[], number>('SELECT count(*) FROM search_forget').pluck().get()!);
+    for (let turn = 0; turn < 1000 && logged() > 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(logged()).toBe(0);
+  });
+
+  it('indexes at most about 1 MiB of text a transaction, so big messages never make one long step', () => {
+    folder = tempDir();
+    const db = openDatabase(join(folder.dir, 'app.db'));
+    try {
+      db.prepare("INSERT INTO sessions (id, token_hash, created_at) VALUES ('a', zeroblob(32), 0)").run();
+      const insert = db.prepare<[number, string]>('INSERT INTO messages (session_pk, seq, body, at) VALUES (1, ?, ?, 0)');
+      for (let seq = 1; seq <= 40; seq++) insert.run(seq, `big${seq} `.padEnd(64 * 1024, 'x'));
+      openIndex(db, join(folder.dir, 'app.db'));
+      const writer = createIndexWriter(db);
+      const first = writer.catchUp(Infinity, -Infinity); // one transaction, then the deadline stops it
+      expect(first.done).toBe(false);
+      expect(first.indexedUpTo).toBeGreaterThanOrEqual(15);
+      expect(first.indexedUpTo).toBeLessThanOrEqual(17); // 1 MiB of 64 KiB messages, and the one that crosses it
+      expect(writer.catchUp().indexedUpTo).toBe(40);
+    } finally {
+      db.close();
+    }
   });
 
   it('never answers an entry whose message is gone, and pages count only messages that exist', async () => {

@@ -13,7 +13,7 @@ export function searchRoutes({ sessions, search }: { sessions: Pick<SessionServi
   // Full-text search in one session's history: best matches first, paged by offset.
   router.get('/api/sessions/:id/search', async (ctx) => {
     const session = await requireAuthorizedSession(ctx, sessions);
-    const { q, limit, offset } = parseQuery(searchQuerySchema, ctx.query, `q: 1 to 200 characters; limit: 1 to ${SEARCH_PAGE_MAX}; offset >= 0`);
+    const { q, limit, offset } = parseQuery(searchQuerySchema, ctx.query, `q: 1 to 200 characters; limit: 1 to ${SEARCH_PAGE_MAX}; offset: 0 to 10000`);
     const { hits, hasMore } = await search.search(session.pk, q, limit, offset);
     ctx.body = { results: hits.map((hit) => searchResult(session.id, hit)), hasMore };
   });

@@ -20,6 +20,7 @@
  * indexed_upto" is exactly what is not indexed yet, and a forgotten id never
  * names a later message.
  */
+import Database from 'better-sqlite3';
 import type { Db } from './database.js';
 import { removeDatabaseFiles } from './folder.js';
 
@@ -82,21 +83,22 @@ export function attachIndex(db: Db, dbPath: string): void {
 export function openIndex(db: Db, dbPath: string | ':memory:'): { rebuilt: boolean } {
   const source = db.prepare('SELECT source FROM search_meta').pluck().get() as string;
   const file = dbPath === ':memory:' ? ':memory:' : indexPath(dbPath);
-  let current: string | undefined;
+  let current: { source: string; indexed_upto: number; forgot_upto: number } | undefined;
   try {
     db.prepare('ATTACH ? AS search').run(file);
     if (db.pragma('search.user_version', { simple: true }) === LAYOUT_VERSION) {
-      current = db.prepare('SELECT source FROM search.state').pluck().get() as string | undefined;
+      current = db.prepare('SELECT source, indexed_upto, forgot_upto FROM search.state').get() as typeof current;
     }
-  } catch {
-    current = undefined; // unreadable: rebuilt below
+  } catch (err) {
+    // Unreadable (not a database, damaged): rebuilt below. Anything else (busy, no file handles) is not the file's fault.
+    if (!isDamaged(err)) throw err;
   }
   // The index is derived: after a power loss it may lose its last chunks, never its consistency (WAL), and goes on from its state.
   const settle = (rebuilt: boolean) => {
     db.pragma('search.synchronous = NORMAL');
     return { rebuilt };
   };
-  if (current === source) return settle(false);
+  if (current?.source === source && !aheadOfMessages(db, current.indexed_upto, current.forgot_upto)) return settle(false);
   if (db.prepare("SELECT 1 FROM pragma_database_list WHERE name = 'search'").get() !== undefined) db.exec('DETACH search');
   if (file !== ':memory:') removeIndexFiles(dbPath);
   db.prepare('ATTACH ? AS search').run(file);
@@ -111,6 +113,53 @@ export function openIndex(db: Db, dbPath: string | ':memory:'): { rebuilt: boole
   return settle(true);
 }
 
+/**
+ * Removes the index file of `dbPath` when it belongs to another database or
+ * has read further than this one has ever gone (aheadOfMessages), before the
+ * store takes its first write: the worker starts a moment later, and by then
+ * new messages could have taken the ids the stale index counts as done.
+ * `db` is the store's own connection. A file SQLite cannot read is left to
+ * the worker, which rebuilds it (openIndex).
+ */
+export function dropStaleIndex(db: Db, dbPath: string): void {
+  let state: { source: string; indexed_upto: number; forgot_upto: number } | undefined;
+  try {
+    const index = new Database(indexPath(dbPath), { readonly: true, fileMustExist: true });
+    try {
+      state = index.prepare('SELECT source, indexed_upto, forgot_upto FROM state').get() as typeof state;
+    } finally {
+      index.close();
+    }
+  } catch {
+    return; // missing, or unreadable: the worker makes or rebuilds it
+  }
+  const source = db.prepare('SELECT source FROM search_meta').pluck().get() as string;
+  if (state && (state.source !== source || aheadOfMessages(db, state.indexed_upto, state.forgot_upto))) removeIndexFiles(dbPath);
+}
+
+/** SQLite's own word that a file is not a database, or a damaged one: such an index is dropped and rebuilt. */
+export function isDamaged(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'));
+}
+
+/**
+ * Whether the index has read further than the messages database has ever
+ * gone: the database went back in time under the same source (a file copied
+ * over DB_PATH instead of `npm run restore`, DB_SYNC=normal and a power
+ * loss). Its entries past that point name ids that new messages will take.
+ */
+function aheadOfMessages(db: Db, indexedUpTo: number, forgotUpTo: number): boolean {
+  const highest = db
+    .prepare<[], { ids: number; seq: number }>(
+      `SELECT max(coalesce((SELECT max(id) FROM messages), 0), (SELECT id_floor FROM search_meta),
+                  coalesce((SELECT max(id) FROM search_forget), 0)) AS ids,
+              coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'search_forget'), 0) AS seq`,
+    )
+    .get()!;
+  return indexedUpTo > highest.ids || forgotUpTo > highest.seq;
+}
+
 export interface IndexProgress {
   /** Every message id up to this one is in the index. */
   indexedUpTo: number;
@@ -118,8 +167,15 @@ export interface IndexProgress {
   forgotUpTo: number;
 }
 
-/** Rows read per transaction of the writer: a chunk of 64-byte messages takes a few ms, so a search waiting on it waits little. */
+/**
+ * At most this many rows, and about this many bytes of message text, per
+ * transaction of the writer: 2,000 messages of 64 bytes take a few ms, and
+ * so does 1 MiB of big ones (2,000 of 64 KiB took 2.2 s in one chunk, past
+ * a search's budget and the pool's grace, so the worker was killed mid-chunk
+ * again and again). A search waiting on a chunk waits little.
+ */
 const CHUNK_ROWS = 2000;
+const CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The index's writer, over a connection with the messages and the index
@@ -133,7 +189,19 @@ export function createIndexWriter(db: Db) {
   const state = db.prepare<[], IndexProgress>('SELECT indexed_upto AS indexedUpTo, forgot_upto AS forgotUpTo FROM search.state');
   const forgetUpTo = db.prepare<[number, number], number>('SELECT coalesce(max(seq), 0) FROM (SELECT seq FROM search_forget WHERE seq > ? ORDER BY seq LIMIT ?)').pluck();
   const forget = db.prepare<[number, number]>('DELETE FROM search.fts WHERE rowid IN (SELECT id FROM search_forget WHERE seq > ? AND seq <= ?)');
-  const chunkEnd = db.prepare<[number, number], number | null>('SELECT max(id) FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT ?)').pluck();
+  // octet_length() reads a row's size from its record header, not its text.
+  const sizes = db.prepare<[number, number], [number, number]>('SELECT id, octet_length(body) FROM messages WHERE id > ? ORDER BY id LIMIT ?').raw();
+  /** The last id of the next chunk: up to CHUNK_ROWS rows and, past the first, CHUNK_BYTES of text. */
+  const chunkEnd = (after: number): number => {
+    let end = after;
+    let bytes = 0;
+    for (const [id, size] of sizes.iterate(after, CHUNK_ROWS)) {
+      bytes += size;
+      if (end > after && bytes > CHUNK_BYTES) break;
+      end = id;
+    }
+    return end;
+  };
   // One statement a chunk: FTS5 flushes its pending terms at the end of every statement.
   const index = db.prepare<[number, number]>('INSERT INTO search.fts (rowid, terms) SELECT id, session_terms(session_pk, body) FROM messages WHERE id > ? AND id <= ?');
   const save = db.prepare<[number, number]>('UPDATE search.state SET indexed_upto = ?, forgot_upto = ?');
@@ -143,7 +211,7 @@ export function createIndexWriter(db: Db) {
     const { indexedUpTo, forgotUpTo } = state.get()!;
     const forgot = Math.max(forgetUpTo.get(forgotUpTo, CHUNK_ROWS)!, forgotUpTo);
     if (forgot > forgotUpTo) forget.run(forgotUpTo, forgot);
-    const end = chunkEnd.get(indexedUpTo, CHUNK_ROWS) ?? indexedUpTo;
+    const end = chunkEnd(indexedUpTo);
     if (end > indexedUpTo) index.run(indexedUpTo, end);
     if (forgot === forgotUpTo && end === indexedUpTo) return null;
     save.run(end, forgot);

@@ -23,8 +23,8 @@ export interface SearchPoolOptions {
   onReady(rebuilt: boolean, progress: IndexProgress): void;
   /** The index moved on. */
   onProgress(progress: IndexProgress): void;
-  /** The worker failed (it is started again after restartDelayMs), or a chunk of indexing did (retried). */
-  onError(err: Error): void;
+  /** The worker failed (it is started again after restartDelayMs), or a chunk of indexing did (`index`: retried). */
+  onError(err: Error, what: 'worker' | 'index'): void;
 }
 
 export interface SearchWorkerData {
@@ -117,6 +117,8 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
     const w = worker;
     worker = null;
     ready = false;
+    // Flushes the stopped worker never answered go to the next one.
+    for (const flush of flushes.values()) flush.sent = false;
     if (w) {
       w.removeAllListeners();
       w.on('error', () => undefined);
@@ -129,7 +131,7 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
     w.unref();
     w.on('message', (reply: SearchReply) => {
       const sqliteError = ({ message, code }: WorkerError) => new Database.SqliteError(message, code ?? 'SQLITE_ERROR');
-      if ('indexError' in reply) return onError(sqliteError(reply.indexError));
+      if ('indexError' in reply) return onError(sqliteError(reply.indexError), 'index');
       if ('flushed' in reply) {
         const flush = flushes.get(reply.flushed);
         flushes.delete(reply.flushed);
@@ -160,7 +162,7 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
       if (running) settle(running, err);
       for (const flush of flushes.values()) flush.reject(err);
       flushes.clear();
-      onError(err);
+      onError(err, 'worker');
       // The index needs its writer even when nobody searches; pump() starts one sooner for a search.
       if (!closed && !restart) {
         restart = setTimeout(() => {
@@ -188,6 +190,7 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
     const { id, sessionPk, input, limit, offset, deadline } = job;
     worker!.postMessage({ id, sessionPk, input, limit, offset, budgetMs: deadline - performance.now() } satisfies SearchRequest);
     watchdog = setTimeout(() => {
+      onError(new Error(`a search or an index chunk ran ${graceMs} ms past its budget: the search worker is stopped and started again`), 'worker');
       stopWorker();
       settle(job, searchTimeout(budgetMs));
     }, deadline - performance.now() + graceMs);

@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { registerFunctions } from './database.js';
-import { createIndexWriter, openIndex } from './search-index.js';
+import { createIndexWriter, isDamaged, openIndex, removeIndexFiles } from './search-index.js';
 import { createSearchQuery, SearchDeadlineError } from './search-query.js';
 import type { FlushRequest, SearchReply, SearchRequest, SearchWorkerData } from './search-pool.js';
 import { lowerThreadPriority } from './worker-start.js';
@@ -28,11 +28,29 @@ lowerThreadPriority(nice);
 const db = new Database(path, { timeout: 250 });
 registerFunctions(db);
 const { rebuilt } = openIndex(db, path);
-const writer = createIndexWriter(db);
-const search = createSearchQuery(db);
+let writer = createIndexWriter(db);
+let search = createSearchQuery(db);
 const newestId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM messages').pluck();
 
 const post = (reply: SearchReply) => parentPort!.postMessage(reply);
+const errorOf = (err: unknown) => ({ message: (err as Error).message, code: (err as { code?: string }).code });
+
+/**
+ * A damaged index (SQLite says corrupt, or not a database, while it is read
+ * or written) is dropped and built again from the messages: it is derived,
+ * and left as it is, every chunk and every search would fail until a person
+ * removed the file. The pool is told as at a start (ready, rebuilt), so the
+ * event loop's reader opens the new file.
+ */
+function rebuildIfDamaged(err: unknown): void {
+  if (!isDamaged(err)) return;
+  db.exec('DETACH search');
+  removeIndexFiles(path);
+  openIndex(db, path);
+  writer = createIndexWriter(db);
+  search = createSearchQuery(db);
+  post({ ready: true, rebuilt: true, progress: (reported = writer.progress()) });
+}
 let reported = writer.progress();
 const report = () => {
   const now = writer.progress();
@@ -53,7 +71,8 @@ function tick(): void {
   } catch (err) {
     // A failed chunk rolled back and is retried later; the pool logs why.
     retryMs = Math.min(MAX_RETRY_MS, Math.max(indexIntervalMs, retryMs * 2));
-    post({ indexError: { message: (err as Error).message, code: (err as { code?: string }).code } });
+    post({ indexError: errorOf(err) });
+    rebuildIfDamaged(err);
   }
   if (retryMs > 0) setTimeout(tick, retryMs);
   else if (done) setTimeout(tick, indexIntervalMs);
@@ -69,7 +88,8 @@ parentPort!.on('message', (request: SearchRequest | FlushRequest) => {
       writer.catchUp();
       post({ flushed: request.flush, progress: (reported = writer.progress()) });
     } catch (err) {
-      post({ flushed: request.flush, error: { message: (err as Error).message, code: (err as { code?: string }).code } });
+      post({ flushed: request.flush, error: errorOf(err) });
+      rebuildIfDamaged(err);
     }
     return;
   }
@@ -82,9 +102,8 @@ parentPort!.on('message', (request: SearchRequest | FlushRequest) => {
     report();
     reply = { id, page: search(sessionPk, input, limit, offset, deadline) };
   } catch (err) {
-    reply = err instanceof SearchDeadlineError
-      ? { id, timeout: true }
-      : { id, error: { message: (err as Error).message, code: (err as { code?: string }).code } };
+    reply = err instanceof SearchDeadlineError ? { id, timeout: true } : { id, error: errorOf(err) };
   }
   post(reply);
+  if ('error' in reply) rebuildIfDamaged(reply.error);
 });

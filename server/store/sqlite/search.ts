@@ -3,7 +3,7 @@ import { badRequest } from '../../domain/errors.js';
 import { MAX_SEARCH_WORDS, type SearchPage } from '../../domain/model.js';
 import type { DomainLogger, MessageSearch } from '../../domain/ports.js';
 import type { Db } from './database.js';
-import { attachIndex, createIndexWriter, openIndex } from './search-index.js';
+import { attachIndex, createIndexWriter, dropStaleIndex, isDamaged, openIndex } from './search-index.js';
 import { createSearchPool, searchTimeout } from './search-pool.js';
 import { createSearchQuery, SearchDeadlineError, toFtsQuery, type SearchQuery } from './search-query.js';
 
@@ -55,17 +55,12 @@ const TRIM_ROWS = 2000;
  */
 export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pick<SearchOptions, 'logger'>): MessageSearch & { close(): Promise<void> } {
   const { budgetMs, nice, indexIntervalMs, logger } = { ...defaults, ...options };
-  const forgetTrim = createForgetTrim(db);
+  // A failed trim (the disk refusing writes, a lock) loses nothing: the entries stay and the next report trims them.
+  const trim = createForgetTrim(db, (err) =>
+    logger.warn({ err, event: 'search_forget_trim_failed' }, 'applied deletes could not be trimmed from search_forget; retried later'),
+  );
   const newestId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM messages').pluck();
   const lagBehind = (indexedUpTo: number) => Math.max(0, newestId.get()! - indexedUpTo);
-  // A failed trim (the disk refusing writes, a lock) loses nothing: the entries stay and the next report trims them.
-  const trim = (forgotUpTo: number) => {
-    try {
-      forgetTrim(forgotUpTo);
-    } catch (err) {
-      logger.warn({ err, event: 'search_forget_trim_failed' }, 'applied deletes could not be trimmed from search_forget; retried later');
-    }
-  };
   const withBudget = (run: (deadline: number) => SearchPage): Promise<SearchPage> => {
     const deadline = performance.now() + budgetMs;
     try {
@@ -104,14 +99,19 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pi
   let reader: { db: Db; query: SearchQuery; caughtUp: Database.Statement<[number], number> } | null = null;
   const openReader = () => {
     reader?.db.close();
+    reader = null;
     const conn = new Database(db.name, { readonly: true, fileMustExist: true });
     attachIndex(conn, db.name);
-    // The index holds the session's newest message: one index entry for the cap of a small session.
+    // The index holds the session's newest message (one index entry for the cap of a small session), and
+    // every delete logged is applied: else matches of deleted messages (a retention pass over this session,
+    // 158,000 in an attack) would each be looked up and skipped here, on the event loop.
     const caughtUp = conn.prepare<[number], number>(
-      `SELECT (SELECT indexed_upto FROM search.state) >= coalesce((SELECT max(id) FROM messages WHERE session_pk = ?), 0)`,
+      `SELECT (SELECT indexed_upto FROM search.state) >= coalesce((SELECT max(id) FROM messages WHERE session_pk = ?), 0)
+          AND (SELECT forgot_upto FROM search.state) >= coalesce((SELECT max(seq) FROM search_forget), 0)`,
     ).pluck();
     reader = { db: conn, query: createSearchQuery(conn), caughtUp };
   };
+  dropStaleIndex(db, db.name);
   const pool = createSearchPool({
     path: db.name,
     budgetMs,
@@ -121,14 +121,24 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pi
     restartDelayMs: 1000,
     onReady(rebuilt, progress) {
       indexedUpTo = progress.indexedUpTo;
-      if (rebuilt) logger.info({ event: 'search_index_rebuild' }, 'the search index is rebuilt from the messages (new, restored, or of another version)');
-      if (rebuilt || !reader) openReader();
+      if (rebuilt) logger.info({ event: 'search_index_rebuild' }, 'the search index is rebuilt from the messages (new, restored, damaged, or of another version)');
+      if (!rebuilt && reader) return;
+      try {
+        openReader();
+      } catch (err) {
+        // Every search goes to the worker until the next ready (out of file handles, say).
+        reader = null;
+        logger.warn({ err, event: 'search_reader_failed' }, 'the event loop\'s search connection could not be opened');
+      }
     },
     onProgress(progress) {
       indexedUpTo = progress.indexedUpTo;
       trim(progress.forgotUpTo);
     },
-    onError: (err) => logger.error({ err, event: 'search_worker_error' }, 'the search worker failed; it is started again'),
+    onError: (err, what) =>
+      what === 'worker'
+        ? logger.error({ err, event: 'search_worker_error' }, 'the search worker failed; it is started again')
+        : logger.error({ err, event: 'search_index_error' }, 'indexing failed; retried later (a damaged index is rebuilt)'),
   });
   // At most INLINE_MAX.messages + 1 index entries and one session row read: microseconds, whatever the session's size.
   const size = db.prepare<{ pk: number; cap: number }, { rows: number; bytes: number | null }>(
@@ -144,9 +154,12 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pi
     search(sessionPk, input, limit, offset) {
       checkWords(input);
       const here = inline(sessionPk);
-      return here
-        ? withBudget((deadline) => here.query(sessionPk, input, limit, offset, deadline))
-        : pool.search(sessionPk, input, limit, offset);
+      if (!here) return pool.search(sessionPk, input, limit, offset);
+      return withBudget((deadline) => here.query(sessionPk, input, limit, offset, deadline)).catch((err: unknown) => {
+        if (!isDamaged(err)) throw err;
+        reader = null; // the worker finds the damage too, rebuilds, and says so (onReady)
+        return pool.search(sessionPk, input, limit, offset);
+      });
     },
     indexed: () => pool.indexed(),
     indexLag: async () => (indexedUpTo === null ? null : lagBehind(indexedUpTo)),
@@ -159,10 +172,11 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pi
 
 /**
  * Removes applied entries (up to the index's forgot_upto) from search_forget,
- * TRIM_ROWS at a time, keeping the highest message id they held in
+ * TRIM_ROWS a transaction, one transaction a turn of the event loop until
+ * caught up, keeping the highest message id they held in
  * search_meta.id_floor, below which no new message id goes (message-log.ts).
  */
-function createForgetTrim(db: Db) {
+function createForgetTrim(db: Db, onError: (err: Error) => void) {
   const raiseFloor = db.prepare<[number, number]>(
     'UPDATE search_meta SET id_floor = max(id_floor, coalesce((SELECT max(id) FROM search_forget WHERE seq > ? AND seq <= ?), 0))',
   );
@@ -178,11 +192,26 @@ function createForgetTrim(db: Db) {
     )
     .pluck()
     .get()!;
+  let target = trimmedUpTo;
+  let scheduled = false;
+  const step = () => {
+    scheduled = false;
+    if (target <= trimmedUpTo || !db.open) return;
+    const to = Math.min(target, trimmedUpTo + TRIM_ROWS);
+    try {
+      trimTo.immediate(trimmedUpTo, to);
+      trimmedUpTo = to;
+    } catch (err) {
+      return onError(err as Error); // the next report tries again
+    }
+    if (target > trimmedUpTo) {
+      scheduled = true;
+      setImmediate(step);
+    }
+  };
   return (forgotUpTo: number): void => {
-    if (forgotUpTo <= trimmedUpTo) return;
-    const to = Math.min(forgotUpTo, trimmedUpTo + TRIM_ROWS);
-    trimTo.immediate(trimmedUpTo, to);
-    trimmedUpTo = to;
+    target = Math.max(target, forgotUpTo);
+    if (!scheduled) step();
   };
 }
 
