@@ -1,7 +1,8 @@
-import { closeSync, copyFileSync, openSync, writeSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, writeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Store } from '../domain/ports.js';
+import { StorageUnavailableError } from '../domain/errors.js';
+import type { DomainLogger, Store } from '../domain/ports.js';
 import { createLogger } from '../logger.js';
 import { backupDatabase } from '../store/sqlite/backup.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
@@ -195,6 +196,49 @@ describe('the search index, a file of its own written behind the commits (search
     } finally {
       db.close();
     }
+  });
+
+  it('answers 503 storage_unavailable while the index cannot be opened, at once and saying why', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    mkdirSync(indexPath(path)); // a folder where the index file goes: SQLite cannot open it
+    const s = open(path);
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    await say(s, a.pk, 'hello');
+    for (let i = 0; i < 3; i++) {
+      const err = await s.search.search(a.pk, 'hello', 10, 0).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageUnavailableError);
+      expect((err as Error).message).toContain(indexPath(path));
+    }
+    await expect(s.search.indexed()).rejects.toBeInstanceOf(StorageUnavailableError);
+    // The messages are untouched: history reads as ever.
+    expect((await s.messages.page(a.pk, Number.MAX_SAFE_INTEGER, 10)).messages.map((m) => m.body)).toEqual(['hello']);
+  });
+
+  it('keeps a sound index when the damage is in the messages database (no rebuild after rebuild)', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    let s = open(path);
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    await say(s, a.pk, ...Array.from({ length: 3000 }, (_, i) => `word${i} filler`));
+    await s.search.indexed();
+    await say(s, a.pk, 'big '.repeat(10_000)); // overflow pages, not indexed yet
+    await s.close();
+    const raw = new Database(path);
+    const pageSize = raw.pragma('page_size', { simple: true }) as number;
+    const overflow = raw.prepare<[], number>("SELECT pageno FROM dbstat WHERE name = 'messages' AND pagetype = 'overflow' ORDER BY pageno").pluck().all();
+    raw.close();
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(pageSize, 0xab), 0, pageSize, (overflow[0]! - 1) * pageSize);
+    closeSync(fd);
+    const events: string[] = [];
+    const log = (obj: object) => void events.push(String((obj as { event?: string }).event));
+    const recording: DomainLogger = { info: log, warn: log, error: log };
+    s = store = openSqliteStore(path, { logger: recording });
+    for (let i = 0; i < 3; i++) await s.search.indexed().catch(() => undefined); // each reaches the damaged row
+    expect(events).toContain('search_index_error');
+    expect(events).not.toContain('search_index_rebuild');
+    expect(withDb(path, (db) => db.prepare('SELECT indexed_upto FROM search.state').pluck().get(), { index: true })).toBe(3000);
   });
 
   it('never answers an entry whose message is gone, and pages count only messages that exist', async () => {

@@ -98,7 +98,7 @@ export function openIndex(db: Db, dbPath: string | ':memory:'): { rebuilt: boole
     db.pragma('search.synchronous = NORMAL');
     return { rebuilt };
   };
-  if (current?.source === source && !aheadOfMessages(db, current.indexed_upto, current.forgot_upto)) return settle(false);
+  if (current?.source === source && !outOfStep(db, current.indexed_upto, current.forgot_upto)) return settle(false);
   if (db.prepare("SELECT 1 FROM pragma_database_list WHERE name = 'search'").get() !== undefined) db.exec('DETACH search');
   if (file !== ':memory:') removeIndexFiles(dbPath);
   db.prepare('ATTACH ? AS search').run(file);
@@ -115,7 +115,7 @@ export function openIndex(db: Db, dbPath: string | ':memory:'): { rebuilt: boole
 
 /**
  * Removes the index file of `dbPath` when it belongs to another database or
- * has read further than this one has ever gone (aheadOfMessages), before the
+ * is out of step with it (outOfStep), before the
  * store takes its first write: the worker starts a moment later, and by then
  * new messages could have taken the ids the stale index counts as done.
  * `db` is the store's own connection. A file SQLite cannot read is left to
@@ -134,30 +134,51 @@ export function dropStaleIndex(db: Db, dbPath: string): void {
     return; // missing, or unreadable: the worker makes or rebuilds it
   }
   const source = db.prepare('SELECT source FROM search_meta').pluck().get() as string;
-  if (state && (state.source !== source || aheadOfMessages(db, state.indexed_upto, state.forgot_upto))) removeIndexFiles(dbPath);
+  if (state && (state.source !== source || outOfStep(db, state.indexed_upto, state.forgot_upto))) removeIndexFiles(dbPath);
 }
 
 /** SQLite's own word that a file is not a database, or a damaged one: such an index is dropped and rebuilt. */
 export function isDamaged(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'));
+  const sqliteCode = (err as { code?: unknown }).code;
+  return typeof sqliteCode === 'string' && (sqliteCode === 'SQLITE_NOTADB' || sqliteCode.startsWith('SQLITE_CORRUPT'));
 }
 
 /**
- * Whether the index has read further than the messages database has ever
- * gone: the database went back in time under the same source (a file copied
- * over DB_PATH instead of `npm run restore`, DB_SYNC=normal and a power
- * loss). Its entries past that point name ids that new messages will take.
+ * Whether the index is out of step with the messages database under the
+ * same source: it has read further than the database has ever gone (the
+ * database went back in time: a file copied over DB_PATH instead of `npm
+ * run restore`, DB_SYNC=normal and a power loss; its entries past that point
+ * name ids that new messages will take), or it is older than the delete
+ * log's trimmed part (an old index file copied back: deletes it never
+ * applied are gone from the log, and their words would stay in it).
  */
-function aheadOfMessages(db: Db, indexedUpTo: number, forgotUpTo: number): boolean {
+function outOfStep(db: Db, indexedUpTo: number, forgotUpTo: number): boolean {
   const highest = db
-    .prepare<[], { ids: number; seq: number }>(
+    .prepare<[], { ids: number; seq: number; trimmed: number }>(
       `SELECT max(coalesce((SELECT max(id) FROM messages), 0), (SELECT id_floor FROM search_meta),
                   coalesce((SELECT max(id) FROM search_forget), 0)) AS ids,
-              coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'search_forget'), 0) AS seq`,
+              coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'search_forget'), 0) AS seq,
+              coalesce((SELECT min(seq) - 1 FROM search_forget),
+                       (SELECT seq FROM sqlite_sequence WHERE name = 'search_forget'), 0) AS trimmed`,
     )
     .get()!;
-  return indexedUpTo > highest.ids || forgotUpTo > highest.seq;
+  return indexedUpTo > highest.ids || forgotUpTo > highest.seq || forgotUpTo < highest.trimmed;
+}
+
+/**
+ * Whether the index attached as `search` is itself damaged (its b-trees, or
+ * FTS5's structure in them): an error of SQLite's that says corrupt may come
+ * from the messages database instead, and rebuilding a sound index for
+ * that would start over and fail at the same row, again and again.
+ */
+export function indexIsDamaged(db: Db): boolean {
+  try {
+    if (db.pragma('search.quick_check', { simple: true }) !== 'ok') return true;
+    db.exec("INSERT INTO search.fts (fts, rank) VALUES ('integrity-check', 0)");
+    return false;
+  } catch (err) {
+    return isDamaged(err);
+  }
 }
 
 export interface IndexProgress {

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { AppError } from '../../domain/errors.js';
+import { AppError, StorageUnavailableError } from '../../domain/errors.js';
 import type { SearchPage } from '../../domain/model.js';
 import type { MessageSearch } from '../../domain/ports.js';
 import type { IndexProgress } from './search-index.js';
@@ -63,6 +63,18 @@ interface Job extends Omit<SearchRequest, 'budgetMs'> {
 
 const MAX_RESTART_MS = 30_000;
 
+/** A worker's failure as an Error: a SqliteError for SQLite's codes (the store maps them), else an Error with the message. */
+function workerFailure(thrown: unknown): Error {
+  const { message, code: sqliteCode } = (thrown ?? {}) as { message?: unknown; code?: unknown };
+  const text = typeof message === 'string' && message !== '' ? message : 'the search worker failed';
+  if (typeof sqliteCode === 'string' && sqliteCode.startsWith('SQLITE_')) return new Database.SqliteError(text, sqliteCode);
+  return thrown instanceof Error ? thrown : new Error(text);
+}
+
+/** Searches and indexed() while the worker is down: 503 storage_unavailable, with why. */
+const unavailable = (cause: Error | null) =>
+  new StorageUnavailableError(`the search index is unavailable${cause ? `: ${cause.message}` : ''}; retried in the background`, { cause });
+
 export const searchTimeout = (budgetMs: number) =>
   new AppError('search_timeout', `the search took longer than its ${budgetMs} ms budget and was stopped: add letters or words, or retry later`, {
     'Retry-After': '1',
@@ -92,6 +104,7 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
   let restart: NodeJS.Timeout | null = null;
   /** Failures since the worker was last ready: a worker that cannot start (an unwritable folder) is retried less and less often. */
   let failures = 0;
+  let lastFailure: Error | null = null;
   let nextId = 1;
   let closed = false;
   /** indexed() calls waiting for the worker; sent when it is ready, failed with it. */
@@ -154,13 +167,16 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
       else if ('timeout' in reply) settle(running, searchTimeout(budgetMs));
       else settle(running, sqliteError(reply.error));
     });
-    const fail = (err: Error) => {
+    const fail = (thrown: unknown) => {
+      // What a worker throws arrives as a copy: a SqliteError comes as a plain object with its code.
+      const err = workerFailure(thrown);
+      lastFailure = err;
       const started = ready;
       stopWorker();
       // A worker that cannot even start (no database file, say) fails what waits for it, rather than restarting forever.
-      if (!started) for (const job of queue.splice(0)) job.reject(err);
-      if (running) settle(running, err);
-      for (const flush of flushes.values()) flush.reject(err);
+      if (!started) for (const job of queue.splice(0)) job.reject(unavailable(err));
+      if (running) settle(running, unavailable(err));
+      for (const flush of flushes.values()) flush.reject(unavailable(err));
       flushes.clear();
       onError(err, 'worker');
       // The index needs its writer even when nobody searches; pump() starts one sooner for a search.
@@ -180,7 +196,9 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
   function pump(): void {
     if (running || closed) return;
     if (!ready) {
-      worker ??= start();
+      // While a failed worker waits for its restart, searches are answered at once, not each with a thread of its own.
+      if (restart) for (const job of queue.splice(0)) job.reject(unavailable(lastFailure));
+      else worker ??= start();
       return;
     }
     let job: Job | undefined;
@@ -208,6 +226,7 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
     },
     indexed() {
       if (closed) return Promise.reject(new Error('the store is closed'));
+      if (restart && !ready) return Promise.reject(unavailable(lastFailure));
       return new Promise<void>((resolve, reject) => {
         flushes.set(nextId++, { sent: false, resolve, reject });
         worker ??= start();

@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { registerFunctions } from './database.js';
-import { createIndexWriter, isDamaged, openIndex, removeIndexFiles } from './search-index.js';
+import { createIndexWriter, indexIsDamaged, indexPath, isDamaged, openIndex, removeIndexFiles } from './search-index.js';
 import { createSearchQuery, SearchDeadlineError } from './search-query.js';
 import type { FlushRequest, SearchReply, SearchRequest, SearchWorkerData } from './search-pool.js';
 import { lowerThreadPriority } from './worker-start.js';
@@ -27,23 +27,34 @@ lowerThreadPriority(nice);
 // Not fileMustExist: SQLite would then open the attached index without leave to create it. The store made the file.
 const db = new Database(path, { timeout: 250 });
 registerFunctions(db);
-const { rebuilt } = openIndex(db, path);
+const { rebuilt } = openOrExplain();
 let writer = createIndexWriter(db);
 let search = createSearchQuery(db);
 const newestId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM messages').pluck();
+
+/** openIndex, or an Error that says which file failed and how: a SqliteError reaches the pool without its message. */
+function openOrExplain(): { rebuilt: boolean } {
+  try {
+    return openIndex(db, path);
+  } catch (err) {
+    const { message, code } = err as { message?: string; code?: string };
+    throw Object.assign(new Error(`cannot open the search index ${indexPath(path)}: ${message ?? String(err)}`), { code });
+  }
+}
 
 const post = (reply: SearchReply) => parentPort!.postMessage(reply);
 const errorOf = (err: unknown) => ({ message: (err as Error).message, code: (err as { code?: string }).code });
 
 /**
  * A damaged index (SQLite says corrupt, or not a database, while it is read
- * or written) is dropped and built again from the messages: it is derived,
+ * or written, and the index's own checks agree: the damage may be in the
+ * messages) is dropped and built again from the messages: it is derived,
  * and left as it is, every chunk and every search would fail until a person
  * removed the file. The pool is told as at a start (ready, rebuilt), so the
  * event loop's reader opens the new file.
  */
 function rebuildIfDamaged(err: unknown): void {
-  if (!isDamaged(err)) return;
+  if (!isDamaged(err) || !indexIsDamaged(db)) return;
   db.exec('DETACH search');
   removeIndexFiles(path);
   openIndex(db, path);
