@@ -1,5 +1,5 @@
 import { closeSync, copyFileSync, mkdirSync, openSync, writeSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageUnavailableError } from '../domain/errors.js';
 import type { DomainLogger, Store } from '../domain/ports.js';
@@ -26,14 +26,21 @@ afterEach(async () => {
 const open = (path: string) => (store = openSqliteStore(path, { logger }));
 const say = (s: Store, sessionPk: number, ...bodies: string[]) => s.messages.append(bodies.map((body) => ({ sessionPk, clientId: null, body })));
 const found = async (s: Store, sessionPk: number, q: string) => (await s.search.search(sessionPk, q, 50, 0)).hits.map((h) => h.body).sort();
+/** A store on a new temp folder, with one session `a`. */
+async function fresh(search: Parameters<typeof openSqliteStore>[1]['search'] = {}) {
+  folder = tempDir();
+  const path = join(folder.dir, 'app.db');
+  const s = (store = openSqliteStore(path, { logger, search }));
+  return { path, s, a: (await s.sessions.create('a', Buffer.alloc(32), 0))! };
+}
+/** A store whose worker indexes only when asked (a search, indexed()): what is behind stays behind. */
+const lazyStore = () => fresh({ indexIntervalMs: 3_600_000 });
 const ids = (path: string) => withDb(path, (db) => db.prepare<[], number>('SELECT id FROM messages ORDER BY id').pluck().all());
 
 describe('the search index, a file of its own written behind the commits (search-index.ts)', () => {
   it('never gives a new message the id of a purged one, in the same process or after a restart, so every new message is indexed', async () => {
-    folder = tempDir();
-    const path = join(folder.dir, 'app.db');
-    let s = open(path);
-    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    const { path, a, s: first } = await fresh();
+    let s = first;
     for (const round of [1, 2]) {
       const b = (await s.sessions.create(`b${round}`, Buffer.alloc(32), 0))!;
       await say(s, a.pk, `alpha ${round}`);
@@ -54,10 +61,8 @@ describe('the search index, a file of its own written behind the commits (search
   });
 
   it('rebuilds an index file that is missing, or that SQLite cannot read, from the messages', async () => {
-    folder = tempDir();
-    const path = join(folder.dir, 'app.db');
-    let s = open(path);
-    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    const { path, a, s: first } = await fresh();
+    let s = first;
     await say(s, a.pk, 'one apple', 'two apples', 'three pears');
     await s.search.indexed();
     for (const damage of [() => writeFileSync(indexPath(path), 'not a database '.repeat(1000)), () => removeIndexFiles(path)]) {
@@ -69,17 +74,15 @@ describe('the search index, a file of its own written behind the commits (search
   });
 
   it('rebuilds the index of a restored database: messages written after the backup are not found, new ones are', async () => {
-    folder = tempDir();
-    const path = join(folder.dir, 'app.db');
-    let s = open(path);
-    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    const { path, a, s: first } = await fresh();
+    let s = first;
     await say(s, a.pk, 'kept before the backup');
-    await backupDatabase(path, join(folder.dir, 'backup.db'));
+    await backupDatabase(path, join(dirname(path), 'backup.db'));
     await say(s, a.pk, 'lost after the backup');
     await s.search.indexed();
     await s.close();
     store = undefined;
-    await restoreDatabase(join(folder.dir, 'backup.db'), path, { overwrite: true });
+    await restoreDatabase(join(dirname(path), 'backup.db'), path, { overwrite: true });
     s = open(path);
     // Without a rebuild the stale index would count the next id as indexed, with the lost message's words.
     await say(s, a.pk, 'fresh after the restore');
@@ -90,10 +93,7 @@ describe('the search index, a file of its own written behind the commits (search
   });
 
   it('says how far the index is behind (the /metrics gauge), and indexed() catches it up', async () => {
-    folder = tempDir();
-    const path = join(folder.dir, 'app.db');
-    const s = (store = openSqliteStore(path, { logger, search: { indexIntervalMs: 3_600_000 } })); // indexes only when asked
-    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    const { s, a } = await lazyStore();
     await s.search.indexed();
     expect(await s.search.indexLag()).toBe(0);
     await say(s, a.pk, 'one', 'two', 'three');
@@ -103,10 +103,8 @@ describe('the search index, a file of its own written behind the commits (search
   });
 
   it('rebuilds an index found damaged while in use (its state readable, its entries not)', async () => {
-    folder = tempDir();
-    const path = join(folder.dir, 'app.db');
-    let s = open(path);
-    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    const { path, a, s: first } = await fresh();
+    let s = first;
     for (let i = 0; i < 30; i++) await say(s, a.pk, ...Array.from({ length: 100 }, (_, j) => `word${i}x${j} apple banana ${i * j}`));
     await s.search.indexed();
     await s.close();
@@ -126,18 +124,16 @@ describe('the search index, a file of its own written behind the commits (search
   });
 
   it('rebuilds an index that has read further than its messages database (a file copied back over DB_PATH)', async () => {
-    folder = tempDir();
-    const path = join(folder.dir, 'app.db');
-    let s = open(path);
-    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    const { path, a, s: first } = await fresh();
+    let s = first;
     await say(s, a.pk, 'kept words');
     await s.close();
-    copyFileSync(path, join(folder.dir, 'earlier.db'));
+    copyFileSync(path, join(dirname(path), 'earlier.db'));
     s = open(path);
     await say(s, a.pk, 'lost secret words');
     await s.search.indexed();
     await s.close();
-    copyFileSync(join(folder.dir, 'earlier.db'), path); // the index file stays: same source, further ahead
+    copyFileSync(join(dirname(path), 'earlier.db'), path); // the index file stays: same source, further ahead
     s = open(path);
     await say(s, a.pk, 'fresh message');
     expect(await found(s, a.pk, 'secret')).toEqual([]);
@@ -145,10 +141,7 @@ describe('the search index, a file of its own written behind the commits (search
   });
 
   it('searches a small session on the event loop only once the deletes logged are applied', async () => {
-    folder = tempDir();
-    const path = join(folder.dir, 'app.db');
-    const s = (store = openSqliteStore(path, { logger, search: { indexIntervalMs: 3_600_000 } })); // indexes only when asked
-    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    const { s, a } = await lazyStore();
     await say(s, a.pk, 'hello 1', 'hello 2', 'hello 3', 'hello 4', 'hello 5');
     await s.search.indexed();
     await s.sessions.setRetention(a.pk, { maxAgeMs: null, maxMessages: 1 });
@@ -166,10 +159,7 @@ describe('the search index, a file of its own written behind the commits (search
   });
 
   it('trims the log of applied deletes until it is empty, a transaction a turn', async () => {
-    folder = tempDir();
-    const path = join(folder.dir, 'app.db');
-    const s = open(path);
-    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    const { path, a, s } = await fresh();
     await say(s, a.pk, ...Array.from({ length: 9000 }, (_, i) => `m ${i}`));
     await s.sessions.delete(a.pk);
     await s.retention.purgeDeleted();
@@ -216,10 +206,8 @@ describe('the search index, a file of its own written behind the commits (search
   });
 
   it('keeps a sound index when the damage is in the messages database (no rebuild after rebuild)', async () => {
-    folder = tempDir();
-    const path = join(folder.dir, 'app.db');
-    let s = open(path);
-    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    const { path, a, s: first } = await fresh();
+    let s = first;
     await say(s, a.pk, ...Array.from({ length: 3000 }, (_, i) => `word${i} filler`));
     await s.search.indexed();
     await say(s, a.pk, 'big '.repeat(10_000)); // overflow pages, not indexed yet
@@ -242,10 +230,7 @@ describe('the search index, a file of its own written behind the commits (search
   });
 
   it('never answers an entry whose message is gone, and pages count only messages that exist', async () => {
-    folder = tempDir();
-    const path = join(folder.dir, 'app.db');
-    const s = open(path);
-    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    const { path, a, s } = await fresh();
     await say(s, a.pk, ...Array.from({ length: 60 }, (_, i) => `hello ${i}`)); // past the event loop's bound: the worker searches
     await s.search.indexed();
     // Entries for ids no message has (a delete the index has not applied yet looks like this), ranked first.
