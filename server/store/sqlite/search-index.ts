@@ -252,5 +252,3 @@ export function createIndexWriter(db: Db) {
     },
   };
 }
-
-export type IndexWriter = ReturnType<typeof createIndexWriter>;
