@@ -52,13 +52,14 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
   // row max(id) + 1, which goes back when the newest rows are deleted (a
   // purged session). So the id is above both the table's max(id) and the
   // highest id this process assigned or found at its start, kept or
-  // deleted (search_forget, search_meta.id_floor): idFloor. The max(id)
-  // of a rowid table is one b-tree seek.
+  // deleted (search_forget, search_meta.id_floor): idFloor. max(id) is read
+  // once a transaction (one b-tree seek; the write lock is held, so no one
+  // else inserts meanwhile), and each row takes the next id.
   const insert = db.prepare<[number, number, number, string | null, string, number]>(
-    `INSERT INTO messages (id, session_pk, seq, client_id, body, at)
-     VALUES (max(?, (SELECT coalesce(max(id), 0) FROM messages)) + 1, ?, ?, ?, ?, ?)
+    `INSERT INTO messages (id, session_pk, seq, client_id, body, at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (session_pk, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
   );
+  const maxId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM messages').pluck();
   let idFloor = db
     .prepare<[], number>(
       `SELECT max(coalesce((SELECT max(id) FROM messages), 0), (SELECT id_floor FROM search_meta),
@@ -130,7 +131,7 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
     const assigned = new Map<number, number>();
     const added = new Map<number, number>();
     const results: AppendOutcome[] = [];
-    let lastId = idFloor;
+    let lastId = Math.max(idFloor, maxId.get()!);
     for (const { sessionPk, clientId, body } of items) {
       const last = assigned.get(sessionPk) ?? lastSeqNow(sessionPk);
       if (last === undefined) {
@@ -146,9 +147,9 @@ export function createMessageLog(db: Db, options: Partial<MessageLogOptions> = {
         continue;
       }
       const seq = last + 1;
-      const info = insert.run(lastId, sessionPk, seq, clientId, body, at);
+      const info = insert.run(lastId + 1, sessionPk, seq, clientId, body, at);
       if (info.changes === 1) {
-        lastId = Number(info.lastInsertRowid);
+        lastId += 1;
         assigned.set(sessionPk, seq);
         added.set(sessionPk, (added.get(sessionPk) ?? 0) + bytes);
         results.push({ seq, clientId, body, at, duplicate: false });

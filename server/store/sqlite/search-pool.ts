@@ -71,6 +71,9 @@ function workerFailure(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(text);
 }
 
+/** An error the worker answered, as the SqliteError it was (the store maps SQLite's codes). */
+const sqliteError = ({ message, code }: WorkerError) => new Database.SqliteError(message, code ?? 'SQLITE_ERROR');
+
 /** Searches and indexed() while the worker is down: 503 storage_unavailable, with why. */
 const unavailable = (cause: Error | null) =>
   new StorageUnavailableError(`the search index is unavailable${cause ? `: ${cause.message}` : ''}; retried in the background`, { cause });
@@ -143,7 +146,6 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
     const w = startWorker('search-worker', { path, nice, indexIntervalMs } satisfies SearchWorkerData);
     w.unref();
     w.on('message', (reply: SearchReply) => {
-      const sqliteError = ({ message, code }: WorkerError) => new Database.SqliteError(message, code ?? 'SQLITE_ERROR');
       if ('indexError' in reply) return onError(sqliteError(reply.indexError), 'index');
       if ('flushed' in reply) {
         const flush = flushes.get(reply.flushed);
