@@ -92,6 +92,21 @@ describe('the search index, a file of its own written behind the commits (search
     expect(await found(s, a.pk, 'kept')).toEqual(['kept before the backup']);
   });
 
+  it('a retention pass waits for the index to apply its deletes every 2,000 rows, so its pacing counts the worker', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    const s = (store = openSqliteStore(path, { logger, search: { indexIntervalMs: 3_600_000 }, retention: { maxAgeMs: 0, maxMessages: 1, batchSize: 500 } }));
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    for (let i = 0; i < 9; i++) await say(s, a.pk, ...Array.from({ length: 500 }, (_, j) => `m${i * 500 + j}`));
+    await s.search.indexed(); // from here the worker's timer does nothing for an hour: only a wait applies deletes
+    const forgotUpTo = () => withDb(path, (db) => db.prepare('SELECT forgot_upto FROM search.state').pluck().get(), { index: true });
+    expect(await s.retention.runOnce()).toBe(4499);
+    // 9 batches of 500 and a last of 499: waits after the 4th and the 8th, none for the 499 past the last.
+    expect(forgotUpTo()).toBe(4000);
+    expect(await found(s, a.pk, 'm4499')).toEqual(['m4499']); // a search still applies the rest first
+    expect(forgotUpTo()).toBe(4499);
+  });
+
   it('says how far the index is behind (the /metrics gauge), and indexed() catches it up', async () => {
     const { s, a } = await lazyStore();
     await s.search.indexed();

@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { CheckpointWorkerData } from './checkpointer.js';
+import type { CheckpointRequest, CheckpointWorkerData } from './checkpointer.js';
 import { lowerThreadPriority } from './worker-start.js';
 
 const { path, intervalMs, nice } = workerData as CheckpointWorkerData;
@@ -19,16 +19,27 @@ db.pragma('synchronous = NORMAL'); // a checkpoint fsyncs the WAL, then the data
 db.pragma('wal_autocheckpoint = 0'); // this connection never writes; no checkpoint but the timer's
 const checkpoint = db.prepare<[], { busy: number; log: number; checkpointed: number }>('PRAGMA wal_checkpoint(PASSIVE)');
 
-const timer = setInterval(() => {
+/** One PASSIVE checkpoint; a failure (SQLITE_BUSY: a restore, a backup's own checkpoint; an I/O error) is the lead's to log, the next one tries again. */
+function run(): string | undefined {
   try {
     checkpoint.get();
+    return undefined;
   } catch (err) {
-    // SQLITE_BUSY (a restore, a backup's own checkpoint) or an I/O error: the next tick tries again; the lead logs it.
-    parentPort!.postMessage({ error: (err as Error).message });
+    return (err as Error).message;
   }
+}
+
+const timer = setInterval(() => {
+  const error = run();
+  if (error !== undefined) parentPort!.postMessage({ error });
 }, intervalMs);
 
-parentPort!.on('message', (message: 'stop') => {
+parentPort!.on('message', (message: 'stop' | CheckpointRequest) => {
+  if (typeof message === 'object') {
+    const error = run();
+    parentPort!.postMessage({ checkpointed: message.checkpoint, ...(error !== undefined ? { error } : {}) });
+    return;
+  }
   if (message !== 'stop') return;
   clearInterval(timer);
   db.close();

@@ -22,6 +22,22 @@ export interface CheckpointWorkerData {
   nice: number;
 }
 
+/** Asks the worker for a checkpoint now (Checkpointer.checkpoint); it answers `{ checkpointed }` with the same number. */
+export interface CheckpointRequest {
+  checkpoint: number;
+}
+type CheckpointReply = { error: string; checkpointed?: number } | { checkpointed: number; error?: string };
+
+export interface Checkpointer {
+  /**
+   * Resolves once a checkpoint asked for now has run (or failed: the failure
+   * is logged like the timer's), or at once when the worker is gone: what a
+   * bulk writer (retention) waits on so its pacing counts the checkpoint.
+   */
+  checkpoint(): Promise<void>;
+  close(): Promise<void>;
+}
+
 const defaults = { intervalMs: 1000, fallbackPages: 16_000, nice: 5 };
 
 /**
@@ -29,21 +45,45 @@ const defaults = { intervalMs: 1000, fallbackPages: 16_000, nice: 5 };
  * timer (checkpoint-worker.ts) and the writing connection's own automatic
  * checkpoint only fires past `fallbackPages`. In-memory databases have no WAL.
  */
-export function startCheckpointer(db: Db, options: Partial<CheckpointerOptions> & Pick<CheckpointerOptions, 'logger'>): { close(): Promise<void> } {
+export function startCheckpointer(db: Db, options: Partial<CheckpointerOptions> & Pick<CheckpointerOptions, 'logger'>): Checkpointer {
   const { intervalMs, fallbackPages, nice, logger } = { ...defaults, ...options };
-  if (db.memory) return { close: async () => {} };
+  if (db.memory) return { checkpoint: async () => {}, close: async () => {} };
   db.pragma(`wal_autocheckpoint = ${Math.trunc(fallbackPages)}`);
   const worker = startWorker('checkpoint-worker', { path: db.name, intervalMs, nice } satisfies CheckpointWorkerData);
   worker.unref();
   let reported = false;
-  worker.on('message', (message: { error: string }) => {
+  /** checkpoint() calls waiting for the worker's answer, by number; all answered when it exits. */
+  const waiting = new Map<number, () => void>();
+  let asked = 0;
+  let gone = false;
+  worker.on('message', (message: CheckpointReply) => {
+    if (message.checkpointed !== undefined) {
+      waiting.get(message.checkpointed)?.();
+      waiting.delete(message.checkpointed);
+    }
+    if (message.error === undefined) return;
     // Once, not every tick: the writing connection's fallback keeps the WAL bounded meanwhile.
     if (!reported) logger.warn({ err: message.error }, 'background WAL checkpoint failed; retrying every interval');
     reported = true;
   });
   worker.on('error', (err) => logger.error({ err }, 'the WAL checkpoint worker failed; the writer checkpoints by itself past the fallback'));
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      gone = true;
+      for (const answer of waiting.values()) answer();
+      waiting.clear();
+      resolve();
+    }),
+  );
   return {
+    checkpoint: () =>
+      gone
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const id = asked++;
+            waiting.set(id, resolve);
+            worker.postMessage({ checkpoint: id } satisfies CheckpointRequest);
+          }),
     async close() {
       worker.ref(); // else, with nothing else left, the process ends before the worker has closed its connection
       worker.postMessage('stop');

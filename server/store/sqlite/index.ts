@@ -4,9 +4,9 @@
  * are translated into the domain's in errors.ts, nowhere else.
  */
 import { StorageUnavailableError } from '../../domain/errors.js';
-import type { DomainLogger, MessageLog, SessionRepository, Store } from '../../domain/ports.js';
+import type { DomainLogger, MessageLog, MessageSearch, SessionRepository, Store } from '../../domain/ports.js';
 import { openDatabase, type Db } from './database.js';
-import { startCheckpointer } from './checkpointer.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { createDiskGuard } from './disk-guard.js';
 import { translateFaults } from './errors.js';
 import { createHealth } from './health.js';
@@ -61,7 +61,6 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
   const disk = createDiskGuard({ dbPath: db.memory ? ':memory:' : db.name, minFreeBytes: minFreeDiskBytes, intervalMs: diskCheckIntervalMs, logger });
   const table = createSessionTable(db);
   const log = createMessageLog(db, { maxSessionBytes, refusal: disk.refusal, now });
-  const retention = createRetention({ db, sessions: table, messages: log, logger }, { ...retentionOptions, now });
 
   const sessions: SessionRepository = {
     findById: async (id) => table.findById(id),
@@ -84,6 +83,7 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
   const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, lastSeqs: log.lastSeqs, after: log.after, page: log.page };
 
   const search = createMessageSearch(db, { ...searchOptions, logger });
+  const retention = createRetention({ db, sessions: table, messages: log, logger, settle: retentionSettle(search, checkpointer) }, { ...retentionOptions, now });
   disk.start();
   return {
     sessions: translateFaults(sessions),
@@ -99,4 +99,16 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
       db.close();
     },
   } satisfies Store;
+}
+
+/**
+ * What retention waits for after a run of deletes (sqlite/retention.ts): the
+ * search worker applying them to the index and a WAL checkpoint of their
+ * pages, together. A search index that cannot be written (indexed() rejects,
+ * and the pool logs why) does not stop retention.
+ */
+function retentionSettle(search: Pick<MessageSearch, 'indexed'>, checkpointer: Checkpointer): () => Promise<void> {
+  return async () => {
+    await Promise.all([search.indexed().catch(() => undefined), checkpointer.checkpoint()]);
+  };
 }

@@ -195,7 +195,7 @@ export interface IndexProgress {
  * a search's budget and the pool's grace, so the worker was killed mid-chunk
  * again and again). A search waiting on a chunk waits little.
  */
-const CHUNK_ROWS = 2000;
+export const CHUNK_ROWS = 2000;
 const CHUNK_BYTES = 1024 * 1024;
 
 /**

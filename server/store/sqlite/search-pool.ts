@@ -129,7 +129,8 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
     pump();
   };
 
-  const stopWorker = () => {
+  /** Resolves once the thread is gone, its connections with it (close() waits: the files may be copied over next). */
+  const stopWorker = async (): Promise<void> => {
     const w = worker;
     worker = null;
     ready = false;
@@ -138,7 +139,7 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
     if (w) {
       w.removeAllListeners();
       w.on('error', () => undefined);
-      void w.terminate();
+      await w.terminate();
     }
   };
 
@@ -174,7 +175,7 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
       const err = workerFailure(thrown);
       lastFailure = err;
       const started = ready;
-      stopWorker();
+      void stopWorker();
       // A worker that cannot even start (no database file, say) fails what waits for it, rather than restarting forever.
       if (!started) for (const job of queue.splice(0)) job.reject(unavailable(err));
       if (running) settle(running, unavailable(err));
@@ -211,7 +212,7 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
     worker!.postMessage({ id, sessionPk, input, limit, offset, budgetMs: deadline - performance.now() } satisfies SearchRequest);
     watchdog = setTimeout(() => {
       onError(new Error(`a search or an index chunk ran ${graceMs} ms past its budget: the search worker is stopped and started again`), 'worker');
-      stopWorker();
+      void stopWorker();
       settle(job, searchTimeout(budgetMs));
     }, deadline - performance.now() + graceMs);
     watchdog.unref();
@@ -242,7 +243,7 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
       if (restart) clearTimeout(restart);
       for (const job of queue.splice(0)) job.reject(new Error('the store is closed'));
       if (running) settle(running, new Error('the store is closed'));
-      stopWorker();
+      await stopWorker();
     },
   };
 }

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { SessionRecord } from '../domain/model.js';
+import { createLogger } from '../logger.js';
+import { createRetentionRunner, type RetentionBatches } from '../store/retention-runner.js';
+
+const logger = createLogger({ level: 'silent', format: 'json' });
+const session: SessionRecord = { pk: 1, id: 's', tokenHash: Buffer.alloc(32), createdAt: 0, epoch: 'e', retention: { maxAgeMs: null, maxMessages: null } };
+
+/** Turns of the event loop until `done()` holds, at most 1,000: the runner's next step is a few turns away, never a timer here. */
+async function turnsUntil(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
+  expect(done()).toBe(true);
+}
+
+/**
+ * The pass's engine-independent part (retention-runner.ts), over batches
+ * that are plain functions: the order of its calls, which no engine can
+ * show. Each engine's own batches run in retention.test.ts and the store
+ * contract.
+ */
+describe('the retention pass (retention-runner.ts)', () => {
+  it('waits for what a batch left to other threads (settle) before the next batch, and a stop ends a pass waiting on one', async () => {
+    let left = 1000;
+    const deletes: number[] = [];
+    const settles: number[] = [];
+    let settled: (() => void) | undefined;
+    const batches: RetentionBatches = {
+      deletedSessions: () => [],
+      purgeBatch: () => 0,
+      pageAfter: (after) => (after === 0 ? [session] : []),
+      deleteBatch: () => {
+        const removed = Math.min(100, left);
+        left -= removed;
+        deletes.push(removed);
+        return removed;
+      },
+      settle: (removed) => {
+        settles.push(removed);
+        return new Promise<void>((resolve) => (settled = resolve));
+      },
+    };
+    // A busy share of 1: no rest between batches, so only the settle holds the next one back.
+    const runner = createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, busyShare: 1, now: () => 0 }, logger);
+    const pass = runner.runOnce();
+    await turnsUntil(() => settles.length === 1);
+    for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(deletes).toEqual([100]); // 50 turns of the event loop later, no second batch: the first one's work is unsettled
+    settled!();
+    await turnsUntil(() => settles.length === 2);
+    expect(deletes).toEqual([100, 100]);
+    expect(settles).toEqual([100, 100]);
+    // Stopped while waiting on a settle that never ends: the pass ends after that batch, and stop() returns.
+    await runner.stop();
+    expect(await pass).toBe(200);
+    expect(deletes).toEqual([100, 100]);
+  });
+
+  it('asks for no settle after a batch that removed nothing', async () => {
+    const settles: number[] = [];
+    const batches: RetentionBatches = {
+      deletedSessions: () => [],
+      purgeBatch: () => 0,
+      pageAfter: (after) => (after === 0 ? [session] : []),
+      deleteBatch: () => 0,
+      settle: async (removed) => void settles.push(removed),
+    };
+    expect(await createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, now: () => 0 }, logger).runOnce()).toBe(0);
+    expect(settles).toEqual([]);
+  });
+});
