@@ -62,9 +62,9 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
    */
   let stopping = false;
 
-  /** Resolves when stop() is called: a shutdown waits for no settle. */
-  let stopped!: () => void;
-  const stopSignal = new Promise<void>((resolve) => (stopped = resolve));
+  /** Aborted by stop(): a shutdown waits for no settle and no rest. */
+  const stopper = new AbortController();
+  const stopSignal = new Promise<void>((resolve) => stopper.signal.addEventListener('abort', () => resolve(), { once: true }));
 
   /**
    * One batch of a pass that began at `since`, and what it left to other
@@ -72,8 +72,8 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
    * the event loop). Measured 2026-12-02, a pass on the bench's 400,000
    * messages: counting the batch's time alone, the search worker and the WAL
    * checkpoints took as much again beside it (1.5 GB written to the index in
-   * 10 s) and another client's echo p99 went to 41 to 54 ms; counting theirs
-   * too, 8.6 to 12 ms (README, "Issue 13").
+   * 10 s) and another client's echo p99 at 1,000 msg/s went to 41 to 54 ms;
+   * counting theirs too, 10 to 18 ms (README, "Issue 13").
    */
   async function paced(since: number, batch: () => number | Promise<number>): Promise<number> {
     const started = performance.now();
@@ -82,7 +82,8 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
     const now = performance.now();
     const share = Math.min(1, base + ((1 - base) * (now - since)) / rampMs);
     const restMs = ((now - started) * (1 - share)) / share;
-    await (restMs >= 1 && !stopping ? sleep(restMs) : nextTurn());
+    // A stop ends the rest too: counting a settle, it can be seconds (a shutdown has 5 s in all).
+    await (restMs >= 1 && !stopping ? sleep(restMs, undefined, { signal: stopper.signal }).catch(() => undefined) : nextTurn());
     return removed;
   }
 
@@ -161,7 +162,7 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
     },
     async stop() {
       stopping = true;
-      stopped();
+      stopper.abort();
       clearInterval(timer);
       await Promise.all([running?.catch(() => undefined), purging?.catch(() => undefined)]);
     },

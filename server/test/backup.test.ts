@@ -52,6 +52,10 @@ it('npm run backup makes a consistent copy while the server keeps writing', asyn
 
   // It refuses to overwrite unless told to.
   await expect(run(process.execPath, [CLI, target], { env: { ...process.env, DB_PATH: t.server.config.dbPath } })).rejects.toThrow(/exists/);
+  // Pointed at no database (DB_PATH not given as the server has it), it says where it looked and how to point it.
+  await expect(run(process.execPath, [CLI, join(t.dir, 'other.db')], { env: { ...process.env, DB_PATH: join(t.dir, 'missing.db') } })).rejects.toThrow(
+    /no database at .*missing\.db: give the server's DB_PATH .* or pass --db-path PATH/,
+  );
 });
 
 it('creates the destination\'s folder and leaves one self-contained file (no -wal or -shm beside it)', async () => {

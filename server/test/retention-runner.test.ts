@@ -55,6 +55,27 @@ describe('the retention pass (retention-runner.ts)', () => {
     expect(deletes).toEqual([100, 100]);
   });
 
+  it('a stop ends the rest after a batch too, however long the batch and its settle made it', async () => {
+    let settled!: () => void;
+    const settledOnce = new Promise<void>((resolve) => (settled = resolve));
+    const batches: RetentionBatches = {
+      deletedSessions: () => [],
+      purgeBatch: () => 0,
+      pageAfter: (after) => (after === 0 ? [session] : []),
+      deleteBatch: () => 100,
+      // 20 ms of settling at a share of 0.01: a rest of 99 x that, about 2 s, follows.
+      settle: () => new Promise<void>((resolve) => setTimeout(() => (settled(), resolve()), 20)),
+    };
+    const runner = createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, busyShare: 0.01, now: () => 0 }, logger);
+    const pass = runner.runOnce();
+    await settledOnce;
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve)); // into the rest
+    const stopping = performance.now();
+    await runner.stop();
+    expect(await pass).toBe(100);
+    expect(performance.now() - stopping).toBeLessThan(1000); // not the rest's 2 s: a shutdown has 5 s in all
+  });
+
   it('asks for no settle after a batch that removed nothing', async () => {
     const settles: number[] = [];
     const batches: RetentionBatches = {

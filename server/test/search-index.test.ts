@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, mkdirSync, openSync, writeSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, writeSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageUnavailableError } from '../domain/errors.js';
@@ -105,6 +105,29 @@ describe('the search index, a file of its own written behind the commits (search
     expect(forgotUpTo()).toBe(4000);
     expect(await found(s, a.pk, 'm4499')).toEqual(['m4499']); // a search still applies the rest first
     expect(forgotUpTo()).toBe(4499);
+  });
+
+  it('a retention pass does not wait for an index far behind (being built), which is not its deletes\' work', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    const s = (store = openSqliteStore(path, { logger, search: { indexIntervalMs: 3_600_000 }, retention: { maxAgeMs: 0, maxMessages: 1, batchSize: 500 } }));
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    await s.search.indexed(); // caught up with nothing; its timer does nothing for an hour
+    for (let i = 0; i < 24; i++) await say(s, a.pk, ...Array.from({ length: 500 }, (_, j) => `m${i * 500 + j}`));
+    expect(await s.search.indexLag()).toBe(12_000); // more than 5 chunks of 2,000 behind
+    expect(await s.retention.runOnce()).toBe(11_999);
+    const state = withDb(path, (db) => db.prepare('SELECT indexed_upto, forgot_upto FROM search.state').raw().get(), { index: true });
+    expect(state).toEqual([0, 0]); // 5 waits due, none made
+  });
+
+  it('leaves neither its own WAL nor the index\'s behind once closed, a search on the event loop or not', async () => {
+    const { path, a, s } = await fresh();
+    await say(s, a.pk, ...Array.from({ length: 300 }, (_, i) => `hello ${i}`));
+    await s.search.indexed();
+    expect((await s.search.search(a.pk, 'hello', 5, 0)).hits).toHaveLength(5); // the event loop's reader has the index open
+    await s.close();
+    store = undefined;
+    for (const file of [`${path}-wal`, `${path}-shm`, `${indexPath(path)}-wal`, `${indexPath(path)}-shm`]) expect(existsSync(file), file).toBe(false);
   });
 
   it('says how far the index is behind (the /metrics gauge), and indexed() catches it up', async () => {

@@ -32,8 +32,8 @@ export interface RetentionDeps {
  * CHUNK_ROWS), and each transaction rewrites the tombstone pages it touches,
  * so waiting after every batch of 50 made the index write as much for 50
  * deletes as for 2,000 (the bench's retention arm, 2026-12-02: 30,000 rows
- * deleted where waiting every 2,000 deleted 60,000, another client's echo
- * p99 about the same, 9.6 to 11.7 ms).
+ * deleted where waiting every 2,000 deleted 59,000 to 65,000, another
+ * client's echo p99 about the same, 8.6 to 11.7 ms).
  */
 export const SETTLE_ROWS = CHUNK_ROWS;
 

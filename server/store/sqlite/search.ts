@@ -164,8 +164,12 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pi
     indexed: () => pool.indexed(),
     indexLag: async () => (indexedUpTo === null ? null : lagBehind(indexedUpTo)),
     async close() {
-      await pool.close();
+      // The pool first lets go of the worker (no reader is opened after this), then the reader closes, so the
+      // worker's connection, the index's writer, is the last one on the index: it folds the index's WAL in and removes it.
+      const stopped = pool.close();
       reader?.db.close();
+      reader = null;
+      await stopped;
     },
   };
 }
