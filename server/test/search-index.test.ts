@@ -95,16 +95,30 @@ describe('the search index, a file of its own written behind the commits (search
   it('a retention pass waits for the index to apply its deletes every 2,000 rows, so its pacing counts the worker', async () => {
     folder = tempDir();
     const path = join(folder.dir, 'app.db');
-    const s = (store = openSqliteStore(path, { logger, search: { indexIntervalMs: 3_600_000 }, retention: { maxAgeMs: 0, maxMessages: 1, batchSize: 500 } }));
+    const s = (store = openSqliteStore(path, { logger, search: { indexIntervalMs: 3_600_000 }, retention: { maxAgeMs: 0, maxMessages: 0, batchSize: 500 } }));
     const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
     for (let i = 0; i < 9; i++) await say(s, a.pk, ...Array.from({ length: 500 }, (_, j) => `m${i * 500 + j}`));
     await s.search.indexed(); // from here the worker's timer does nothing for an hour: only a wait applies deletes
-    const forgotUpTo = () => withDb(path, (db) => db.prepare('SELECT forgot_upto FROM search.state').pluck().get(), { index: true });
+    // New messages the index has not taken yet: retention waits for its deletes only, never for these.
+    const b = (await s.sessions.create('b', Buffer.alloc(32), 0))!;
+    await say(s, b.pk, ...Array.from({ length: 3000 }, (_, j) => `new ${j}`));
+    await s.sessions.setRetention(a.pk, { maxAgeMs: null, maxMessages: 1 }); // b keeps all of its own
+    const state = () => withDb(path, (db) => db.prepare('SELECT indexed_upto, forgot_upto FROM search.state').raw().get(), { index: true });
     expect(await s.retention.runOnce()).toBe(4499);
     // 9 batches of 500 and a last of 499: waits after the 4th and the 8th, none for the 499 past the last.
-    expect(forgotUpTo()).toBe(4000);
+    expect(state()).toEqual([4500, 4000]);
     expect(await found(s, a.pk, 'm4499')).toEqual(['m4499']); // a search still applies the rest first
-    expect(forgotUpTo()).toBe(4499);
+    expect(state()).toEqual([7500, 4499]);
+  });
+
+  it('in memory, a retention pass leaves the index to the next search (its upkeep would run on the event loop)', async () => {
+    const s = (store = openSqliteStore(':memory:', { logger, retention: { maxAgeMs: 0, maxMessages: 1, batchSize: 500 } }));
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    for (let i = 0; i < 9; i++) await say(s, a.pk, ...Array.from({ length: 500 }, (_, j) => `m${i * 500 + j}`));
+    expect(await s.retention.runOnce()).toBe(4499);
+    expect(await s.search.indexLag()).toBe(4500); // nothing indexed by the pass
+    expect(await found(s, a.pk, 'm4499')).toEqual(['m4499']);
+    expect(await s.search.indexLag()).toBe(0);
   });
 
   it('a retention pass does not wait for an index far behind (being built), which is not its deletes\' work', async () => {

@@ -4,7 +4,7 @@
  * are translated into the domain's in errors.ts, nowhere else.
  */
 import { StorageUnavailableError } from '../../domain/errors.js';
-import type { DomainLogger, MessageLog, MessageSearch, SessionRepository, Store } from '../../domain/ports.js';
+import type { DomainLogger, MessageLog, SessionRepository, Store } from '../../domain/ports.js';
 import { openDatabase, type Db } from './database.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { createDiskGuard } from './disk-guard.js';
@@ -13,7 +13,7 @@ import { createHealth } from './health.js';
 import { createMessageLog } from './message-log.js';
 import { createRetention, type RetentionOptions } from './retention.js';
 import { CHUNK_ROWS } from './search-index.js';
-import { createMessageSearch, type SearchOptions } from './search.js';
+import { createMessageSearch, type SearchOptions, type SqliteSearch } from './search.js';
 import { createSessionTable } from './sessions.js';
 
 export interface SqliteStoreOptions {
@@ -84,7 +84,9 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
   const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, lastSeqs: log.lastSeqs, after: log.after, page: log.page };
 
   const search = createMessageSearch(db, { ...searchOptions, logger });
-  const retention = createRetention({ db, sessions: table, messages: log, logger, settle: retentionSettle(search, checkpointer) }, { ...retentionOptions, now });
+  // In memory the index's upkeep runs in each search on the event loop, and there are no checkpoints: nothing to wait for.
+  const settle = db.memory ? undefined : retentionSettle(search, checkpointer);
+  const retention = createRetention({ db, sessions: table, messages: log, logger, ...(settle ? { settle } : {}) }, { ...retentionOptions, now });
   disk.start();
   return {
     sessions: translateFaults(sessions),
@@ -105,23 +107,24 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
 /**
  * Messages the index may be behind for retention to wait for it: further
  * behind, it is being built (after a restore, an upgrade, a damaged file:
- * 4.6 s for 400,000 messages here) or catching up with a burst, work that
- * is not the deletes' own, so retention does not wait for it (nor rest in
- * proportion to it). Five of its chunks.
+ * 4.6 s for 400,000 messages here), and its worker applies the deletes only
+ * after that chunk, work that is not the deletes' own, so retention does not
+ * wait for it (nor rest in proportion to it). Five of its chunks.
  */
 const SETTLE_MAX_INDEX_LAG = 5 * CHUNK_ROWS;
 
 /**
  * What retention waits for after a run of deletes (sqlite/retention.ts): the
- * search worker applying them to the index and a WAL checkpoint of their
- * pages, together. A search index that cannot be written (indexed() rejects,
- * and the pool logs why), not known yet, or far behind does not hold
- * retention up.
+ * search worker applying the deletes logged so far to the index (only them:
+ * a stream of new messages, even faster than the index takes them, does not
+ * hold retention up) and a WAL checkpoint of their pages, together. An index
+ * that cannot be written (the wait rejects, and the pool logs why), not known
+ * yet, or far behind does not hold retention up either.
  */
-function retentionSettle(search: Pick<MessageSearch, 'indexed' | 'indexLag'>, checkpointer: Checkpointer): () => Promise<void> {
+function retentionSettle(search: Pick<SqliteSearch, 'deletesApplied' | 'indexLag'>, checkpointer: Checkpointer): () => Promise<void> {
   return async () => {
     const lag = await search.indexLag().catch(() => null);
-    const index = lag !== null && lag <= SETTLE_MAX_INDEX_LAG ? search.indexed().catch(() => undefined) : undefined;
+    const index = lag !== null && lag <= SETTLE_MAX_INDEX_LAG ? search.deletesApplied().catch(() => undefined) : undefined;
     await Promise.all([index, checkpointer.checkpoint()]);
   };
 }

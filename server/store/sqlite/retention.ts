@@ -81,11 +81,11 @@ export function createRetention({ db, sessions, messages, logger, settle }: Rete
   });
 
   let unsettled = 0;
-  /** The settle for the runner: waits only once SETTLE_ROWS rows were deleted since the last wait. */
+  /** The settle for the runner: a wait only once SETTLE_ROWS rows were deleted since the last one. */
   const settleEvery = settle
-    ? (removed: number): Promise<void> => {
+    ? (removed: number): Promise<void> | undefined => {
         unsettled += removed;
-        if (unsettled < SETTLE_ROWS) return Promise.resolve();
+        if (unsettled < SETTLE_ROWS) return undefined;
         unsettled = 0;
         return settle();
       }

@@ -239,8 +239,31 @@ export function createIndexWriter(db: Db) {
     return { indexedUpTo: end, forgotUpTo: forgot };
   });
 
+  const newestForget = db.prepare<[], number>('SELECT coalesce(max(seq), 0) FROM search_forget').pluck();
+  /** One transaction: up to CHUNK_ROWS deletes applied, nothing indexed; false when none were left. */
+  const forgetStep = db.transaction((): boolean => {
+    const { indexedUpTo, forgotUpTo } = state.get()!;
+    const forgot = Math.max(forgetUpTo.get(forgotUpTo, CHUNK_ROWS)!, forgotUpTo);
+    if (forgot === forgotUpTo) return false;
+    forget.run(forgotUpTo, forgot);
+    save.run(indexedUpTo, forgot);
+    return true;
+  });
+
   return {
     progress: (): IndexProgress => state.get()!,
+    /**
+     * Applies the deletes logged so far and nothing else (retention waits on
+     * this: how fast messages arrive must not hold it up), CHUNK_ROWS a
+     * transaction, until none is left or `deadline` passes between two.
+     */
+    applyDeletes(deadline = Infinity): IndexProgress & { done: boolean } {
+      const target = newestForget.get()!;
+      while (state.get()!.forgotUpTo < target && forgetStep()) {
+        if (performance.now() > deadline) return { ...state.get()!, done: false };
+      }
+      return { ...state.get()!, done: true };
+    },
     catchUp(target = Infinity, deadline = Infinity): IndexProgress & { done: boolean } {
       for (;;) {
         // Deferred, not IMMEDIATE: that would ask for a write lock on the read-only messages database too.

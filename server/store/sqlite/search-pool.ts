@@ -32,9 +32,10 @@ export interface SearchWorkerData {
   nice: number;
   indexIntervalMs: number;
 }
-/** Asks the worker to apply everything committed so far (the pool's `indexed()`). */
+/** Asks the worker to apply everything committed so far (the pool's `indexed()`), or only the deletes logged (`deletesApplied()`). */
 export interface FlushRequest {
   flush: number;
+  deletesOnly?: boolean;
 }
 export interface SearchRequest {
   id: number;
@@ -96,7 +97,7 @@ export const searchTimeout = (budgetMs: number) =>
  * AppError('search_timeout'), 503 with Retry-After. A worker's start-up
  * counts in no budget; the worker never keeps the process alive.
  */
-export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch, 'indexLag'> & { close(): Promise<void> } {
+export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch, 'indexLag'> & { deletesApplied(): Promise<void>; close(): Promise<void> } {
   const { path, budgetMs, graceMs, nice, indexIntervalMs, restartDelayMs, onReady, onProgress, onError } = options;
   const queue: Job[] = [];
   let worker: Worker | null = null;
@@ -111,13 +112,22 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
   let nextId = 1;
   let closed = false;
   /** indexed() calls waiting for the worker; sent when it is ready, failed with it. */
-  const flushes = new Map<number, { sent: boolean; resolve(): void; reject(err: Error): void }>();
+  const flushes = new Map<number, { sent: boolean; deletesOnly: boolean; resolve(): void; reject(err: Error): void }>();
   const sendFlushes = () => {
     for (const [id, flush] of flushes) {
       if (flush.sent) continue;
       flush.sent = true;
-      worker!.postMessage({ flush: id } satisfies FlushRequest);
+      worker!.postMessage({ flush: id, ...(flush.deletesOnly ? { deletesOnly: true } : {}) } satisfies FlushRequest);
     }
+  };
+  const flush = (deletesOnly: boolean): Promise<void> => {
+    if (closed) return Promise.reject(new Error('the store is closed'));
+    if (restart && !ready) return Promise.reject(unavailable(lastFailure));
+    return new Promise<void>((resolve, reject) => {
+      flushes.set(nextId++, { sent: false, deletesOnly, resolve, reject });
+      worker ??= start();
+      if (ready) sendFlushes();
+    });
   };
 
   const settle = (job: Job, outcome: SearchPage | Error) => {
@@ -227,15 +237,9 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
         pump();
       });
     },
-    indexed() {
-      if (closed) return Promise.reject(new Error('the store is closed'));
-      if (restart && !ready) return Promise.reject(unavailable(lastFailure));
-      return new Promise<void>((resolve, reject) => {
-        flushes.set(nextId++, { sent: false, resolve, reject });
-        worker ??= start();
-        if (ready) sendFlushes();
-      });
-    },
+    indexed: () => flush(false),
+    /** Resolves once the deletes logged so far are applied to the index (retention's wait; new messages are not waited for). */
+    deletesApplied: () => flush(true),
     async close() {
       closed = true;
       for (const flush of flushes.values()) flush.reject(new Error('the store is closed'));

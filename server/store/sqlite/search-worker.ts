@@ -96,7 +96,8 @@ tick();
 parentPort!.on('message', (request: SearchRequest | FlushRequest) => {
   if ('flush' in request) {
     try {
-      writer.catchUp();
+      if (request.deletesOnly) writer.applyDeletes();
+      else writer.catchUp();
       post({ flushed: request.flush, progress: (reported = writer.progress()) });
     } catch (err) {
       post({ flushed: request.flush, error: errorOf(err) });

@@ -53,7 +53,15 @@ const TRIM_ROWS = 2000;
  * Applied deletes are trimmed from search_forget here, the only writer of
  * the messages database.
  */
-export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pick<SearchOptions, 'logger'>): MessageSearch & { close(): Promise<void> } {
+/**
+ * The SQLite search, and for retention (index.ts) `deletesApplied()`: resolves
+ * once the deletes logged so far are in the index, new messages not waited
+ * for. In memory the index is caught up by each search, on the event loop,
+ * so it resolves at once.
+ */
+export type SqliteSearch = MessageSearch & { deletesApplied(): Promise<void>; close(): Promise<void> };
+
+export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pick<SearchOptions, 'logger'>): SqliteSearch {
   const { budgetMs, nice, indexIntervalMs, logger } = { ...defaults, ...options };
   // A failed trim (the disk refusing writes, a lock) loses nothing: the entries stay and the next report trims them.
   const trim = createForgetTrim(db, (err) =>
@@ -90,6 +98,7 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pi
         trim(writer.progress().forgotUpTo);
       },
       indexLag: async () => lagBehind(writer.progress().indexedUpTo),
+      deletesApplied: async () => {},
       async close() {},
     };
   }
@@ -163,6 +172,7 @@ export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pi
     },
     indexed: () => pool.indexed(),
     indexLag: async () => (indexedUpTo === null ? null : lagBehind(indexedUpTo)),
+    deletesApplied: () => pool.deletesApplied(),
     async close() {
       // The pool first lets go of the worker (no reader is opened after this), then the reader closes, so the
       // worker's connection, the index's writer, is the last one on the index: it folds the index's WAL in and removes it.
