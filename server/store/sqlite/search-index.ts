@@ -252,13 +252,15 @@ export function createIndexWriter(db: Db) {
 
   return {
     progress: (): IndexProgress => state.get()!,
+    /** The seq of the newest delete logged: `applyDeletes`' target for "every delete so far". */
+    deletesLogged: (): number => newestForget.get()!,
     /**
-     * Applies the deletes logged so far and nothing else (retention waits on
-     * this: how fast messages arrive must not hold it up), CHUNK_ROWS a
-     * transaction, until none is left or `deadline` passes between two.
+     * Applies the logged deletes up to seq `target` and nothing else
+     * (retention waits on this: how fast messages arrive must not hold it
+     * up), CHUNK_ROWS a transaction, until there or until `deadline` passes
+     * between two.
      */
-    applyDeletes(deadline = Infinity): IndexProgress & { done: boolean } {
-      const target = newestForget.get()!;
+    applyDeletes(target: number, deadline = Infinity): IndexProgress & { done: boolean } {
       while (state.get()!.forgotUpTo < target && forgetStep()) {
         if (performance.now() > deadline) return { ...state.get()!, done: false };
       }

@@ -161,7 +161,11 @@ export function createSearchPool(options: SearchPoolOptions): Omit<MessageSearch
       if ('flushed' in reply) {
         const flush = flushes.get(reply.flushed);
         flushes.delete(reply.flushed);
-        if ('error' in reply) return flush?.reject(sqliteError(reply.error));
+        if ('error' in reply) {
+          // Logged here too: retention's wait (deletesApplied) takes a failure as "go on".
+          onError(sqliteError(reply.error), 'index');
+          return flush?.reject(sqliteError(reply.error));
+        }
         flush?.resolve();
       }
       if (!('id' in reply)) onProgress(reply.progress);

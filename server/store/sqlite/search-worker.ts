@@ -93,11 +93,28 @@ function tick(): void {
 post({ ready: true, rebuilt, progress: reported });
 tick();
 
+/**
+ * A flush of deletes only (retention's wait): the deletes logged when it was
+ * asked for, a slice at a time, so searches waiting in the port go between
+ * (a backlog of 100,000 took 3.3 s in one go: the searches behind it timed
+ * out and the watchdog stopped the worker). While indexing backs off after a
+ * failure it is answered at once: retention does not get a retry of its own.
+ */
+function applyDeletes(flush: number, target: number): void {
+  try {
+    if (retryMs === 0 && !writer.applyDeletes(target, performance.now() + SLICE_MS).done) return void setImmediate(applyDeletes, flush, target);
+    post({ flushed: flush, progress: (reported = writer.progress()) });
+  } catch (err) {
+    post({ flushed: flush, error: errorOf(err) });
+    rebuildIfDamaged(err);
+  }
+}
+
 parentPort!.on('message', (request: SearchRequest | FlushRequest) => {
+  if ('flush' in request && request.deletesOnly) return applyDeletes(request.flush, writer.deletesLogged());
   if ('flush' in request) {
     try {
-      if (request.deletesOnly) writer.applyDeletes();
-      else writer.catchUp();
+      writer.catchUp();
       post({ flushed: request.flush, progress: (reported = writer.progress()) });
     } catch (err) {
       post({ flushed: request.flush, error: errorOf(err) });
