@@ -26,7 +26,8 @@ export interface CheckpointWorkerData {
 export interface CheckpointRequest {
   checkpoint: number;
 }
-type CheckpointReply = { error: string; checkpointed?: number } | { checkpointed: number; error?: string };
+/** The worker's messages: a timer's failure (`error`), or the answer to a request (`checkpointed`, with its failure if any). */
+type CheckpointReply = { checkpointed?: number; error?: string };
 
 export interface Checkpointer {
   /**

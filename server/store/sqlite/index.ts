@@ -84,9 +84,7 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
   const messages: MessageLog = { append: log.append, lastSeq: log.lastSeq, lastSeqs: log.lastSeqs, after: log.after, page: log.page };
 
   const search = createMessageSearch(db, { ...searchOptions, logger });
-  // In memory the index's upkeep runs in each search on the event loop, and there are no checkpoints: nothing to wait for.
-  const settle = db.memory ? undefined : retentionSettle(search, checkpointer);
-  const retention = createRetention({ db, sessions: table, messages: log, logger, ...(settle ? { settle } : {}) }, { ...retentionOptions, now });
+  const retention = createRetention({ db, sessions: table, messages: log, logger, settle: retentionSettle(search, checkpointer) }, { ...retentionOptions, now });
   disk.start();
   return {
     sessions: translateFaults(sessions),
@@ -122,6 +120,8 @@ const SETTLE_MAX_INDEX_LAG = 5 * CHUNK_ROWS;
  * yet, or far behind does not hold retention up either.
  */
 function retentionSettle(search: Pick<SqliteSearch, 'deletesApplied' | 'indexLag'>, checkpointer: Checkpointer): () => Promise<void> {
+  // In memory both resolve at once: the index's upkeep runs in each search (its deletes are not retention's to wait
+  // for, on the event loop: up to 740 ms), and there is no WAL.
   return async () => {
     const lag = await search.indexLag().catch(() => null);
     const index = lag !== null && lag <= SETTLE_MAX_INDEX_LAG ? search.deletesApplied().catch(() => undefined) : undefined;

@@ -227,12 +227,16 @@ export function createIndexWriter(db: Db) {
   const index = db.prepare<[number, number]>('INSERT INTO search.fts (rowid, terms) SELECT id, session_terms(session_pk, body) FROM messages WHERE id > ? AND id <= ?');
   const save = db.prepare<[number, number]>('UPDATE search.state SET indexed_upto = ?, forgot_upto = ?');
 
-  /** One transaction: up to CHUNK_ROWS deletes applied and CHUNK_ROWS messages indexed; null when there was nothing to do. */
-  const step = db.transaction((): IndexProgress | null => {
+  /**
+   * One transaction: up to CHUNK_ROWS deletes applied and, unless
+   * `deletesOnly`, up to CHUNK_ROWS messages indexed; null when there was
+   * nothing to do.
+   */
+  const step = db.transaction((deletesOnly: boolean): IndexProgress | null => {
     const { indexedUpTo, forgotUpTo } = state.get()!;
     const forgot = Math.max(forgetUpTo.get(forgotUpTo, CHUNK_ROWS)!, forgotUpTo);
     if (forgot > forgotUpTo) forget.run(forgotUpTo, forgot);
-    const end = chunkEnd(indexedUpTo);
+    const end = deletesOnly ? indexedUpTo : chunkEnd(indexedUpTo);
     if (end > indexedUpTo) index.run(indexedUpTo, end);
     if (forgot === forgotUpTo && end === indexedUpTo) return null;
     save.run(end, forgot);
@@ -240,15 +244,6 @@ export function createIndexWriter(db: Db) {
   });
 
   const newestForget = db.prepare<[], number>('SELECT coalesce(max(seq), 0) FROM search_forget').pluck();
-  /** One transaction: up to CHUNK_ROWS deletes applied, nothing indexed; false when none were left. */
-  const forgetStep = db.transaction((): boolean => {
-    const { indexedUpTo, forgotUpTo } = state.get()!;
-    const forgot = Math.max(forgetUpTo.get(forgotUpTo, CHUNK_ROWS)!, forgotUpTo);
-    if (forgot === forgotUpTo) return false;
-    forget.run(forgotUpTo, forgot);
-    save.run(indexedUpTo, forgot);
-    return true;
-  });
 
   return {
     progress: (): IndexProgress => state.get()!,
@@ -261,7 +256,7 @@ export function createIndexWriter(db: Db) {
      * between two.
      */
     applyDeletes(target: number, deadline = Infinity): IndexProgress & { done: boolean } {
-      while (state.get()!.forgotUpTo < target && forgetStep()) {
+      while (state.get()!.forgotUpTo < target && step(true)) {
         if (performance.now() > deadline) return { ...state.get()!, done: false };
       }
       return { ...state.get()!, done: true };
@@ -269,7 +264,7 @@ export function createIndexWriter(db: Db) {
     catchUp(target = Infinity, deadline = Infinity): IndexProgress & { done: boolean } {
       for (;;) {
         // Deferred, not IMMEDIATE: that would ask for a write lock on the read-only messages database too.
-        const now = step();
+        const now = step(false);
         if (now === null) return { ...state.get()!, done: true };
         if (now.indexedUpTo >= target) return { ...now, done: true };
         if (performance.now() > deadline) return { ...now, done: false };

@@ -41,6 +41,14 @@ const INLINE_MAX = { messages: 50, bytes: 4 * 1024 };
 const TRIM_ROWS = 2000;
 
 /**
+ * The SQLite search, and for retention (index.ts) `deletesApplied()`: resolves
+ * once the deletes logged so far are in the index, new messages not waited
+ * for. In memory the index is caught up by each search, on the event loop,
+ * so it resolves at once.
+ */
+export type SqliteSearch = MessageSearch & { deletesApplied(): Promise<void>; close(): Promise<void> };
+
+/**
  * Full-text search in one session, and the search index's upkeep
  * (search-index.ts). On a database file the index is a file of its own,
  * written by the search worker (search-pool.ts), which also searches the
@@ -53,14 +61,6 @@ const TRIM_ROWS = 2000;
  * Applied deletes are trimmed from search_forget here, the only writer of
  * the messages database.
  */
-/**
- * The SQLite search, and for retention (index.ts) `deletesApplied()`: resolves
- * once the deletes logged so far are in the index, new messages not waited
- * for. In memory the index is caught up by each search, on the event loop,
- * so it resolves at once.
- */
-export type SqliteSearch = MessageSearch & { deletesApplied(): Promise<void>; close(): Promise<void> };
-
 export function createMessageSearch(db: Db, options: Partial<SearchOptions> & Pick<SearchOptions, 'logger'>): SqliteSearch {
   const { budgetMs, nice, indexIntervalMs, logger } = { ...defaults, ...options };
   // A failed trim (the disk refusing writes, a lock) loses nothing: the entries stay and the next report trims them.
