@@ -112,7 +112,7 @@ export function createSqliteStore(db: Db, options: Partial<SqliteStoreOptions> &
 const SETTLE_MAX_INDEX_LAG = 5 * CHUNK_ROWS;
 
 /**
- * What retention waits for after a run of deletes (sqlite/retention.ts): the
+ * What retention waits for after each batch of deletes (sqlite/retention.ts): the
  * search worker applying the deletes logged so far to the index (only them:
  * a stream of new messages, even faster than the index takes them, does not
  * hold retention up) and a WAL checkpoint of their pages, together. An index
