@@ -16,13 +16,15 @@ export interface RetentionBatches {
   /** Runs a pass where only one may run at a time (PostgreSQL: one node, under an advisory lock); default: as is. */
   exclusively?(pass: () => Promise<number>): Promise<number>;
   /**
-   * Called after each batch with the rows it removed; returns, when there is
-   * something to wait for, a promise that resolves once the work that batch
-   * left to other threads is done (SQLite: the search index applying the
-   * deletes, the WAL checkpoint of their pages), so the pass's pacing counts
-   * that time as its own. Default: nothing to wait for.
+   * Called after each batch with the rows it removed and the share of the
+   * time the pass has now (0 to 1: 1 once it is catching up with a backlog
+   * at full speed); returns, when there is something to wait for, a promise
+   * that resolves once the work that batch left to other threads is done
+   * (SQLite: the search index applying the deletes, the WAL checkpoint of
+   * their pages), so the pass's pacing counts that time as its own.
+   * Default: nothing to wait for.
    */
-  settle?(removed: number): Promise<void> | undefined;
+  settle?(removed: number, share: number): Promise<void> | undefined;
 }
 
 export interface RetentionRunnerOptions extends DeploymentRetention {
@@ -79,6 +81,9 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
       work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onStop));
     });
 
+  /** The share of the time a pass begun at `since` has at `now`: `base`, growing to 1 over rampMs. */
+  const shareAt = (since: number, now: number): number => Math.min(1, base + ((1 - base) * (now - since)) / rampMs);
+
   /**
    * One batch of a pass that began at `since`, and what it left to other
    * threads (settle), then the rest their time calls for (at least a turn of
@@ -91,10 +96,10 @@ export function createRetentionRunner(batches: RetentionBatches, options: Retent
   async function paced(since: number, batch: () => number | Promise<number>): Promise<number> {
     const started = performance.now();
     const removed = await batch();
-    const settling = removed > 0 && !stopping ? batches.settle?.(removed) : undefined;
+    const settling = removed > 0 && !stopping ? batches.settle?.(removed, shareAt(since, performance.now())) : undefined;
     if (settling) await untilStopped(settling);
     const now = performance.now();
-    const share = Math.min(1, base + ((1 - base) * (now - since)) / rampMs);
+    const share = shareAt(since, now);
     const restMs = ((now - started) * (1 - share)) / share;
     // A stop ends the rest too: counting a settle, it can be seconds (a shutdown has 5 s in all).
     await (restMs >= 1 && !stopping ? sleep(restMs, undefined, { signal: stopper.signal }).catch(() => undefined) : nextTurn());

@@ -57,6 +57,35 @@ describe('the retention pass (retention-runner.ts)', () => {
     expect(deletes).toEqual([100, 100]);
   });
 
+  it('tells settle the share of the time the pass has: its start share, rising to 1 over rampMs', async () => {
+    let left = 300;
+    const shares: number[] = [];
+    const batches: RetentionBatches = {
+      deletedSessions: () => [],
+      purgeBatch: () => 0,
+      pageAfter: (after) => (after === 0 ? [session] : []),
+      deleteBatch: () => {
+        const removed = Math.min(100, left);
+        left -= removed;
+        return removed;
+      },
+      settle: (_removed, share) => void shares.push(share),
+    };
+    // An hour's ramp: the share stays at its start; a ramp of 1 ms: all of the time from the first batch on.
+    expect(await createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, busyShare: 0.5, rampMs: 3_600_000, now: () => 0 }, logger).runOnce()).toBe(300);
+    expect(shares).toHaveLength(3);
+    for (const share of shares) expect(share).toBeCloseTo(0.5, 3);
+    shares.length = 0;
+    left = 300;
+    // Each settle takes 2 ms: past a ramp of 1 ms, the pass has all of the time.
+    batches.settle = (_removed, share) => (shares.push(share), new Promise<void>((resolve) => setTimeout(resolve, 2)));
+    const short = createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, busyShare: 0.5, rampMs: 1, now: () => 0 }, logger);
+    expect(await short.runOnce()).toBe(300);
+    expect(shares).toHaveLength(3);
+    expect(shares[0]).toBeLessThan(1);
+    expect(shares.slice(1)).toEqual([1, 1]);
+  });
+
   it('a stop ends the rest after a batch too, however long the batch and its settle made it', async () => {
     let settled!: () => void;
     const settledOnce = new Promise<void>((resolve) => (settled = resolve));

@@ -111,6 +111,20 @@ describe('the search index, a file of its own written behind the commits (search
     expect(state()).toEqual([4500, 4499]); // nothing left to apply for a: searched on the event loop, b's messages not indexed
   });
 
+  it('a retention pass at full speed (a backlog) waits for the index once per 2,000 rows, not after each batch', async () => {
+    folder = tempDir();
+    const path = join(folder.dir, 'app.db');
+    const s = (store = openSqliteStore(path, { logger, search: { indexIntervalMs: 3_600_000 }, retention: { maxAgeMs: 0, maxMessages: 0, batchSize: 500, busyShare: 1 } }));
+    const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;
+    for (let i = 0; i < 9; i++) await say(s, a.pk, ...Array.from({ length: 500 }, (_, j) => `m${i * 500 + j}`));
+    await s.search.indexed();
+    await s.sessions.setRetention(a.pk, { maxAgeMs: null, maxMessages: 1 });
+    expect(await s.retention.runOnce()).toBe(4499);
+    // 8 batches of 500 and a last of 499: waits after the 4th and the 8th, none for the 499 past the last.
+    const state = withDb(path, (db) => db.prepare('SELECT indexed_upto, forgot_upto FROM search.state').raw().get(), { index: true });
+    expect(state).toEqual([4500, 4000]);
+  });
+
   it('in memory, a retention pass leaves the index to the next search (its upkeep would run on the event loop)', async () => {
     const s = (store = openSqliteStore(':memory:', { logger, retention: { maxAgeMs: 0, maxMessages: 1, batchSize: 500 } }));
     const a = (await s.sessions.create('a', Buffer.alloc(32), 0))!;

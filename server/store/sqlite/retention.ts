@@ -4,6 +4,7 @@ import type { EffectiveLimits } from '../../domain/retention-policy.js';
 import { createRetentionRunner, type RetentionRunnerOptions } from '../retention-runner.js';
 import type { Db } from './database.js';
 import type { SqliteMessageLog } from './message-log.js';
+import { CHUNK_ROWS } from './search-index.js';
 import type { SessionTable } from './sessions.js';
 
 export interface RetentionOptions extends RetentionRunnerOptions {
@@ -19,19 +20,28 @@ export interface RetentionDeps {
   /**
    * Waits until the deletes so far are applied by the other threads they
    * leave work to (the search index, the WAL checkpoint); never rejects.
-   * Called after every batch that deleted rows, so the pass's pacing counts
-   * that work (retention-runner.ts), a batch's worth at a time. Measured on
-   * the bench's retention arm (2026-12-02, interleaved, 2 rounds of 3
-   * repetitions): waiting every 2,000 rows instead (the index's chunk), the
-   * index and checkpoint work came in bursts and another client's echo p99
-   * at 1,000 msg/s beside the pass was 10.4 to 26.6 ms (42,000 to 44,000
-   * rows deleted); waiting after each batch of 50, 7.5 to 8.9 ms (18,000 to
-   * 23,000 rows); every 500, 7.5 to 115 ms. A backlog of 400,000 rows is
-   * then caught up with in 63 s instead of 36 (a pass's share of the time
-   * ramps up to all of it: retention-runner.ts). Default: nothing to wait for.
+   * Called as SETTLE_ROWS says, so the pass's pacing counts that work
+   * (retention-runner.ts). Default: nothing to wait for.
    */
   settle?: () => Promise<void>;
 }
+
+/**
+ * Rows deleted between two waits for the search index and the checkpoint
+ * (settle): after every batch while the pass has less than all of the time
+ * (`gentle`), once per index chunk (search-index.ts CHUNK_ROWS) when it is
+ * catching up with a backlog at full speed (`catchingUp`). Measured on the
+ * bench's retention arm (2026-12-02, interleaved, 2 rounds of 3
+ * repetitions): waiting every 2,000 rows, the index and checkpoint work came
+ * in bursts and another client's echo p99 at 1,000 msg/s beside the pass
+ * was 10.4 to 26.6 ms (42,000 to 44,000 rows deleted); after each batch of
+ * 50, 7.5 to 8.9 ms (18,000 to 23,000 rows); every 500, 7.5 to 115 ms. But
+ * each wait queues behind the searches in the worker's port: with 4 clients
+ * searching a 100,000-message session, a 400,000-row backlog took 95 s
+ * waiting after every batch against 34 s every 2,000 rows (quiet: 63 s
+ * against 36), so a pass at full speed waits per chunk.
+ */
+export const SETTLE_ROWS = { gentle: 1, catchingUp: CHUNK_ROWS };
 
 /**
  * Retention's batches on SQLite (the pass is retention-runner.ts): messages
@@ -76,13 +86,24 @@ export function createRetention({ db, sessions, messages, logger, settle }: Rete
     return removed.length;
   });
 
+  let unsettled = 0;
+  /** The settle for the runner: a wait once SETTLE_ROWS rows were deleted since the last one, at the pass's share. */
+  const settleEvery = settle
+    ? (removed: number, share: number): Promise<void> | undefined => {
+        unsettled += removed;
+        if (unsettled < (share < 1 ? SETTLE_ROWS.gentle : SETTLE_ROWS.catchingUp)) return undefined;
+        unsettled = 0;
+        return settle();
+      }
+    : undefined;
+
   return createRetentionRunner(
     {
       deletedSessions: () => deletedSessions.all(),
       purgeBatch: (pk) => purgeBatch.immediate(pk),
       pageAfter: (afterPk, limit) => sessions.pageAfter(afterPk, limit),
       deleteBatch: (session, limits, now) => deleteBatch.immediate(session, limits, now),
-      ...(settle ? { settle: () => settle() } : {}),
+      ...(settleEvery ? { settle: settleEvery } : {}),
     },
     options,
     logger,
