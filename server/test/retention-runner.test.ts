@@ -20,27 +20,33 @@ async function turnsUntil(done: () => boolean): Promise<void> {
  * show. Each engine's own batches run in retention.test.ts and the store
  * contract.
  */
+/** Batches over one session: `deleteBatch` and `settle` as given, no deleted sessions. */
+const oneSession = (deleteBatch: RetentionBatches['deleteBatch'], settle?: RetentionBatches['settle']): RetentionBatches => ({
+  deletedSessions: () => [],
+  purgeBatch: () => 0,
+  pageAfter: (after) => (after === 0 ? [session] : []),
+  deleteBatch,
+  ...(settle ? { settle } : {}),
+});
+
 describe('the retention pass (retention-runner.ts)', () => {
   it('waits for what a batch left to other threads (settle) before the next batch, and a stop ends a pass waiting on one', async () => {
     let left = 1000;
     const deletes: number[] = [];
     const settles: number[] = [];
     let settled: (() => void) | undefined;
-    const batches: RetentionBatches = {
-      deletedSessions: () => [],
-      purgeBatch: () => 0,
-      pageAfter: (after) => (after === 0 ? [session] : []),
-      deleteBatch: () => {
+    const batches = oneSession(
+      () => {
         const removed = Math.min(100, left);
         left -= removed;
         deletes.push(removed);
         return removed;
       },
-      settle: (removed) => {
+      (removed) => {
         settles.push(removed);
         return new Promise<void>((resolve) => (settled = resolve));
       },
-    };
+    );
     // A busy share of 1: no rest between batches, so only the settle holds the next one back.
     const runner = createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, busyShare: 1, now: () => 0 }, logger);
     const pass = runner.runOnce();
@@ -60,26 +66,23 @@ describe('the retention pass (retention-runner.ts)', () => {
   it('tells settle the share of the time the pass has: its start share, rising to 1 over rampMs', async () => {
     let left = 300;
     const shares: number[] = [];
-    const batches: RetentionBatches = {
-      deletedSessions: () => [],
-      purgeBatch: () => 0,
-      pageAfter: (after) => (after === 0 ? [session] : []),
-      deleteBatch: () => {
+    const batches = oneSession(
+      () => {
         const removed = Math.min(100, left);
         left -= removed;
         return removed;
       },
-      settle: (_removed, share) => void shares.push(share),
-    };
-    // An hour's ramp: the share stays at its start; a ramp of 1 ms: all of the time from the first batch on.
+      (_removed, share) => void shares.push(share),
+    );
+    // An hour's ramp: the share stays at its start; a ramp of 5 ms: all of the time once a settle has taken longer.
     expect(await createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, busyShare: 0.5, rampMs: 3_600_000, now: () => 0 }, logger).runOnce()).toBe(300);
     expect(shares).toHaveLength(3);
     for (const share of shares) expect(share).toBeCloseTo(0.5, 3);
     shares.length = 0;
     left = 300;
-    // Each settle takes 2 ms: past a ramp of 1 ms, the pass has all of the time.
-    batches.settle = (_removed, share) => (shares.push(share), new Promise<void>((resolve) => setTimeout(resolve, 2)));
-    const short = createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, busyShare: 0.5, rampMs: 1, now: () => 0 }, logger);
+    // Each settle takes 10 ms: past a ramp of 5 ms, the pass has all of the time.
+    batches.settle = (_removed, share) => (shares.push(share), new Promise<void>((resolve) => setTimeout(resolve, 10)));
+    const short = createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, busyShare: 0.5, rampMs: 5, now: () => 0 }, logger);
     expect(await short.runOnce()).toBe(300);
     expect(shares).toHaveLength(3);
     expect(shares[0]).toBeLessThan(1);
@@ -89,14 +92,8 @@ describe('the retention pass (retention-runner.ts)', () => {
   it('a stop ends the rest after a batch too, however long the batch and its settle made it', async () => {
     let settled!: () => void;
     const settledOnce = new Promise<void>((resolve) => (settled = resolve));
-    const batches: RetentionBatches = {
-      deletedSessions: () => [],
-      purgeBatch: () => 0,
-      pageAfter: (after) => (after === 0 ? [session] : []),
-      deleteBatch: () => 100,
-      // 20 ms of settling at a share of 0.01: a rest of 99 x that, about 2 s, follows.
-      settle: () => new Promise<void>((resolve) => setTimeout(() => (settled(), resolve()), 20)),
-    };
+    // 20 ms of settling at a share of 0.01: a rest of 99 x that, about 2 s, follows.
+    const batches = oneSession(() => 100, () => new Promise<void>((resolve) => setTimeout(() => (settled(), resolve()), 20)));
     const runner = createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, busyShare: 0.01, now: () => 0 }, logger);
     const pass = runner.runOnce();
     await settledOnce;
@@ -111,13 +108,7 @@ describe('the retention pass (retention-runner.ts)', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     let left = 40_000;
-    const batches: RetentionBatches = {
-      deletedSessions: () => [],
-      purgeBatch: () => 0,
-      pageAfter: (after) => (after === 0 ? [session] : []),
-      deleteBatch: () => (left > 0 ? (left--, 50) : 0),
-      settle: () => Promise.resolve(),
-    };
+    const batches = oneSession(() => (left > 0 ? (left--, 50) : 0), () => Promise.resolve());
     const runner = createRetentionRunner(batches, { maxAgeMs: 0, maxMessages: 1, busyShare: 1, now: () => 0 }, logger);
     gc();
     const before = process.memoryUsage().heapUsed;
